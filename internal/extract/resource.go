@@ -1,0 +1,92 @@
+package extract
+
+import (
+	"time"
+)
+
+// File is an uploaded document. Its bytes live in a blob store under its ID.
+type File struct {
+	ID             string
+	ProjectID      string
+	Name           string
+	FileType       string // detected from content: "pdf", "docx", "txt", …
+	ContentType    string // the detected MIME type
+	Purpose        string
+	ExternalFileID string
+	Size           int64
+	SHA256         string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      *time.Time
+}
+
+// FileFilter selects files of one project. Zero fields do not filter.
+type FileFilter struct {
+	ProjectID      string
+	Name           string
+	IDs            []string
+	ExternalFileID string
+}
+
+// ProductExtractV2 is the only product type Quarry stores configurations for.
+const ProductExtractV2 = "extract_v2"
+
+// SavedConfiguration is a named, reusable configuration. Jobs created from it
+// copy it in at creation, so later edits never change a job's history.
+type SavedConfiguration struct {
+	ID            string
+	ProjectID     string
+	Name          string
+	ProductType   string
+	Configuration Configuration
+	// Version counts updates, starting at 1.
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ConfigFilter selects saved configurations of one project.
+type ConfigFilter struct {
+	ProjectID   string
+	Name        string
+	ProductType string
+}
+
+// Organization owns projects; an API key belongs to one organization.
+type Organization struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Project scopes every job, file and configuration.
+type Project struct {
+	ID             string
+	OrganizationID string
+	Name           string
+	CreatedAt      time.Time
+}
+
+// APIKey is a stored key. Only a hash of the secret is kept.
+type APIKey struct {
+	ID             string
+	OrganizationID string
+	// ProjectID is the key's default project.
+	ProjectID string
+	Name      string
+	// Prefix is the first characters of the secret, shown in listings so a
+	// person can tell keys apart.
+	Prefix     string
+	Hash       []byte
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// Principal is who a request acts for: a key, its organization, and the
+// project the request resolved to.
+type Principal struct {
+	KeyID          string
+	OrganizationID string
+	ProjectID      string
+}

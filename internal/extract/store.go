@@ -1,0 +1,110 @@
+package extract
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// TxFunc runs inside a store transaction. The queue uses it to insert or
+// cancel River jobs atomically with the row change that causes them: River's
+// database/sql-based drivers take the same *sql.Tx.
+type TxFunc func(ctx context.Context, tx *sql.Tx) error
+
+// EnqueueFunc runs inside the transaction that creates a job row and returns
+// the queue's id for the job's work.
+type EnqueueFunc func(ctx context.Context, tx *sql.Tx, job *Job) (queueID int64, err error)
+
+// StartResult says what the worker may do with a job it picked up.
+type StartResult int
+
+const (
+	// StartRun: the job is now RUNNING and this worker owns the run.
+	StartRun StartResult = iota
+	// StartThrottled: the project is at its concurrency limit; the job was
+	// marked THROTTLED and should be retried later.
+	StartThrottled
+	// StartGone: the job is finished, cancelled or deleted; there is nothing
+	// to do.
+	StartGone
+)
+
+// Store keeps Quarry's state. Every method scoped to a project takes its
+// ID and treats another project's resource as absent (CodeNotFound). Methods
+// return *Error with CodeNotFound, CodeConflict or CodeInvalid where noted;
+// any other error is internal.
+type Store interface {
+	// DB is the database the queue shares, so that row changes and queue
+	// operations commit together.
+	DB() *sql.DB
+	Close() error
+
+	// EnsureDefaults creates the default organization and project on first
+	// start and returns them; created reports whether they were new.
+	EnsureDefaults(ctx context.Context) (org Organization, prj Project, created bool, err error)
+	// Project returns a project; CodeNotFound if absent.
+	Project(ctx context.Context, id string) (Project, error)
+	// CreateProject adds a project to an existing organization.
+	CreateProject(ctx context.Context, p Project) error
+	// CreateOrganization adds an organization.
+	CreateOrganization(ctx context.Context, o Organization) error
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKeyByHash finds a key by the hash of its secret, revoked or not;
+	// CodeNotFound if none.
+	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+	// RevokeAPIKey marks a key revoked; CodeNotFound if absent.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	CreateFile(ctx context.Context, f File) error
+	File(ctx context.Context, projectID, id string) (File, error)
+	// ListFiles returns up to p.Limit files, newest first, after p.After.
+	ListFiles(ctx context.Context, f FileFilter, p Page) ([]File, error)
+	DeleteFile(ctx context.Context, projectID, id string) error
+
+	CreateConfiguration(ctx context.Context, c SavedConfiguration) error
+	Configuration(ctx context.Context, projectID, id string) (SavedConfiguration, error)
+	// ListConfigurations returns up to p.Limit configurations, newest first.
+	ListConfigurations(ctx context.Context, f ConfigFilter, p Page) ([]SavedConfiguration, error)
+	// UpdateConfiguration replaces name and configuration, bumps Version and
+	// UpdatedAt, and returns the result.
+	UpdateConfiguration(ctx context.Context, c SavedConfiguration) (SavedConfiguration, error)
+	DeleteConfiguration(ctx context.Context, projectID, id string) error
+
+	// CreateJob inserts job and, in the same transaction, calls enqueue. When
+	// job.IdempotencyKey is set and a job of the project already has it, no
+	// job is created: the existing one is returned with created false (the
+	// caller compares RequestHash).
+	CreateJob(ctx context.Context, job Job, enqueue EnqueueFunc) (stored Job, created bool, err error)
+	Job(ctx context.Context, projectID, id string) (Job, error)
+	// ListJobs returns up to p.Limit jobs matching f, newest first (created_at
+	// descending, then id descending), strictly after p.After. Its cost must
+	// not grow with the depth of the cursor.
+	ListJobs(ctx context.Context, f JobFilter, p Page) ([]Job, error)
+	// CountJobs counts the jobs matching f.
+	CountJobs(ctx context.Context, f JobFilter) (int64, error)
+	// CancelJob marks a PENDING, THROTTLED or RUNNING job CANCELLED and calls
+	// cancel with the job's queue id in the same transaction. CodeConflict if
+	// the job is already finished.
+	CancelJob(ctx context.Context, projectID, id string, at time.Time, cancel func(ctx context.Context, tx *sql.Tx, queueID int64) error) (Job, error)
+	// DeleteJob removes a job and its results, calling remove with its queue
+	// id in the same transaction.
+	DeleteJob(ctx context.Context, projectID, id string, remove func(ctx context.Context, tx *sql.Tx, queueID int64) error) error
+
+	// StartJob is the worker's claim: a PENDING or THROTTLED job becomes
+	// RUNNING if its project has fewer than limit RUNNING jobs (limit <= 0:
+	// no limit), else THROTTLED. A job already RUNNING (a run that crashed) is
+	// claimed again. Finished or deleted jobs give StartGone.
+	StartJob(ctx context.Context, id string, limit int, at time.Time) (Job, StartResult, error)
+	// FinishJob records a run's end if the job is still RUNNING: COMPLETED
+	// with outcome, or FAILED with message when failure is non-empty. It
+	// reports whether the row changed (false when the job was cancelled or
+	// deleted meanwhile).
+	FinishJob(ctx context.Context, id string, at time.Time, outcome *Outcome, failure string) (bool, error)
+	// RequeueJob puts a RUNNING job back to PENDING (a run interrupted by
+	// shutdown, to be retried).
+	RequeueJob(ctx context.Context, id string, at time.Time) error
+	// CountJobsByStatus counts all jobs by status, for metrics.
+	CountJobsByStatus(ctx context.Context) (map[Status]int64, error)
+}
