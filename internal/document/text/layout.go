@@ -1,0 +1,220 @@
+package text
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/quarrylabs/quarry/internal/document"
+)
+
+// textPages cuts a text into pages by the package's rule (form feeds, else
+// every LinesPerPage lines) and returns a builder per page, so that only the
+// selected pages are ever laid out.
+func textPages(src string, markdown bool) []func(number int) document.Page {
+	var pages [][]string
+	if strings.Contains(src, "\f") {
+		chunks := strings.Split(src, "\f")
+		// A form feed usually ends a page rather than starts one, so what
+		// follows the last one is a page only if it holds something.
+		if last := chunks[len(chunks)-1]; strings.TrimSpace(last) == "" {
+			chunks = chunks[:len(chunks)-1]
+		}
+		for _, c := range chunks {
+			pages = append(pages, splitLines(c))
+		}
+	} else {
+		lines := splitLines(src)
+		for len(lines) > LinesPerPage {
+			pages = append(pages, lines[:LinesPerPage])
+			lines = lines[LinesPerPage:]
+		}
+		pages = append(pages, lines)
+	}
+	out := make([]func(int) document.Page, len(pages))
+	for i, lines := range pages {
+		out[i] = func(n int) document.Page {
+			p, byLine := layoutLines(n, lines)
+			if markdown {
+				p.Tables = markdownTables(lines, &p, byLine)
+			}
+			return p
+		}
+	}
+	return out
+}
+
+// splitLines splits at newlines; a final newline ends the last line rather
+// than starting an empty one.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// layoutLines lays out lines of text as a page of character cells. It also
+// returns, for each line, the indexes of its words in Page.Words.
+func layoutLines(number int, lines []string) (document.Page, [][]int) {
+	p := document.Page{Number: number, Height: float64(len(lines))}
+	byLine := make([][]int, len(lines))
+	for y, line := range lines {
+		runes := []rune(strings.TrimRightFunc(line, unicode.IsSpace))
+		p.Width = max(p.Width, float64(len(runes)))
+		start := -1
+		for x := 0; x <= len(runes); x++ {
+			if x < len(runes) && !unicode.IsSpace(runes[x]) {
+				if start < 0 {
+					start = x
+				}
+				continue
+			}
+			if start >= 0 {
+				byLine[y] = append(byLine[y], len(p.Words))
+				p.Words = append(p.Words, document.Word{
+					Text: string(runes[start:x]),
+					Box:  cellBox(start, y, x-start),
+				})
+				start = -1
+			}
+		}
+		if l, ok := makeLine(p.Words, byLine[y], runes); ok {
+			p.Lines = append(p.Lines, l)
+		}
+	}
+	return p, byLine
+}
+
+// makeLine builds the Line of the given words, whose text is the run of
+// runes from the first word to the end of the last. ok is false for a line
+// without words.
+func makeLine(words []document.Word, idx []int, runes []rune) (document.Line, bool) {
+	if len(idx) == 0 {
+		return document.Line{}, false
+	}
+	first, last := words[idx[0]].Box, words[idx[len(idx)-1]].Box
+	var box document.Box
+	for _, i := range idx {
+		box = box.Union(words[i].Box)
+	}
+	return document.Line{
+		Words: idx,
+		Text:  string(runes[int(first.X):int(last.X+last.W)]),
+		Box:   box,
+	}, true
+}
+
+// cellBox is the box of n cells starting at column x of line y.
+func cellBox(x, y, n int) document.Box {
+	return document.Box{X: float64(x), Y: float64(y), W: float64(n), H: 1}
+}
+
+// markdownTables finds the pipe tables of a Markdown page: a header row, a
+// delimiter row with as many cells, then the rows that follow while they
+// contain a pipe.
+func markdownTables(lines []string, p *document.Page, byLine [][]int) []document.Table {
+	var tables []document.Table
+	for y := 0; y+1 < len(lines); y++ {
+		header := splitPipes(lines[y])
+		delim := splitPipes(lines[y+1])
+		if len(header) == 0 || len(header) != len(delim) || !isDelimiterRow(lines[y+1], delim) {
+			continue
+		}
+		var t document.Table
+		t.Rows = append(t.Rows, pipeRow(lines[y], y, header, p, byLine[y]))
+		end := y + 2
+		for ; end < len(lines); end++ {
+			cells := splitPipes(lines[end])
+			if len(cells) == 0 {
+				break
+			}
+			t.Rows = append(t.Rows, pipeRow(lines[end], end, cells, p, byLine[end]))
+		}
+		for ly := y; ly < end; ly++ {
+			for _, w := range byLine[ly] {
+				t.Box = t.Box.Union(p.Words[w].Box)
+			}
+		}
+		tables = append(tables, t)
+		y = end - 1
+	}
+	return tables
+}
+
+// span is a half-open range of columns.
+type span struct{ from, to int }
+
+// splitPipes returns the cells of a Markdown table row as column ranges, or
+// nil when the line has no unescaped pipe. A pipe opening or closing the row
+// does not make an empty cell.
+func splitPipes(line string) []span {
+	runes := []rune(strings.TrimRightFunc(line, unicode.IsSpace))
+	var cuts []int
+	for i := 0; i < len(runes); i++ {
+		switch runes[i] {
+		case '\\':
+			i++ // an escaped character, \| included, is text
+		case '|':
+			cuts = append(cuts, i)
+		}
+	}
+	if len(cuts) == 0 {
+		return nil
+	}
+	var cells []span
+	from := 0
+	for _, c := range append(cuts, len(runes)) {
+		cells = append(cells, span{from, c})
+		from = c + 1
+	}
+	lead := strings.TrimSpace(string(runes[:cuts[0]])) == ""
+	if lead {
+		cells = cells[1:]
+	}
+	if cuts[len(cuts)-1] == len(runes)-1 && len(cells) > 0 {
+		cells = cells[:len(cells)-1]
+	}
+	return cells
+}
+
+// isDelimiterRow reports whether every cell is dashes with optional colons
+// (---, :--, --:, :-:).
+func isDelimiterRow(line string, cells []span) bool {
+	runes := []rune(line)
+	for _, c := range cells {
+		s := strings.TrimSpace(string(runes[c.from:c.to]))
+		s = strings.TrimSuffix(strings.TrimPrefix(s, ":"), ":")
+		if s == "" || strings.Trim(s, "-") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// pipeRow makes the cells of one Markdown table row. A cell's words are the
+// line's words lying wholly inside it; a word glued across a pipe ("a|b")
+// belongs to no cell, but the cell's text and box are still right.
+func pipeRow(line string, y int, cells []span, p *document.Page, lineWords []int) []document.Cell {
+	runes := []rune(line)
+	row := make([]document.Cell, 0, len(cells))
+	for _, c := range cells {
+		from, to := c.from, c.to
+		for from < to && unicode.IsSpace(runes[from]) {
+			from++
+		}
+		for to > from && unicode.IsSpace(runes[to-1]) {
+			to--
+		}
+		cell := document.Cell{Text: string(runes[from:to]), Box: cellBox(from, y, to-from)}
+		if from == to {
+			cell.Box = cellBox(c.from, y, 0)
+		}
+		for _, w := range lineWords {
+			b := p.Words[w].Box
+			if int(b.X) >= from && int(b.X+b.W) <= to {
+				cell.Words = append(cell.Words, w)
+			}
+		}
+		row = append(row, cell)
+	}
+	return row
+}

@@ -1,0 +1,527 @@
+package builtin_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/text"
+	"github.com/quarrylabs/quarry/internal/engine/builtin"
+	"github.com/quarrylabs/quarry/internal/extract"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func TestExtract(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string // golden file: testdata/<name>.golden
+		doc    string
+		schema string
+		target string
+	}{
+		{name: "invoice", doc: "invoice.txt", schema: "invoice.schema.json"},
+		{name: "invoice_rows_none", doc: "invoice.txt", schema: "line_items.schema.json", target: extract.TargetPerTableRow},
+		{name: "line_items", doc: "line_items.csv", schema: "line_items.schema.json", target: extract.TargetPerTableRow},
+		{name: "record", doc: "record.json", schema: "record.schema.json"},
+		{name: "pages", doc: "pages.txt", schema: "pages.schema.json", target: extract.TargetPerPage},
+		{name: "pages_doc", doc: "pages.txt", schema: "pages.schema.json", target: extract.TargetPerDoc},
+		{name: "kv", doc: "kv.csv", schema: "kv.schema.json"},
+		{name: "order", doc: "order.md", schema: "order.schema.json"},
+		{name: "order_rows", doc: "order.md", schema: "order.schema.json", target: extract.TargetPerTableRow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc := parseFile(t, tt.doc)
+			schema := readFile(t, tt.schema)
+			cfg := extract.Configuration{DataSchema: schema, ExtractionTarget: tt.target}
+			out, err := builtin.New().Extract(context.Background(), doc, cfg)
+			if err != nil {
+				t.Fatalf("Extract() error: %v", err)
+			}
+			checkOutcome(t, schema, cmpOr(tt.target, extract.TargetPerDoc), out)
+			golden(t, filepath.Join("testdata", tt.name+".golden"), renderOutcome(t, out))
+		})
+	}
+}
+
+// TestNothingInvented gives a schema whose fields the document does not
+// have, some with labels that almost match: every value must be null.
+func TestNothingInvented(t *testing.T) {
+	t.Parallel()
+	doc := parseText(t, "Subtotal: 100.00\nTotal Tax: 20.00\nDue: soon\nNotes:\nShipping: none\nSeller info below\nInvoice Date: not yet\nRef: 42 items\n", text.FormatText)
+	schema := json.RawMessage(`{"properties": {
+		"total": {"type": "number"},
+		"due_date": {"type": "string", "format": "date"},
+		"invoice_date": {"type": "string", "format": "date"},
+		"ref": {"type": "integer"},
+		"notes": {"type": "string"},
+		"shipping": {"type": "string"},
+		"items": {"type": "array"}
+	}}`)
+	out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"total":null,"due_date":null,"invoice_date":null,"ref":null,"notes":null,"shipping":null,"items":null}`
+	if string(out.Result) != want {
+		t.Errorf("Result = %s, want %s", out.Result, want)
+	}
+	var meta map[string]struct {
+		Citation   []json.RawMessage `json:"citation"`
+		Confidence float64           `json:"confidence"`
+	}
+	if err := json.Unmarshal(out.FieldMetadata.Document, &meta); err != nil {
+		t.Fatal(err)
+	}
+	for k, m := range meta {
+		if m.Citation == nil || len(m.Citation) != 0 || m.Confidence != 0 {
+			t.Errorf("metadata of %s = %+v, want an empty citation list and confidence 0", k, m)
+		}
+	}
+}
+
+// TestLabels pins how a document's label is matched to a property, and the
+// confidence that comes of it.
+func TestLabels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		schema   string // one property, "x"
+		line     string
+		want     string
+		wantConf float64
+	}{
+		{"SnakeName", `"invoice_number": {"type": "string"}`, "Invoice Number: A-1", `"A-1"`, 0.95},
+		{"CamelName", `"invoiceNumber": {"type": "string"}`, "INVOICE NUMBER = A-1", `"A-1"`, 0.95},
+		{"PascalLabel", `"invoice_number": {"type": "string"}`, "InvoiceNumber - A-1", `"A-1"`, 0.95},
+		{"Quoted", `"invoice_number": {"type": "string"}`, `  "invoice_number": "A-1",`, `"A-1"`, 0.95},
+		{"Title", `"n": {"type": "string", "title": "Reference"}`, "Reference: A-1", `"A-1"`, 0.9},
+		{"Synonym", `"total": {"type": "number"}`, "Balance due: 12.50", `12.5`, 0.8},
+		{"NumberWord", `"invoice_number": {"type": "string"}`, "Invoice #: A-1", `"A-1"`, 0.8},
+		{"Email", `"email": {"type": "string"}`, "E-mail: a@b.example", `"a@b.example"`, 0.8},
+		{"EmailVariant", `"customer_email": {"type": "string", "format": "email"}`, "Customer E-mail: <a@b.example>", `"a@b.example"`, 0.72},
+		{"MarkdownBold", `"total": {"type": "number"}`, "- **Total:** 12.50", `12.5`, 0.95},
+		{"MarkdownBoldValue", `"total": {"type": "number"}`, "Total: **12.50**", `12.5`, 0.95},
+		{"FuzzyQualifier", `"total": {"type": "number"}`, "Total (EUR): 12.50", `12.5`, 0.6},
+		{"FuzzyTypo", `"invoice_number": {"type": "string"}`, "Invoce Number: A-1", `"A-1"`, 0.6},
+		{"FuzzyPlural", `"note": {"type": "string"}`, "Notes: call first", `"call first"`, 0.6},
+		{"Tab", `"total": {"type": "number"}`, "Total\t12.50", `12.5`, 0.95},
+		{"ColumnGap", `"total": {"type": "number"}`, "Total      12.50", `12.5`, 0.95},
+		{"OneSpaceIsNoSeparator", `"total": {"type": "number"}`, "Total 12.50", `null`, 0},
+		{"NextLine", `"customer": {"type": "string"}`, "Customer\n\nJane Roe", `"Jane Roe"`, 0.808},
+		{"NextLineTooFar", `"customer": {"type": "string"}`, "Customer\n\n\n\nJane Roe", `null`, 0},
+		{"NextLineIsALabel", `"customer": {"type": "string"}`, "Customer:\nCustomer: Jane", `"Jane"`, 0.95},
+		{"Coerced", `"total": {"type": "number"}`, "Total: $12.50", `12.5`, 0.855},
+		{"WrongTypeSkipped", `"total": {"type": "number"}`, "Total: twelve\nTotal: 12", `12`, 0.95},
+		{"Conflict", `"total": {"type": "number"}`, "Total: 12\nTotal: 13", `12`, 0.57},
+		{"TwoConflicts", `"total": {"type": "number"}`, "Total: 12\nTotal: 13\nAmount due: 14", `12`, 0.378},
+		{"Agreement", `"total": {"type": "number"}`, "Total: 12\nTotal: 12.00", `12`, 0.95},
+		{"BetterLabelWins", `"total": {"type": "number"}`, "Grand total: 11\nTotal: 12", `12`, 0.63},
+		{"NullWord", `"total": {"type": ["number", "null"]}`, "Total: N/A", `null`, 0},
+		{"Nested", `"total": {"type": "object"}`, "Total: 12", `null`, 0},
+		{"TwoPairsOnALine", `"date": {"type": "string"}`, "Invoice: 7      Date: today", `"today"`, 0.95},
+		{"PartOfAWord", `"total": {"type": "number"}`, "Total:12.50", `12.5`, 0.95},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc := parseText(t, tt.line, text.FormatText)
+			out, err := builtin.New().Extract(context.Background(), doc,
+				extract.Configuration{DataSchema: json.RawMessage(`{"properties": {` + tt.schema + `}}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res map[string]json.RawMessage
+			var meta map[string]struct {
+				Confidence float64 `json:"confidence"`
+			}
+			if err := json.Unmarshal(out.Result, &res); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(out.FieldMetadata.Document, &meta); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range res {
+				if string(v) != tt.want || meta[k].Confidence != tt.wantConf {
+					t.Errorf("%q: %s = %s (confidence %v), want %s (confidence %v)", tt.line, k, v, meta[k].Confidence, tt.want, tt.wantConf)
+				}
+			}
+		})
+	}
+}
+
+// TestCitation checks that a box covers the value's characters and nothing
+// else, also when the value shares a word with its label.
+func TestCitation(t *testing.T) {
+	t.Parallel()
+	doc := parseText(t, "Header\n  Total:$1,234.56   Paid: yes\n", text.FormatText)
+	out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{
+		DataSchema: json.RawMessage(`{"properties": {"total": {"type": "number"}, "paid": {"type": "boolean"}}}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"total":{"citation":[{"page":1,"matching_text":"$1,234.56","bounding_boxes":[{"x":8,"y":1,"w":9,"h":1}]}],"confidence":0.855},` +
+		`"paid":{"citation":[{"page":1,"matching_text":"yes","bounding_boxes":[{"x":26,"y":1,"w":3,"h":1}]}],"confidence":0.855}}`
+	if diff := cmp.Diff(want, string(out.FieldMetadata.Document)); diff != "" {
+		t.Errorf("metadata mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestSchema(t *testing.T) {
+	t.Parallel()
+	doc := parseText(t, "Kind: Gold\nCount: 3\nLevel: 7\nCode: ab-12\nName: x\nFlag: Y\nScore: 4.5\n", text.FormatText)
+	tests := []struct {
+		name   string
+		schema string
+		want   string
+	}{
+		{"RefDefs", `{"properties": {"kind": {"$ref": "#/$defs/K"}}, "$defs": {"K": {"enum": ["gold", "silver"]}}}`, `{"kind":"gold"}`},
+		{"RefDefinitions", `{"properties": {"kind": {"$ref": "#/definitions/K"}}, "definitions": {"K": {"type": "string"}}}`, `{"kind":"Gold"}`},
+		{"RefChain", `{"properties": {"count": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"type": "integer"}}}`, `{"count":3}`},
+		{"RefCycle", `{"properties": {"count": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"$ref": "#/$defs/A"}}}`, `{"count":"3"}`},
+		{"RefRoot", `{"$ref": "#/$defs/Root", "$defs": {"Root": {"properties": {"count": {"type": "number"}}}}}`, `{"count":3}`},
+		{"AllOf", `{"properties": {"kind": {"allOf": [{"$ref": "#/$defs/K"}], "description": "d"}}, "$defs": {"K": {"type": "string", "enum": ["Silver"]}}}`, `{"kind":null}`},
+		{"AnyOfNullable", `{"properties": {"count": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": null}}}`, `{"count":3}`},
+		{"Const", `{"properties": {"kind": {"const": "GOLD"}}}`, `{"kind":"GOLD"}`},
+		{"EnumNumbers", `{"properties": {"level": {"enum": [5, 7]}}}`, `{"level":7}`},
+		{"EnumOfOtherKind", `{"properties": {"level": {"type": "string", "enum": [7]}}}`, `{"level":null}`},
+		{"Maximum", `{"properties": {"level": {"type": "integer", "maximum": 6}}}`, `{"level":null}`},
+		{"ExclusiveMinimum", `{"properties": {"level": {"type": "integer", "exclusiveMinimum": 7}}}`, `{"level":null}`},
+		{"MultipleOf", `{"properties": {"score": {"type": "number", "multipleOf": 0.5}}}`, `{"score":4.5}`},
+		{"NotMultipleOf", `{"properties": {"score": {"type": "number", "multipleOf": 2}}}`, `{"score":null}`},
+		{"Pattern", `{"properties": {"code": {"type": "string", "pattern": "^[A-Z]"}}}`, `{"code":null}`},
+		{"MaxLength", `{"properties": {"code": {"type": "string", "maxLength": 4}}}`, `{"code":null}`},
+		{"UnionPrefersNumber", `{"properties": {"count": {"type": ["string", "integer"]}}}`, `{"count":3}`},
+		{"UnionFallsBack", `{"properties": {"code": {"type": ["integer", "string"]}}}`, `{"code":"ab-12"}`},
+		{"NoType", `{"properties": {"name": {"description": "anything"}}}`, `{"name":"x"}`},
+		{"BooleanSchema", `{"properties": {"name": true}}`, `{"name":null}`},
+		{"Boolean", `{"properties": {"flag": {"type": "boolean"}}}`, `{"flag":true}`},
+		{"IntegerRejectsFraction", `{"properties": {"score": {"type": "integer"}}}`, `{"score":null}`},
+		{"NoProperties", `{"type": "object"}`, `{}`},
+		{"Order", `{"properties": {"name": {}, "code": {}, "kind": {}}}`, `{"name":"x","code":"ab-12","kind":"Gold"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: json.RawMessage(tt.schema)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out.Result) != tt.want {
+				t.Errorf("Result = %s, want %s", out.Result, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	t.Parallel()
+	doc := parseText(t, "Total: 1", text.FormatText)
+	tests := []struct {
+		name string
+		cfg  extract.Configuration
+		want string
+	}{
+		{"ErrSchemaNotObject", extract.Configuration{DataSchema: json.RawMessage(`[1]`)}, "data_schema must be a JSON object"},
+		{"ErrSchemaNotJSON", extract.Configuration{DataSchema: json.RawMessage(`{`)}, "data_schema must be a JSON object"},
+		{"ErrTarget", extract.Configuration{DataSchema: json.RawMessage(`{}`), ExtractionTarget: "per_word"}, `extraction_target "per_word" is not one of`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := builtin.New().Extract(context.Background(), doc, tt.cfg)
+			if extract.ErrorCode(err) != extract.CodeInvalid || !strings.Contains(extract.ErrorMessage(err), tt.want) {
+				t.Errorf("Extract() error = %v, want CodeInvalid containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtractCancelled(t *testing.T) {
+	t.Parallel()
+	doc := parseFile(t, "pages.txt")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, target := range []string{extract.TargetPerDoc, extract.TargetPerPage, extract.TargetPerTableRow} {
+		_, err := builtin.New().Extract(ctx, doc, extract.Configuration{DataSchema: json.RawMessage(`{}`), ExtractionTarget: target})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Extract() error = %v, want context.Canceled", target, err)
+		}
+	}
+}
+
+// TestEmptyDocument: no pages is no values, not an error.
+func TestEmptyDocument(t *testing.T) {
+	t.Parallel()
+	schema := json.RawMessage(`{"properties": {"a": {"type": "string"}}}`)
+	for target, want := range map[string]string{
+		extract.TargetPerDoc:      `{"a":null}`,
+		extract.TargetPerPage:     `[]`,
+		extract.TargetPerTableRow: `[]`,
+	} {
+		out, err := builtin.New().Extract(context.Background(), &document.Document{}, extract.Configuration{DataSchema: schema, ExtractionTarget: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out.Result) != want {
+			t.Errorf("%s: Result = %s, want %s", target, out.Result, want)
+		}
+	}
+}
+
+// checkOutcome asserts what every outcome must satisfy: the engine's name,
+// usage, a result that validates against the schema (nulls aside: a field
+// not found is null whatever the schema says), every property present, and
+// metadata that mirrors the result.
+func checkOutcome(tb testing.TB, schema json.RawMessage, target string, out extract.Outcome) {
+	tb.Helper()
+	if out.Engine != "builtin" {
+		tb.Errorf("Engine = %q, want builtin", out.Engine)
+	}
+	if out.Usage.NumOutputTokens <= 0 {
+		tb.Errorf("Usage = %+v, want output tokens", out.Usage)
+	}
+	var props struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(schema, &props); err != nil {
+		tb.Fatal(err)
+	}
+	var objects, metas []json.RawMessage
+	switch target {
+	case extract.TargetPerDoc:
+		objects, metas = []json.RawMessage{out.Result}, []json.RawMessage{out.FieldMetadata.Document}
+	case extract.TargetPerPage:
+		metas = out.FieldMetadata.Pages
+	case extract.TargetPerTableRow:
+		metas = out.FieldMetadata.Rows
+	}
+	if target != extract.TargetPerDoc {
+		if err := json.Unmarshal(out.Result, &objects); err != nil {
+			tb.Fatalf("Result %s is not an array: %v", out.Result, err)
+		}
+	}
+	if len(objects) != len(metas) {
+		tb.Fatalf("%d objects but %d metadata entries", len(objects), len(metas))
+	}
+	validator := compileWithoutRequired(tb, schema)
+	for i, obj := range objects {
+		var fields, meta map[string]json.RawMessage
+		if err := json.Unmarshal(obj, &fields); err != nil {
+			tb.Fatal(err)
+		}
+		if err := json.Unmarshal(metas[i], &meta); err != nil {
+			tb.Fatal(err)
+		}
+		for name := range props.Properties {
+			if _, ok := fields[name]; !ok {
+				tb.Errorf("object %d lacks property %s: %s", i, name, obj)
+			}
+			if _, ok := meta[name]; !ok {
+				tb.Errorf("metadata %d lacks property %s: %s", i, name, metas[i])
+			}
+		}
+		for k, v := range fields {
+			if string(v) == "null" {
+				delete(fields, k)
+			}
+		}
+		nonNull, _ := json.Marshal(fields)
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(nonNull))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := validator.Validate(inst); err != nil {
+			tb.Errorf("object %d %s does not validate: %v", i, obj, err)
+		}
+	}
+}
+
+// compileWithoutRequired compiles the schema with format assertions on and
+// "required" dropped, since a field not found is null.
+func compileWithoutRequired(tb testing.TB, schema json.RawMessage) *jsonschema.Schema {
+	tb.Helper()
+	var root map[string]any
+	if err := json.Unmarshal(schema, &root); err != nil {
+		tb.Fatal(err)
+	}
+	delete(root, "required")
+	raw, _ := json.Marshal(root)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		tb.Fatal(err)
+	}
+	sch, err := c.Compile("schema.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sch
+}
+
+// renderOutcome writes an outcome as indented JSON for a golden file.
+func renderOutcome(tb testing.TB, out extract.Outcome) string {
+	tb.Helper()
+	raw, err := json.Marshal(struct {
+		Engine        string                 `json:"engine"`
+		Usage         extract.Usage          `json:"usage"`
+		Result        json.RawMessage        `json:"result"`
+		FieldMetadata *extract.FieldMetadata `json:"field_metadata"`
+	}{out.Engine, out.Usage, out.Result, out.FieldMetadata})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		tb.Fatal(err)
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+func parseFile(tb testing.TB, name string) *document.Document {
+	tb.Helper()
+	format := map[string]string{".txt": text.FormatText, ".md": text.FormatMarkdown, ".csv": text.FormatCSV, ".json": text.FormatJSON}[filepath.Ext(name)]
+	return parseText(tb, string(readFile(tb, name)), format)
+}
+
+func parseText(tb testing.TB, s, format string) *document.Document {
+	tb.Helper()
+	doc, err := text.Parse(strings.NewReader(s), text.Options{Format: format})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return doc
+}
+
+func readFile(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func golden(tb testing.TB, path, got string) {
+	tb.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		tb.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// FuzzExtract runs every target on documents made from arbitrary text and
+// asserts what must hold whatever the text: no panic, a JSON result, and
+// citations inside their page with confidences between 0 and 1.
+func FuzzExtract(f *testing.F) {
+	formats := []string{text.FormatText, text.FormatMarkdown, text.FormatCSV, text.FormatJSON}
+	targets := []string{extract.TargetPerDoc, extract.TargetPerPage, extract.TargetPerTableRow}
+	for _, name := range []string{"invoice.txt", "line_items.csv", "record.json", "pages.txt", "kv.csv", "order.md"} {
+		for i := range formats {
+			f.Add(readFile(f, name), uint8(i))
+		}
+	}
+	f.Add([]byte("Total:$-(1,2.3)%\nDate\n\n|Total|:|\n**:**"), uint8(1))
+	schema := json.RawMessage(`{"properties": {
+		"total": {"type": "number"}, "quantity": {"type": "integer"}, "date": {"type": "string", "format": "date"},
+		"paid": {"type": "boolean"}, "vendor": {"type": "string"}, "status": {"enum": ["open", "paid"]},
+		"email": {"type": "string", "format": "email"}, "description": {"type": ["string", "null"]}}}`)
+	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
+		doc, err := text.Parse(bytes.NewReader(data), text.Options{Format: formats[int(format)%len(formats)]})
+		if err != nil {
+			return
+		}
+		pages := map[int]document.Page{}
+		for _, p := range doc.Pages {
+			pages[p.Number] = p
+		}
+		for _, target := range targets {
+			out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: schema, ExtractionTarget: target})
+			if err != nil {
+				t.Fatalf("%s: Extract() error: %v", target, err)
+			}
+			if !json.Valid(out.Result) {
+				t.Fatalf("%s: Result is not JSON: %s", target, out.Result)
+			}
+			metas := append(append([]json.RawMessage{out.FieldMetadata.Document}, out.FieldMetadata.Pages...), out.FieldMetadata.Rows...)
+			for _, m := range metas {
+				if m == nil {
+					continue
+				}
+				var fields map[string]struct {
+					Citation []struct {
+						Page  int            `json:"page"`
+						Boxes []document.Box `json:"bounding_boxes"`
+					} `json:"citation"`
+					Confidence float64 `json:"confidence"`
+				}
+				if err := json.Unmarshal(m, &fields); err != nil {
+					t.Fatalf("%s: metadata %s: %v", target, m, err)
+				}
+				for name, fm := range fields {
+					if fm.Confidence < 0 || fm.Confidence > 1 {
+						t.Fatalf("%s: %s confidence %v", target, name, fm.Confidence)
+					}
+					for _, c := range fm.Citation {
+						p, ok := pages[c.Page]
+						if !ok {
+							t.Fatalf("%s: %s cites page %d, not in the document", target, name, c.Page)
+						}
+						for _, b := range c.Boxes {
+							if b.X < 0 || b.Y < 0 || b.W < 0 || b.X+b.W > p.Width+1e-9 || b.Y+b.H > p.Height+1e-9 {
+								t.Fatalf("%s: %s box %+v outside page %d (%gx%g)", target, name, b, c.Page, p.Width, p.Height)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkExtract measures a long document: the invoice repeated over
+// about 600 pages.
+func BenchmarkExtract(b *testing.B) {
+	doc := parseText(b, strings.Repeat(string(readFile(b, "invoice.txt"))+"\f", 600), text.FormatText)
+	cfg := extract.Configuration{DataSchema: readFile(b, "invoice.schema.json")}
+	e := builtin.New()
+	for b.Loop() {
+		if _, err := e.Extract(context.Background(), doc, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

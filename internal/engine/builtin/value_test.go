@@ -1,0 +1,179 @@
+package builtin
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestParseValue(t *testing.T) {
+	t.Parallel()
+	str := alt{kind: kindString, minLength: -1, maxLength: -1}
+	num := alt{kind: kindNumber, minLength: -1, maxLength: -1}
+	integer := alt{kind: kindInteger, minLength: -1, maxLength: -1}
+	boolean := alt{kind: kindBoolean, minLength: -1, maxLength: -1}
+	date := alt{kind: kindString, format: "date", minLength: -1, maxLength: -1}
+	email := alt{kind: kindString, format: "email", minLength: -1, maxLength: -1}
+	stamp := alt{kind: kindString, format: "date-time", minLength: -1, maxLength: -1}
+	enum := alt{kind: kindString, minLength: -1, maxLength: -1, enum: []json.RawMessage{
+		json.RawMessage(`"NET 30"`), json.RawMessage(`"Paid"`), json.RawMessage(`"paid"`), json.RawMessage(`"open"`)}}
+	numEnum := alt{kind: kindNumber, minLength: -1, maxLength: -1, enum: []json.RawMessage{json.RawMessage(`1.5`), json.RawMessage(`2`)}}
+
+	tests := []struct {
+		name      string
+		alt       alt
+		text      string
+		want      string // "" when the text is not a value of the kind
+		wantClean bool
+	}{
+		{"NumberPlain", num, "1234.56", "1234.56", true},
+		{"NumberTrailingZeros", num, "10.50", "10.5", true},
+		{"NumberNegative", num, "-3", "-3", true},
+		{"NumberExponent", num, "1.5e3", "1500", true},
+		{"NumberHugeExponent", num, "1e999", "", false},
+		{"NumberUSThousands", num, "1,234.56", "1234.56", false},
+		{"NumberEuropean", num, "1.234,56", "1234.56", false},
+		{"NumberEuropeanNoThousands", num, "12,5", "12.5", false},
+		{"NumberCommaThousandsOnly", num, "1,234", "1234", false},
+		{"NumberCommaFourDecimals", num, "1,2345", "1.2345", false},
+		{"NumberLeadingZeroComma", num, "0,500", "0.5", false},
+		{"NumberManyDots", num, "1.234.567", "1234567", false},
+		{"NumberBadGroups", num, "12,34,567", "", false},
+		{"NumberSpaceGroups", num, "1 234 567,89", "1234567.89", false},
+		{"NumberSwiss", num, "1'234.50", "1234.5", false},
+		{"NumberDollar", num, "$1,234.56", "1234.56", false},
+		{"NumberEuroAfter", num, "1.234,56 €", "1234.56", false},
+		{"NumberPound", num, "£12", "12", false},
+		{"NumberCodeBefore", num, "USD 1,234.56", "1234.56", false},
+		{"NumberCodeAfter", num, "99.90 EUR", "99.9", false},
+		{"NumberCodeGlued", num, "EUR99.90", "99.9", false},
+		{"NumberUSPrefix", num, "US$ 5", "5", false},
+		{"NumberNegativeCurrency", num, "-$5.00", "-5", false},
+		{"NumberCurrencyThenSign", num, "$-5.00", "-5", false},
+		{"NumberUnicodeMinus", num, "−7", "-7", false},
+		{"NumberParentheses", num, "(20.00)", "-20", false},
+		{"NumberPercent", num, "15%", "15", false},
+		{"NumberPercentSpace", num, "8.5 %", "8.5", false},
+		{"NumberLeadingDot", num, ".5", "0.5", false},
+		{"NumberTrailingDot", num, "5.", "", false},
+		{"NumberWithUnit", num, "3 pcs", "", false},
+		{"NumberWord", num, "twelve", "", false},
+		{"NumberUnknownCode", num, "ABC 12", "", false},
+		{"NumberEmpty", num, "", "", false},
+		{"NumberTooLong", num, strings.Repeat("1", 70), "", false},
+		{"IntegerPlain", integer, "42", "42", true},
+		{"IntegerFraction", integer, "3.5", "", false},
+		{"IntegerZeroFraction", integer, "3.00", "3", true},
+		{"IntegerThousands", integer, "1,000", "1000", false},
+		{"BoolTrue", boolean, "true", "true", true},
+		{"BoolYes", boolean, "Yes", "true", false},
+		{"BoolN", boolean, "n", "false", false},
+		{"BoolFALSE", boolean, "FALSE", "false", false},
+		{"BoolOther", boolean, "maybe", "", false},
+		{"DateISO", date, "2024-03-05", "2024-03-05", true},
+		{"DateISOInvalid", date, "2024-02-30", "", false},
+		{"DateLeapDay", date, "29.02.2024", "2024-02-29", false},
+		{"DateNotLeap", date, "29.02.2023", "", false},
+		{"DateSlashes", date, "2024/3/5", "2024-03-05", false},
+		{"DateUS", date, "03/05/2024", "2024-03-05", false},
+		{"DateUSDay13", date, "13/05/2024", "2024-05-13", false},
+		{"DateDashes", date, "03-05-2024", "2024-03-05", false},
+		{"DateTwoDigitYear", date, "3/5/24", "2024-03-05", false},
+		{"DateTwoDigitYear70", date, "3/5/70", "1970-03-05", false},
+		{"DateDotted", date, "05.03.2024", "2024-03-05", false},
+		{"DateDottedMonthFirst", date, "03.25.2024", "2024-03-25", false},
+		{"DateDayMonthYear", date, "5 March 2024", "2024-03-05", false},
+		{"DateOrdinal", date, "5th of Sept 2024", "2024-09-05", false},
+		{"DateMonthDayYear", date, "March 5, 2024", "2024-03-05", false},
+		{"DateAbbrev", date, "Mar 5 2024", "2024-03-05", false},
+		{"DateWeekday", date, "Tuesday, March 5, 2024", "2024-03-05", false},
+		{"DateDashedWords", date, "05-Mar-2024", "2024-03-05", false},
+		{"DateYearMonthDay", date, "2024 March 5", "2024-03-05", false},
+		{"DateTimestamp", date, "2024-03-05T10:30:00Z", "2024-03-05", false},
+		{"DateBadMonth", date, "2024-13-01", "", false},
+		{"DateBadDay", date, "April 31, 2024", "", false},
+		{"DateProse", date, "next Tuesday", "", false},
+		{"DateTwoNumbers", date, "12/13/14/15", "", false},
+		{"DateTimeRFC3339", stamp, "2024-03-05T10:30:00+01:00", "2024-03-05T10:30:00+01:00", true},
+		{"DateTimeBareDate", stamp, "2024-03-05", "", false},
+		{"Email", email, "a.b@example.com", "a.b@example.com", true},
+		{"EmailAngle", email, "<a@example.com>", "a@example.com", false},
+		{"EmailMailto", email, "mailto:a@example.com", "a@example.com", false},
+		{"EmailName", email, "Ann <a@example.com>", "", false},
+		{"String", str, "Acme, Inc.", "Acme, Inc.", true},
+		{"EnumExact", enum, "Paid", "Paid", true},
+		{"EnumExactOther", enum, "paid", "paid", true},
+		{"EnumFold", enum, "OPEN", "open", false},
+		{"EnumAmbiguous", enum, "PAID", "", false},
+		{"EnumSeparators", enum, "net-30", "NET 30", false},
+		{"EnumMissing", enum, "closed", "", false},
+		{"EnumNumber", numEnum, "1.50", "1.5", false},
+		{"EnumNumberExact", numEnum, "2", "2", true},
+		{"EnumNumberMissing", numEnum, "3", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := parseValue([]alt{tt.alt}, tt.text)
+			if tt.want == "" {
+				if ok {
+					t.Errorf("parse(%q) = %s, want no value", tt.text, got.value)
+				}
+				return
+			}
+			var want any = tt.want
+			if tt.alt.kind == kindString {
+				b, _ := json.Marshal(tt.want)
+				want = string(b)
+			}
+			if !ok || string(got.value) != want || got.clean != tt.wantClean {
+				t.Errorf("parse(%q) = %s (clean %t, ok %t), want %s (clean %t)", tt.text, got.value, got.clean, ok, want, tt.wantClean)
+			}
+		})
+	}
+}
+
+func TestNorm(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"invoice_number", "invoice number"},
+		{"invoiceNumber", "invoice number"},
+		{"InvoiceNumber", "invoice number"},
+		{"INVOICE-NUMBER", "invoice number"},
+		{`  "Invoice Number:" `, "invoice number"},
+		{"**Invoice No.**", "invoice no"},
+		{"Invoice#", "invoice #"},
+		{"PONumber", "po number"},
+		{"Buyer's name", "buyers name"},
+		{"E-mail", "e mail"},
+		{"Tax %", "tax %"},
+		{"Größe", "größe"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := norm(tt.in); got != tt.want {
+			t.Errorf("norm(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEditDistanceAtMostOne(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"invoice", "invoice", true},
+		{"invoice", "invoce", true},
+		{"invoice", "invoices", true},
+		{"invoice", "invoica", true},
+		{"invoice", "involve", false},
+		{"total", "subtotal", false},
+		{"", "a", true},
+	}
+	for _, tt := range tests {
+		if got := editDistanceAtMostOne(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistanceAtMostOne(%q, %q) = %t, want %t", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
