@@ -127,7 +127,7 @@ func DecodeConfiguration(raw json.RawMessage, prefix string, allowExtra ...strin
 	if err := json.Unmarshal(raw, &c); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return Configuration{}, Errorf(CodeInvalid, "%s.%s must be of type %s", prefix, te.Field, jsonTypeName(te.Type.Kind().String()))
+			return Configuration{}, Errorf(CodeInvalid, "%s.%s must be of type %s", prefix, strings.TrimPrefix(te.Field, "plain."), jsonTypeName(te.Type.Kind().String()))
 		}
 		return Configuration{}, Errorf(CodeInvalid, "%s is not valid: %v", prefix, err)
 	}
