@@ -1,0 +1,274 @@
+// Package queue runs extraction jobs through River. River holds only the work
+// to do; the job as users see it lives in the store's extract_jobs table, and
+// every status change that starts or stops River work commits in the same
+// transaction as the River operation (River's database/sql drivers share the
+// store's *sql.DB and take its *sql.Tx).
+//
+// A job is never lost: River delivers at least once, a run interrupted by a
+// crash is rescued and runs again, and the worker is idempotent — a second
+// run of a finished job does nothing, a second run of a crashed one starts
+// over.
+package queue
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+)
+
+// QueueName is the River queue extraction jobs run on.
+const QueueName = "extract"
+
+// Processor does the work of one job: load its file, parse it, run the
+// engine. An *extract.Error it returns is the user's problem (a corrupt or
+// unsupported file) and fails the job with its message; any other error is
+// ours and is retried.
+type Processor interface {
+	Process(ctx context.Context, job extract.Job) (extract.Outcome, error)
+}
+
+// Config configures the queue. Zero values take the documented defaults.
+type Config struct {
+	// Workers is how many jobs this process runs at once. Defaults to the
+	// number of CPUs: the built-in engine is CPU-bound.
+	Workers int
+	// ProjectConcurrency caps the jobs of one project that run at once
+	// across all processes; jobs over it wait in THROTTLED. Defaults to 4;
+	// negative means no limit.
+	ProjectConcurrency int
+	// JobTimeout bounds one run of a job. Defaults to 1 hour: long documents
+	// must not hit a short limit.
+	JobTimeout time.Duration
+	// RescueAfter is how long a run may look alive before River assumes its
+	// process died and runs the job again. Defaults to JobTimeout + 5
+	// minutes; it must exceed JobTimeout.
+	RescueAfter time.Duration
+	// ThrottleDelay is how long a throttled job waits before it tries for a
+	// slot again. Defaults to 2 seconds.
+	ThrottleDelay time.Duration
+	// MaxAttempts bounds retries of internal failures (a user's bad file
+	// fails at once). Defaults to 5.
+	MaxAttempts int
+	// DrainTimeout is how long Stop lets running jobs finish before it
+	// cancels them; cancelled runs go back to PENDING and run again at the
+	// next start. Defaults to 30 seconds.
+	DrainTimeout time.Duration
+	// PollInterval is how often the queue looks for new work and for
+	// cancellations when no notification arrives. Defaults to 500 ms.
+	PollInterval time.Duration
+	// Embedded says this process is the only one using the database (the
+	// SQLite mode): a River job still marked running at start belongs to a
+	// run that died with an earlier process and is made available at once
+	// instead of waiting for RescueAfter.
+	Embedded bool
+	// InsertOnly: no jobs are worked in this process (an API-only process).
+	InsertOnly bool
+	// OnFinish, if set, is told of every run that ends a job, for metrics.
+	OnFinish func(status extract.Status, ran time.Duration)
+	Logger   *slog.Logger
+}
+
+// WithDefaults returns the config with zero fields set to their defaults.
+func (c Config) WithDefaults() Config {
+	c.Workers = cmp.Or(c.Workers, runtime.NumCPU())
+	c.ProjectConcurrency = cmp.Or(c.ProjectConcurrency, 4)
+	c.JobTimeout = cmp.Or(c.JobTimeout, time.Hour)
+	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+5*time.Minute)
+	c.ThrottleDelay = cmp.Or(c.ThrottleDelay, 2*time.Second)
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, 5)
+	c.DrainTimeout = cmp.Or(c.DrainTimeout, 30*time.Second)
+	c.PollInterval = cmp.Or(c.PollInterval, 500*time.Millisecond)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.Workers < 1 {
+		return fmt.Errorf("queue: Workers must be at least 1, got %d", c.Workers)
+	}
+	if c.RescueAfter <= c.JobTimeout {
+		return fmt.Errorf("queue: RescueAfter (%s) must exceed JobTimeout (%s), or live jobs would run twice", c.RescueAfter, c.JobTimeout)
+	}
+	return nil
+}
+
+// Queue enqueues, cancels and works extraction jobs.
+type Queue struct {
+	cfg    Config
+	client *river.Client[*sql.Tx]
+	store  extract.Store
+	log    *slog.Logger
+}
+
+// Args are a River job's arguments: only the id; everything else is read
+// from the store when the job runs, so the row stays the one truth.
+type Args struct {
+	JobID string `json:"job_id"`
+}
+
+// Kind names the River job kind.
+func (Args) Kind() string { return "extract" }
+
+// New migrates River's tables and builds the queue. Start it to work jobs.
+func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Queue, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	driver := riversqlite.New(st.DB())
+	if err := migrate(ctx, driver, cfg.Logger); err != nil {
+		return nil, err
+	}
+	q := &Queue{cfg: cfg, store: st, log: cfg.Logger}
+	rc := &river.Config{
+		Logger:               cfg.Logger.With("component", "river"),
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          cfg.MaxAttempts,
+		SoftStopTimeout:      cfg.DrainTimeout,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        50 * time.Millisecond,
+	}
+	if !cfg.InsertOnly {
+		workers := river.NewWorkers()
+		if err := river.AddWorkerSafely(workers, &worker{q: q, proc: proc}); err != nil {
+			return nil, fmt.Errorf("queue: add worker: %w", err)
+		}
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{QueueName: {MaxWorkers: cfg.Workers}}
+	}
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("queue: new river client: %w", err)
+	}
+	q.client = client
+	return q, nil
+}
+
+func migrate(ctx context.Context, driver riverdriver.Driver[*sql.Tx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log.With("component", "river-migrate")})
+	if err != nil {
+		return fmt.Errorf("queue: river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("queue: migrate river tables: %w", err)
+	}
+	return nil
+}
+
+// Start begins working jobs; it returns at once. A process that only
+// inserts needs no Start.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.cfg.InsertOnly {
+		return nil
+	}
+	if q.cfg.Embedded {
+		if err := q.reclaimOrphans(ctx); err != nil {
+			return err
+		}
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("queue: start: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running jobs finish for up to DrainTimeout, then cancels them;
+// a cancelled run goes back to PENDING to run at the next start.
+func (q *Queue) Stop(ctx context.Context) error {
+	if q.cfg.InsertOnly {
+		return nil
+	}
+	if err := q.client.Stop(ctx); err != nil {
+		return fmt.Errorf("queue: stop: %w", err)
+	}
+	return nil
+}
+
+// reclaimOrphans makes River jobs left "running" by a dead process available
+// again. Only safe when this process alone uses the database, which the
+// embedded mode guarantees with a lock on the data directory.
+func (q *Queue) reclaimOrphans(ctx context.Context) error {
+	res, err := q.store.DB().ExecContext(ctx,
+		`UPDATE river_job SET state = 'available', scheduled_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE state = 'running'`)
+	if err != nil {
+		return fmt.Errorf("queue: reclaim orphaned jobs: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		q.log.InfoContext(ctx, "resuming jobs interrupted by an earlier stop", "count", n)
+	}
+	return nil
+}
+
+// Enqueue inserts the River job for a new extraction job inside the store's
+// transaction. It is an extract.EnqueueFunc.
+func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, job *extract.Job) (int64, error) {
+	res, err := q.client.InsertTx(ctx, tx, Args{JobID: job.ID}, &river.InsertOpts{
+		Queue:       QueueName,
+		MaxAttempts: q.cfg.MaxAttempts,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("enqueue job %s: %w", job.ID, err)
+	}
+	return res.Job.ID, nil
+}
+
+// Cancel asks River to stop the job's work inside the store's transaction:
+// a waiting job will not start, a running one has its context cancelled.
+func (q *Queue) Cancel(ctx context.Context, tx *sql.Tx, queueID int64) error {
+	if queueID == 0 {
+		return nil
+	}
+	_, err := q.client.JobCancelTx(ctx, tx, queueID)
+	if err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+		return fmt.Errorf("cancel queue job %d: %w", queueID, err)
+	}
+	return nil
+}
+
+// Remove deletes the job's River work inside the store's transaction; a run
+// in progress is cancelled instead (River keeps running rows until they end)
+// and its result is dropped because the row is gone.
+func (q *Queue) Remove(ctx context.Context, tx *sql.Tx, queueID int64) error {
+	if queueID == 0 {
+		return nil
+	}
+	_, err := q.client.JobDeleteTx(ctx, tx, queueID)
+	switch {
+	case err == nil, errors.Is(err, rivertype.ErrNotFound):
+		return nil
+	case errors.Is(err, rivertype.ErrJobRunning):
+		return q.Cancel(ctx, tx, queueID)
+	}
+	return fmt.Errorf("delete queue job %d: %w", queueID, err)
+}
+
+// Depth counts the River jobs waiting to run (available, scheduled or
+// retryable), for metrics.
+func (q *Queue) Depth(ctx context.Context) (int64, error) {
+	var n int64
+	err := q.store.DB().QueryRowContext(ctx,
+		`SELECT count(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable')`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("queue depth: %w", err)
+	}
+	return n, nil
+}
+
+// DrainTimeout is how long Stop lets running jobs finish.
+func (q *Queue) DrainTimeout() time.Duration { return q.cfg.DrainTimeout }
