@@ -1,0 +1,218 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/id"
+)
+
+func newFile(p extract.Project, name string, n int) extract.File {
+	return extract.File{
+		ID: id.New(id.File), ProjectID: p.ID, Name: name, FileType: "pdf", ContentType: "application/pdf",
+		Purpose: "extract", Size: 1234, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		CreatedAt: at(n), UpdatedAt: at(n),
+	}
+}
+
+func testFiles(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	file := newFile(f.prj, "invoice.pdf", 1)
+	file.ExternalFileID = "crm-42"
+	file.ExpiresAt = ptr(at(86_400_000))
+	if err := f.st.CreateFile(ctx, file); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	got, err := f.st.File(ctx, f.prj.ID, file.ID)
+	if err != nil {
+		t.Fatalf("File: %v", err)
+	}
+	diff(t, "File", file, got)
+
+	t.Run("ErrForeign", func(t *testing.T) {
+		_, err := f.st.File(ctx, f.other.ID, file.ID)
+		wantCode(t, "File(other project)", err, extract.CodeNotFound, file.ID)
+		wantCode(t, "DeleteFile(other project)", f.st.DeleteFile(ctx, f.other.ID, file.ID), extract.CodeNotFound, file.ID)
+		if _, err := f.st.File(ctx, f.prj.ID, file.ID); err != nil {
+			t.Errorf("File after a foreign delete: %v", err)
+		}
+	})
+	t.Run("ErrDuplicate", func(t *testing.T) {
+		wantCode(t, "CreateFile(again)", f.st.CreateFile(ctx, file), extract.CodeConflict, "")
+	})
+	t.Run("Delete", func(t *testing.T) {
+		if err := f.st.DeleteFile(ctx, f.prj.ID, file.ID); err != nil {
+			t.Fatalf("DeleteFile: %v", err)
+		}
+		_, err := f.st.File(ctx, f.prj.ID, file.ID)
+		wantCode(t, "File(deleted)", err, extract.CodeNotFound, file.ID)
+		wantCode(t, "DeleteFile(deleted)", f.st.DeleteFile(ctx, f.prj.ID, file.ID), extract.CodeNotFound, file.ID)
+	})
+}
+
+func testListFiles(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	var files []extract.File // newest first
+	for i, name := range []string{"a.pdf", "b.pdf", "a.pdf", "c.docx", "a.pdf"} {
+		file := newFile(f.prj, name, i*10)
+		if i == 3 {
+			file.ExternalFileID = "ext-3"
+		}
+		if err := f.st.CreateFile(ctx, file); err != nil {
+			t.Fatalf("CreateFile: %v", err)
+		}
+		files = append([]extract.File{file}, files...)
+	}
+	// Same name, other project: never listed.
+	if err := f.st.CreateFile(ctx, newFile(f.other, "a.pdf", 100)); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	tests := []struct {
+		name   string
+		filter extract.FileFilter
+		want   []extract.File
+	}{
+		{"All", extract.FileFilter{}, files},
+		{"Name", extract.FileFilter{Name: "a.pdf"}, []extract.File{files[0], files[2], files[4]}},
+		{"ExternalFileID", extract.FileFilter{ExternalFileID: "ext-3"}, []extract.File{files[1]}},
+		{"IDs", extract.FileFilter{IDs: []string{files[3].ID, files[1].ID, id.New(id.File)}}, []extract.File{files[1], files[3]}},
+		{"NameAndIDs", extract.FileFilter{Name: "a.pdf", IDs: []string{files[3].ID, files[4].ID}}, []extract.File{files[4]}},
+		{"NoMatch", extract.FileFilter{Name: "z.pdf"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.filter.ProjectID = f.prj.ID
+			got, err := f.st.ListFiles(ctx, tt.filter, extract.Page{Limit: 100})
+			if err != nil {
+				t.Fatalf("ListFiles: %v", err)
+			}
+			diff(t, "ListFiles", tt.want, got)
+		})
+	}
+	t.Run("Paging", func(t *testing.T) {
+		var got []extract.File
+		p := extract.Page{Limit: 2}
+		for range 10 {
+			page, err := f.st.ListFiles(ctx, extract.FileFilter{ProjectID: f.prj.ID}, p)
+			if err != nil {
+				t.Fatalf("ListFiles: %v", err)
+			}
+			got = append(got, page...)
+			if len(page) < p.Limit {
+				break
+			}
+			last := page[len(page)-1]
+			p.After = &extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		diff(t, "paged ListFiles", files, got)
+	})
+}
+
+func newConfiguration(p extract.Project, name string, n int) extract.SavedConfiguration {
+	return extract.SavedConfiguration{
+		ID: id.New(id.Configuration), ProjectID: p.ID, Name: name, ProductType: extract.ProductExtractV2,
+		Configuration: testConfiguration(), Version: 1, CreatedAt: at(n), UpdatedAt: at(n),
+	}
+}
+
+func testConfigurations(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	c := newConfiguration(f.prj, "invoices", 1)
+	if err := f.st.CreateConfiguration(ctx, c); err != nil {
+		t.Fatalf("CreateConfiguration: %v", err)
+	}
+	got, err := f.st.Configuration(ctx, f.prj.ID, c.ID)
+	if err != nil {
+		t.Fatalf("Configuration: %v", err)
+	}
+	// The configuration's Version ("2026-01-08") survives the round trip.
+	diff(t, "Configuration", c, got)
+
+	upd := c
+	upd.Name = "invoices v2"
+	upd.Configuration.DataSchema = json.RawMessage(`{"type":"object","properties":{"vat":{"type":"number"}}}`)
+	upd.Configuration.Version = "latest"
+	upd.UpdatedAt = at(50)
+	upd.CreatedAt = at(999) // ignored: creation time never changes
+	upd.Version = 7         // ignored: the store counts
+	got, err = f.st.UpdateConfiguration(ctx, upd)
+	if err != nil {
+		t.Fatalf("UpdateConfiguration: %v", err)
+	}
+	want := c
+	want.Name, want.Configuration, want.Version, want.UpdatedAt = upd.Name, upd.Configuration, 2, at(50)
+	diff(t, "UpdateConfiguration", want, got)
+	if again, err := f.st.Configuration(ctx, f.prj.ID, c.ID); err != nil {
+		t.Fatalf("Configuration: %v", err)
+	} else {
+		diff(t, "Configuration after update", want, again)
+	}
+	upd.UpdatedAt = at(60)
+	if got, err := f.st.UpdateConfiguration(ctx, upd); err != nil || got.Version != 3 {
+		t.Errorf("UpdateConfiguration again = version %d, %v; want 3", got.Version, err)
+	}
+
+	t.Run("ErrForeign", func(t *testing.T) {
+		_, err := f.st.Configuration(ctx, f.other.ID, c.ID)
+		wantCode(t, "Configuration(other project)", err, extract.CodeNotFound, c.ID)
+		foreign := upd
+		foreign.ProjectID = f.other.ID
+		_, err = f.st.UpdateConfiguration(ctx, foreign)
+		wantCode(t, "UpdateConfiguration(other project)", err, extract.CodeNotFound, c.ID)
+		wantCode(t, "DeleteConfiguration(other project)", f.st.DeleteConfiguration(ctx, f.other.ID, c.ID), extract.CodeNotFound, c.ID)
+	})
+	t.Run("ErrDuplicate", func(t *testing.T) {
+		wantCode(t, "CreateConfiguration(again)", f.st.CreateConfiguration(ctx, c), extract.CodeConflict, "")
+	})
+	t.Run("Delete", func(t *testing.T) {
+		if err := f.st.DeleteConfiguration(ctx, f.prj.ID, c.ID); err != nil {
+			t.Fatalf("DeleteConfiguration: %v", err)
+		}
+		_, err := f.st.Configuration(ctx, f.prj.ID, c.ID)
+		wantCode(t, "Configuration(deleted)", err, extract.CodeNotFound, c.ID)
+		wantCode(t, "DeleteConfiguration(deleted)", f.st.DeleteConfiguration(ctx, f.prj.ID, c.ID), extract.CodeNotFound, c.ID)
+		_, err = f.st.UpdateConfiguration(ctx, upd)
+		wantCode(t, "UpdateConfiguration(deleted)", err, extract.CodeNotFound, c.ID)
+	})
+}
+
+func testListConfigurations(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	var cs []extract.SavedConfiguration // newest first
+	for i, name := range []string{"a", "b", "a", "c"} {
+		c := newConfiguration(f.prj, name, i)
+		if i == 1 {
+			c.ProductType = "other_product"
+		}
+		if err := f.st.CreateConfiguration(ctx, c); err != nil {
+			t.Fatalf("CreateConfiguration: %v", err)
+		}
+		cs = append([]extract.SavedConfiguration{c}, cs...)
+	}
+	if err := f.st.CreateConfiguration(ctx, newConfiguration(f.other, "a", 10)); err != nil {
+		t.Fatalf("CreateConfiguration: %v", err)
+	}
+	tests := []struct {
+		name   string
+		filter extract.ConfigFilter
+		page   extract.Page
+		want   []extract.SavedConfiguration
+	}{
+		{"All", extract.ConfigFilter{}, extract.Page{Limit: 10}, cs},
+		{"Name", extract.ConfigFilter{Name: "a"}, extract.Page{Limit: 10}, []extract.SavedConfiguration{cs[1], cs[3]}},
+		{"ProductType", extract.ConfigFilter{ProductType: extract.ProductExtractV2}, extract.Page{Limit: 10}, []extract.SavedConfiguration{cs[0], cs[1], cs[3]}},
+		{"Limit", extract.ConfigFilter{}, extract.Page{Limit: 2}, cs[:2]},
+		{"After", extract.ConfigFilter{}, extract.Page{Limit: 10, After: &extract.Cursor{CreatedAt: cs[1].CreatedAt, ID: cs[1].ID}}, cs[2:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.filter.ProjectID = f.prj.ID
+			got, err := f.st.ListConfigurations(ctx, tt.filter, tt.page)
+			if err != nil {
+				t.Fatalf("ListConfigurations: %v", err)
+			}
+			diff(t, "ListConfigurations", tt.want, got)
+		})
+	}
+}
