@@ -1,0 +1,161 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/id"
+	"github.com/quarrylabs/quarry/internal/pagetoken"
+)
+
+type configurationRequest struct {
+	Name       *string         `json:"name"`
+	Parameters json.RawMessage `json:"parameters"`
+}
+
+// parseParameters reads saved-configuration parameters: an extract_v2
+// configuration with its product type.
+func parseParameters(raw json.RawMessage) (extract.Configuration, error) {
+	var head struct {
+		ProductType string `json:"product_type"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return extract.Configuration{}, extract.Errorf(extract.CodeInvalid, "parameters must be a JSON object")
+	}
+	if head.ProductType != extract.ProductExtractV2 {
+		return extract.Configuration{}, extract.Errorf(extract.CodeInvalid, "parameters.product_type must be %q (got %q): Quarry stores extraction configurations only", extract.ProductExtractV2, head.ProductType)
+	}
+	return checkConfiguration(raw, "parameters", "product_type")
+}
+
+func checkName(name *string) (string, error) {
+	if name == nil || strings.TrimSpace(*name) == "" {
+		return "", extract.Errorf(extract.CodeInvalid, "name is required")
+	}
+	if len(*name) > 255 {
+		return "", extract.Errorf(extract.CodeInvalid, "name is longer than 255 characters")
+	}
+	return strings.TrimSpace(*name), nil
+}
+
+func (s *Server) createConfiguration(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	var req configurationRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	name, err := checkName(req.Name)
+	if err != nil {
+		return err
+	}
+	if isNull(req.Parameters) {
+		return extract.Errorf(extract.CodeInvalid, "parameters is required: {\"product_type\": \"extract_v2\", \"data_schema\": {…}}")
+	}
+	cfg, err := parseParameters(req.Parameters)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now().UTC()
+	c := extract.SavedConfiguration{
+		ID: id.New(id.Configuration), ProjectID: p.ProjectID, Name: name, ProductType: extract.ProductExtractV2,
+		Configuration: cfg, Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.CreateConfiguration(r.Context(), c); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toConfigJSON(c))
+	return nil
+}
+
+func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.store.Configuration(r.Context(), principal(r.Context()).ProjectID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toConfigJSON(c))
+	return nil
+}
+
+func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	var req configurationRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.store.Configuration(r.Context(), p.ProjectID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if req.Name != nil {
+		if c.Name, err = checkName(req.Name); err != nil {
+			return err
+		}
+	}
+	if !isNull(req.Parameters) {
+		if c.Configuration, err = parseParameters(req.Parameters); err != nil {
+			return err
+		}
+	}
+	updated, err := s.store.UpdateConfiguration(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toConfigJSON(updated))
+	return nil
+}
+
+func (s *Server) deleteConfiguration(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeleteConfiguration(r.Context(), principal(r.Context()).ProjectID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	q := r.URL.Query()
+	size, err := pageSize(r)
+	if err != nil {
+		return err
+	}
+	f := extract.ConfigFilter{ProjectID: p.ProjectID, Name: q.Get("name")}
+	// Only extract_v2 configurations exist here: a filter for other
+	// product types matches nothing.
+	types := multi(r, "product_type")
+	for _, t := range types {
+		if t == extract.ProductExtractV2 {
+			f.ProductType = t
+		}
+	}
+	out := listJSON[configJSON]{Items: []configJSON{}}
+	if len(types) > 0 && f.ProductType == "" {
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	scope := pagetoken.Scope("configurations", p.ProjectID, f.Name, f.ProductType)
+	page := extract.Page{Limit: size + 1}
+	if tok := q.Get("page_token"); tok != "" {
+		c, err := s.tokens.Open(scope, tok)
+		if err != nil {
+			return err
+		}
+		page.After = &c
+	}
+	cs, err := s.store.ListConfigurations(r.Context(), f, page)
+	if err != nil {
+		return err
+	}
+	if len(cs) > size {
+		cs = cs[:size]
+		last := cs[size-1]
+		out.NextPageToken = s.tokens.Seal(scope, extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	for _, c := range cs {
+		out.Items = append(out.Items, toConfigJSON(c))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,259 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/filetype"
+	"github.com/quarrylabs/quarry/internal/id"
+	"github.com/quarrylabs/quarry/internal/pagetoken"
+)
+
+// purposes are the upload purposes the public clients send.
+var purposes = []string{"user_data", "parse", "extract", "split", "classify", "sheet", "agent_app"}
+
+// multipartOverhead is room for the form's other parts and boundaries on top
+// of the file size limit.
+const multipartOverhead = 1 << 20
+
+// uploadFile streams a multipart upload to the blob store: the file is never
+// held whole in memory, and its type comes from its bytes.
+func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return extract.Errorf(extract.CodeMalformed, "upload a file as multipart/form-data with a part named \"file\"")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartOverhead)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return extract.Errorf(extract.CodeMalformed, "could not read the multipart body: %v", err)
+	}
+	f := extract.File{ID: id.New(id.File), ProjectID: p.ProjectID}
+	stored := false
+	defer func() {
+		if stored {
+			// Anything that fails after the bytes landed must not leave
+			// them behind; a created row clears this flag.
+			_ = s.blobs.Delete(context.WithoutCancel(r.Context()), f.ID)
+		}
+	}()
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return uploadError(err, s.cfg.MaxUploadBytes)
+		}
+		switch part.FormName() {
+		case "file":
+			if stored {
+				return extract.Errorf(extract.CodeInvalid, "send one file per upload; this body has more than one part named \"file\"")
+			}
+			f.Name = cleanName(part.FileName())
+			br := bufio.NewReaderSize(part, filetype.SniffLen)
+			head, _ := br.Peek(filetype.SniffLen)
+			f.FileType = filetype.Detect(head, f.Name)
+			f.ContentType = filetype.MIME(f.FileType)
+			written, err := s.blobs.Put(r.Context(), f.ID, br, s.cfg.MaxUploadBytes)
+			if err != nil {
+				return uploadError(err, s.cfg.MaxUploadBytes)
+			}
+			stored = true
+			f.Size, f.SHA256 = written.Size, written.SHA256
+		case "purpose", "external_file_id", "organization_id", "project_id":
+			v, err := io.ReadAll(io.LimitReader(part, 1025))
+			if err != nil {
+				return uploadError(err, s.cfg.MaxUploadBytes)
+			}
+			if len(v) > 1024 {
+				return extract.Errorf(extract.CodeInvalid, "form field %s is longer than 1024 bytes", part.FormName())
+			}
+			switch part.FormName() {
+			case "purpose":
+				f.Purpose = strings.TrimSpace(string(v))
+			case "external_file_id":
+				f.ExternalFileID = strings.TrimSpace(string(v))
+			}
+		default:
+			// Unknown parts are drained, not stored: clients add fields.
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return uploadError(err, s.cfg.MaxUploadBytes)
+			}
+		}
+	}
+	if !stored {
+		return extract.Errorf(extract.CodeInvalid, "the multipart body has no file: send the document in a part named \"file\"")
+	}
+	if f.Purpose == "" {
+		f.Purpose = "user_data"
+	}
+	if !slices.Contains(purposes, f.Purpose) {
+		return extract.Errorf(extract.CodeInvalid, "purpose %q is not one of %s", f.Purpose, strings.Join(purposes, ", "))
+	}
+	if f.Name == "" {
+		f.Name = f.ID + "." + f.FileType
+	}
+	now := s.cfg.Now().UTC()
+	f.CreatedAt, f.UpdatedAt = now, now
+	if err := s.store.CreateFile(r.Context(), f); err != nil {
+		return err
+	}
+	stored = false
+	writeJSON(w, http.StatusCreated, toFileJSON(f))
+	return nil
+}
+
+// uploadError turns a failed read of the upload into a reply.
+func uploadError(err error, limit int64) error {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return extract.Errorf(extract.CodeTooLarge, "the upload is larger than the server's limit of %d bytes", limit)
+	case extract.ErrorCode(err) != extract.CodeInternal:
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
+		return extract.Errorf(extract.CodeMalformed, "the multipart body is malformed or was cut short")
+	}
+	return err
+}
+
+// cleanName keeps the base name of an uploaded file, without directories
+// or control characters.
+func cleanName(name string) string {
+	name = strings.ReplaceAll(name, `\`, "/")
+	name = path.Base(name)
+	if name == "." || name == "/" {
+		return ""
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	return name
+}
+
+func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.store.File(r.Context(), principal(r.Context()).ProjectID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toFileJSON(f))
+	return nil
+}
+
+func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	fileID := r.PathValue("id")
+	if err := s.store.DeleteFile(r.Context(), p.ProjectID, fileID); err != nil {
+		return err
+	}
+	if err := s.blobs.Delete(r.Context(), fileID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	q := r.URL.Query()
+	size, err := pageSize(r)
+	if err != nil {
+		return err
+	}
+	f := extract.FileFilter{ProjectID: p.ProjectID, Name: q.Get("file_name"), IDs: multi(r, "file_ids"), ExternalFileID: q.Get("external_file_id")}
+	slices.Sort(f.IDs)
+	f.IDs = slices.Compact(f.IDs)
+	scope := pagetoken.Scope("files", p.ProjectID, f.Name, f.ExternalFileID, strings.Join(f.IDs, ","))
+	page := extract.Page{Limit: size + 1}
+	if tok := q.Get("page_token"); tok != "" {
+		c, err := s.tokens.Open(scope, tok)
+		if err != nil {
+			return err
+		}
+		page.After = &c
+	}
+	files, err := s.store.ListFiles(r.Context(), f, page)
+	if err != nil {
+		return err
+	}
+	out := listJSON[fileJSON]{Items: make([]fileJSON, 0, min(len(files), size))}
+	if len(files) > size {
+		files = files[:size]
+		last := files[size-1]
+		out.NextPageToken = s.tokens.Seal(scope, extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	for _, f := range files {
+		out.Items = append(out.Items, toFileJSON(f))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// downloadScope binds download tokens; their cursor carries the expiry and
+// "project/file".
+var downloadScope = pagetoken.Scope("file_download")
+
+// fileContent answers with a short-lived URL this server serves the bytes
+// at, as the hosted service answers with a presigned URL.
+func (s *Server) fileContent(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	f, err := s.store.File(r.Context(), p.ProjectID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	expires := s.cfg.Now().Add(s.cfg.DownloadTTL).UTC().Truncate(time.Millisecond)
+	token := s.tokens.Seal(downloadScope, extract.Cursor{CreatedAt: expires, ID: f.ProjectID + "/" + f.ID})
+	u := baseURL(r) + "/files/download?token=" + url.QueryEscape(token)
+	writeJSON(w, http.StatusOK, map[string]string{"url": u, "expires_at": formatTime(expires)})
+	return nil
+}
+
+// downloadFile serves a file's bytes to the holder of a download URL.
+func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.tokens.Open(downloadScope, r.URL.Query().Get("token"))
+	if err != nil || s.cfg.Now().After(c.CreatedAt) {
+		return extract.Errorf(extract.CodeForbidden, "this download link is invalid or has expired; ask for a new one")
+	}
+	projectID, fileID, _ := strings.Cut(c.ID, "/")
+	f, err := s.store.File(r.Context(), projectID, fileID)
+	if err != nil {
+		return err
+	}
+	body, err := s.blobs.Open(r.Context(), f.ID)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", f.UpdatedAt, body)
+	return nil
+}
+
+// baseURL is the address the client reached this server at.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
