@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/quarrylabs/quarry/internal/app"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Execute(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestKeys creates, lists and revokes keys in a running server's data
+// directory and checks the server honours each change.
+func TestKeys(t *testing.T) {
+	dir := t.TempDir()
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	status := func(key string) int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	code, out, _ := run(t, "keys", "create", "--name", "ci", "--data-dir", dir)
+	secret := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(secret, "qry_") {
+		t.Fatalf("keys create = %d %q", code, out)
+	}
+	if got := status(secret); got != http.StatusOK {
+		t.Errorf("new key: %d, want 200", got)
+	}
+
+	code, out, _ = run(t, "keys", "list", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "ci") || strings.Contains(out, secret) {
+		t.Fatalf("keys list = %d %q; want the key listed without its secret", code, out)
+	}
+	var keyID string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == "ci" {
+			keyID = f[0]
+		}
+	}
+	if code, _, errOut := run(t, "keys", "revoke", keyID, "--data-dir", dir); code != 0 {
+		t.Fatalf("keys revoke %s = %d %s", keyID, code, errOut)
+	}
+	if got := status(secret); got != http.StatusUnauthorized {
+		t.Errorf("revoked key: %d, want 401", got)
+	}
+	if code, _, errOut := run(t, "keys", "revoke", "key-missing", "--data-dir", dir); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Errorf("revoke unknown key = %d %q, want 1 and not found", code, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"frobnicate"}, {"serve", "--no-such-flag"}, {"keys", "revoke"}, {"serve", "--log-level", "loud"}} {
+		if code, _, _ := run(t, args...); code != 2 {
+			t.Errorf("quarry %v exited %d, want 2", args, code)
+		}
+	}
+}
+
+func TestServeHelpDocumentsEnv(t *testing.T) {
+	t.Parallel()
+	code, out, _ := run(t, "serve", "--help")
+	if code != 0 {
+		t.Fatalf("serve --help exited %d", code)
+	}
+	for _, want := range []string{"QUARRY_ADDR", "QUARRY_DATA_DIR", "QUARRY_API_KEY", "QUARRY_MAX_UPLOAD_BYTES", "QUARRY_PROJECT_CONCURRENCY", "Example"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve --help does not mention %s", want)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/id"
+	"github.com/quarrylabs/quarry/internal/store/sqlite"
+)
+
+func newKeysCmd() *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage API keys (stored hashed; a secret is shown only when created)",
+		Example: `  quarry keys create --name ci
+  quarry keys list
+  quarry keys revoke key-0193…`,
+	}
+	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory (env QUARRY_DATA_DIR)")
+
+	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
+		return sqlite.Open(cmd.Context(), filepath.Join(dataDir, "quarry.db"), nil)
+	}
+
+	var name, project string
+	create := &cobra.Command{
+		Use:     "create",
+		Short:   "Create a key for a project and print its secret once",
+		Example: "  quarry keys create --name ci\n  quarry keys create --name etl --project prj-0193…",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			org, prj, _, err := st.EnsureDefaults(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if project != "" && project != prj.ID {
+				if prj, err = st.Project(cmd.Context(), project); err != nil {
+					return err
+				}
+				org.ID = prj.OrganizationID
+			}
+			secret := extract.NewAPIKeySecret()
+			k := extract.APIKey{
+				ID: id.New(id.APIKey), OrganizationID: org.ID, ProjectID: prj.ID, Name: name,
+				Prefix: extract.APIKeyDisplayPrefix(secret), Hash: extract.HashAPIKey(secret), CreatedAt: time.Now().UTC(),
+			}
+			if err := st.CreateAPIKey(cmd.Context(), k); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Created key %s for project %s. Its secret is shown only now:\n", k.ID, prj.ID)
+			fmt.Fprintln(cmd.OutOrStdout(), secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "a name to tell the key apart")
+	create.Flags().StringVar(&project, "project", "", "the key's project (default: the default project)")
+
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List keys (never their secrets)",
+		Example: "  quarry keys list",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			keys, err := st.ListAPIKeys(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tPROJECT\tCREATED\tREVOKED")
+			for _, k := range keys {
+				revoked := "-"
+				if k.RevokedAt != nil {
+					revoked = k.RevokedAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.ProjectID, k.CreatedAt.Format(time.RFC3339), revoked)
+			}
+			return tw.Flush()
+		},
+	}
+
+	revoke := &cobra.Command{
+		Use:     "revoke KEY_ID",
+		Short:   "Revoke a key: requests with it are refused from now on",
+		Example: "  quarry keys revoke key-0193…",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.RevokeAPIKey(cmd.Context(), args[0], time.Now().UTC()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Revoked %s.\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
