@@ -251,3 +251,36 @@ func (r PageRange) String() string {
 	}
 	return fmt.Sprintf("%d-%d", r.From, r.To)
 }
+
+// SelectPages returns the 1-based numbers of the pages of a document of
+// total pages that a job reads: those in ranges (all when ranges is empty),
+// then the first maxPages of them when maxPages is positive. Ranges that name
+// no page of the document are an error, so that a job never silently
+// extracts from nothing.
+func SelectPages(total int, ranges []PageRange, maxPages int) ([]int, error) {
+	var keep []int
+	for n := 1; n <= total; n++ {
+		if len(ranges) == 0 || ContainsPage(ranges, n) {
+			keep = append(keep, n)
+		}
+	}
+	if len(ranges) > 0 && len(keep) == 0 {
+		parts := make([]string, len(ranges))
+		for i, r := range ranges {
+			parts[i] = r.String()
+		}
+		return nil, Errorf(CodeInvalid,
+			"target_pages %s names no page of this document, which has %s", strings.Join(parts, ","), pages(total))
+	}
+	if maxPages > 0 && len(keep) > maxPages {
+		keep = keep[:maxPages]
+	}
+	return keep, nil
+}
+
+func pages(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return strconv.Itoa(n) + " pages"
+}

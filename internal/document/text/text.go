@@ -140,7 +140,7 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 		pages = textPages(src, format == FormatMarkdown)
 	}
 
-	keep, err := selectPages(len(pages), opts.Pages, opts.MaxPages)
+	keep, err := extract.SelectPages(len(pages), opts.Pages, opts.MaxPages)
 	if err != nil {
 		return nil, err
 	}
@@ -209,28 +209,6 @@ func jsonErrorText(err error, src string) string {
 	line := strings.Count(before, "\n") + 1
 	col := max(utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]), 1)
 	return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
-}
-
-// selectPages returns the 1-based numbers of the pages to keep.
-func selectPages(total int, ranges []extract.PageRange, maxPages int) ([]int, error) {
-	var keep []int
-	for n := 1; n <= total; n++ {
-		if len(ranges) == 0 || extract.ContainsPage(ranges, n) {
-			keep = append(keep, n)
-		}
-	}
-	if len(ranges) > 0 && len(keep) == 0 {
-		parts := make([]string, len(ranges))
-		for i, r := range ranges {
-			parts[i] = r.String()
-		}
-		return nil, extract.Errorf(extract.CodeInvalid,
-			"target_pages %s names no page of this document, which has %s", strings.Join(parts, ","), plural(total, "page"))
-	}
-	if maxPages > 0 && len(keep) > maxPages {
-		keep = keep[:maxPages]
-	}
-	return keep, nil
 }
 
 func plural(n int, noun string) string {
