@@ -38,8 +38,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
 	}
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="quarry"`)
+	case http.StatusConflict:
+		// The official clients retry a 409 as if it were a lock timeout,
+		// several times with backoff, unless told otherwise. Ours is a
+		// state (a finished job cannot be cancelled) that no retry changes.
+		w.Header().Set("X-Should-Retry", "false")
 	}
 	writeJSON(w, status, errorBody{Detail: extract.ErrorMessage(err)})
 }

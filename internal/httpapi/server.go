@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	s.mux.Handle("DELETE /api/v2/extract/{id}", s.authed("extract.delete", s.deleteJob))
 	s.mux.Handle("POST /api/v2/extract/schema/validation", s.authed("extract.schema.validate", s.validateSchema))
 	s.mux.Handle("POST /api/v2/extract/schema/validate", s.authed("extract.schema.validate", s.validateSchema))
+	s.mux.Handle("POST /api/v2/extract/schema/generate", s.authed("extract.schema.generate", s.generateSchema))
 
 	s.mux.Handle("POST /api/v1/beta/files", s.authed("files.upload", s.uploadFile))
 	s.mux.Handle("GET /api/v1/beta/files", s.authed("files.list", s.listFiles))

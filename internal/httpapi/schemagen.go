@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/quarrylabs/quarry/internal/document/text"
+	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/filetype"
+	"github.com/quarrylabs/quarry/internal/schemagen"
+)
+
+// generateSchemaRequest is the body of POST /api/v2/extract/schema/generate.
+type generateSchemaRequest struct {
+	Prompt     *string         `json:"prompt"`
+	FileID     *string         `json:"file_id"`
+	DataSchema json.RawMessage `json:"data_schema"`
+	Name       *string         `json:"name"`
+}
+
+// configurationCreateJSON is a configuration request (ConfigurationCreate):
+// what POST /api/v1/beta/configurations takes, so a generated schema can be
+// saved as it comes.
+type configurationCreateJSON struct {
+	Name       string         `json:"name"`
+	Parameters parametersJSON `json:"parameters"`
+}
+
+// generateSchema drafts a data_schema. This server has no language model,
+// so it says only what it can know: a given data_schema is validated and
+// normalised; a file's labelled values and a prompt's list of field names
+// add properties, guessed by fixed rules (internal/schemagen), and the
+// schema's description says so.
+func (s *Server) generateSchema(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	var req generateSchemaRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	prompt := strings.TrimSpace(deref(req.Prompt))
+	fileID := strings.TrimSpace(deref(req.FileID))
+	hasSchema := !isNull(req.DataSchema)
+	if prompt == "" && fileID == "" && !hasSchema {
+		return extract.Errorf(extract.CodeInvalid, "give at least one of prompt (the fields to extract, in words), file_id (a document to draft the schema from) and data_schema (a schema to check and extend)")
+	}
+
+	var (
+		fields  []schemagen.Field
+		sources []string
+		name    = "generated schema"
+	)
+	if fileID != "" {
+		f, err := s.store.File(r.Context(), p.ProjectID, fileID)
+		if extract.IsNotFound(err) {
+			return extract.Errorf(extract.CodeNotFound, "file_id %q was not found in this project; upload it first with POST /api/v1/beta/files", fileID)
+		}
+		if err != nil {
+			return err
+		}
+		found, err := s.fileFields(r, f)
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 && prompt == "" && !hasSchema {
+			return extract.Errorf(extract.CodeInvalid, "found no labelled values (lines like \"Invoice Number: INV-7\") in %s to draft a schema from; list the fields in a prompt, or give a data_schema", f.Name)
+		}
+		if len(found) > 0 {
+			fields = append(fields, found...)
+			sources = append(sources, fmt.Sprintf("the labelled values in %s (each \"Label: value\" becomes a field typed by its value)", f.Name))
+		}
+		name = strings.TrimSuffix(f.Name, path.Ext(f.Name)) + " schema"
+	}
+	if prompt != "" {
+		found := schemagen.FromPrompt(prompt)
+		if len(found) == 0 && len(fields) == 0 && !hasSchema {
+			return extract.Errorf(extract.CodeInvalid, "found no field names in the prompt; list the fields to extract, e.g. \"Extract the invoice number, the total amount and the due date\"")
+		}
+		if len(found) > 0 {
+			fields = append(fields, found...)
+			sources = append(sources, "the field names the prompt lists (each typed by the words of its name)")
+		}
+	}
+	description := ""
+	if len(sources) > 0 {
+		description = "Inferred without a language model from " + strings.Join(sources, " and from ") + "; review it before use."
+	}
+	var base json.RawMessage
+	if hasSchema {
+		base = req.DataSchema
+	}
+	schema, err := schemagen.Build(base, fields, description)
+	if err != nil {
+		return err
+	}
+	if req.Name != nil {
+		if name, err = checkName(req.Name); err != nil {
+			return err
+		}
+	}
+	cfg := extract.Configuration{DataSchema: schema}
+	if err := cfg.Normalize("parameters"); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, configurationCreateJSON{
+		Name:       name,
+		Parameters: parametersJSON{ProductType: extract.ProductExtractV2, Configuration: cfg},
+	})
+	return nil
+}
+
+// fileFields reads an uploaded file with the text parser and drafts fields
+// from its labelled values.
+func (s *Server) fileFields(r *http.Request, f extract.File) ([]schemagen.Field, error) {
+	if !filetype.TextLike(f.FileType) {
+		return nil, extract.Errorf(extract.CodeInvalid,
+			"%s files cannot be read to draft a schema yet: this server reads plain text, Markdown, CSV and JSON files (%q was detected as %s from its content); list the fields in a prompt instead",
+			f.FileType, f.Name, f.FileType)
+	}
+	body, err := s.blobs.Open(r.Context(), f.ID)
+	if extract.IsNotFound(err) {
+		return nil, extract.Errorf(extract.CodeInvalid, "the content of file %s is no longer stored", f.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open file %s: %w", f.ID, err)
+	}
+	defer body.Close()
+	doc, err := text.Parse(body, text.Options{Format: f.FileType, MaxBytes: s.cfg.MaxUploadBytes})
+	if err != nil {
+		if extract.ErrorCode(err) == extract.CodeInternal {
+			return nil, fmt.Errorf("parse file %s: %w", f.ID, err)
+		}
+		return nil, extract.Errorf(extract.ErrorCode(err), "file %s: %s", f.Name, extract.ErrorMessage(err))
+	}
+	return schemagen.FromDocument(doc), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,428 @@
+// The official LlamaCloud TypeScript client, used exactly as its users use
+// it, against the Quarry server that conformance_test.go starts. The client
+// reads LLAMA_CLOUD_BASE_URL and LLAMA_CLOUD_API_KEY from the environment.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { before, describe, test } from 'node:test';
+
+import LlamaCloud, {
+  AuthenticationError,
+  ConflictError,
+  NotFoundError,
+  UnprocessableEntityError,
+  toFile,
+} from '@llamaindex/llama-cloud';
+import { PollingError } from '@llamaindex/llama-cloud/core/polling';
+
+// HOLD_PROMPT makes the server's engine wait until the job is cancelled
+// (see holdEngine in conformance_test.go).
+const HOLD_PROMPT = 'conformance: hold until cancelled';
+
+// Poll often: jobs on the built-in engine finish in milliseconds.
+const FAST = { pollingInterval: 0.05, maxInterval: 0.2, timeout: 60 };
+
+const INVOICE = new URL('./testdata/invoice.txt', import.meta.url);
+
+const invoiceSchema = {
+  type: 'object',
+  properties: {
+    invoice_number: { type: 'string' },
+    invoice_date: { type: 'string', format: 'date' },
+    customer: { type: 'string' },
+    paid: { type: 'boolean' },
+    total: { type: 'number' },
+  },
+};
+
+const client = new LlamaCloud();
+
+async function collect(iterable) {
+  const out = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+async function upload(name, content) {
+  return client.files.create({ file: await toFile(Buffer.from(content), name), purpose: 'extract' });
+}
+
+describe('files', () => {
+  let file;
+
+  before(async () => {
+    file = await client.files.create({ file: fs.createReadStream(INVOICE), purpose: 'extract' });
+  });
+
+  test('create returns the stored file', () => {
+    assert.match(file.id, /^dfl-[0-9a-f-]{36}$/);
+    assert.equal(file.name, 'invoice.txt');
+    assert.equal(file.purpose, 'extract');
+    assert.match(file.project_id, /^prj-/);
+    assert.ok(file.file_type, 'file_type is set');
+  });
+
+  test('retrieve returns the same file', async () => {
+    const got = await client.files.retrieve(file.id);
+    assert.equal(got.id, file.id);
+    assert.equal(got.name, 'invoice.txt');
+    assert.equal(got.project_id, file.project_id);
+  });
+
+  test('list filters by file_ids and file_name', async () => {
+    const other = await upload('other.txt', 'Reference: R-1\n');
+    assert.deepEqual((await collect(client.files.list({ file_ids: [file.id] }))).map((f) => f.id), [file.id]);
+    const named = await collect(client.files.list({ file_name: 'other.txt' }));
+    assert.deepEqual(named.map((f) => f.id), [other.id]);
+    const all = (await collect(client.files.list({ page_size: 1 }))).map((f) => f.id);
+    assert.ok(all.includes(file.id) && all.includes(other.id), `list sees both files: ${all}`);
+    assert.equal(new Set(all).size, all.length, 'no file is listed twice');
+  });
+
+  test('content gives a URL that serves the bytes', async () => {
+    const link = await client.files.content(file.id);
+    assert.ok(Date.parse(link.expires_at) > Date.now(), `expires_at ${link.expires_at} is in the future`);
+    const res = await fetch(link.url);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), fs.readFileSync(INVOICE, 'utf8'));
+  });
+
+  test('delete removes the file', async () => {
+    const doomed = await upload('doomed.txt', 'Reference: R-2\n');
+    await client.files.delete(doomed.id);
+    await assert.rejects(client.files.retrieve(doomed.id), NotFoundError);
+    await assert.rejects(client.files.delete(doomed.id), NotFoundError);
+  });
+});
+
+describe('extract', () => {
+  let file;
+
+  before(async () => {
+    file = await client.files.create({ file: fs.createReadStream(INVOICE), purpose: 'extract' });
+  });
+
+  test('create, waitForCompletion and get with expand', async () => {
+    const created = await client.extract.create({
+      file_input: file.id,
+      configuration: { data_schema: invoiceSchema, cite_sources: true, confidence_scores: true },
+    });
+    assert.match(created.id, /^ext-[0-9a-f-]{36}$/);
+    assert.equal(created.file_input, file.id);
+    assert.ok(['PENDING', 'THROTTLED', 'RUNNING', 'COMPLETED'].includes(created.status), created.status);
+    assert.ok(!Number.isNaN(Date.parse(created.created_at)), `created_at ${created.created_at}`);
+
+    const done = await client.extract.waitForCompletion(created.id, undefined, FAST);
+    assert.equal(done.status, 'COMPLETED');
+    assert.deepEqual(done.extract_result, {
+      invoice_number: 'INV-2024-0042',
+      invoice_date: '2024-03-05',
+      customer: 'Northwind Traders',
+      paid: false,
+      total: 1234.56,
+    });
+    // cite_sources and confidence_scores bring the metadata without expand.
+    const total = done.extract_metadata.field_metadata.document_metadata.total;
+    assert.equal(total.citation[0].page, 1);
+    assert.match(total.citation[0].matching_text, /1,234\.56/);
+    assert.ok(total.confidence > 0 && total.confidence <= 1, `confidence ${total.confidence}`);
+
+    const plain = await client.extract.get(created.id);
+    assert.equal(plain.configuration, undefined, 'configuration only with expand');
+    assert.equal(plain.metadata, undefined, 'metadata only with expand');
+
+    const full = await client.extract.get(created.id, { expand: ['configuration', 'extract_metadata', 'metadata'] });
+    assert.deepEqual(full.configuration.data_schema, invoiceSchema);
+    assert.equal(full.configuration.cite_sources, true);
+    assert.equal(full.configuration.confidence_scores, true);
+    assert.equal(full.metadata.usage.num_pages_extracted, 1);
+    assert.deepEqual(full.extract_result, done.extract_result);
+  });
+
+  test('run creates and waits', async () => {
+    const job = await client.extract.run(
+      { file_input: file.id, configuration: { data_schema: { type: 'object', properties: { customer: { type: 'string' } } } } },
+      FAST,
+    );
+    assert.equal(job.status, 'COMPLETED');
+    assert.deepEqual(job.extract_result, { customer: 'Northwind Traders' });
+  });
+
+  test('a job on an unreadable file fails with a reason', async () => {
+    const image = await client.files.create({
+      file: await toFile(Buffer.from('\x89PNG\r\n\x1a\n\0\0\0\rIHDR', 'latin1'), 'scan.png'),
+      purpose: 'extract',
+    });
+    const job = await client.extract.create({ file_input: image.id, configuration: { data_schema: invoiceSchema } });
+    await assert.rejects(client.extract.waitForCompletion(job.id, undefined, FAST), (err) => {
+      assert.ok(err instanceof PollingError, `${err}`);
+      assert.match(err.message, /FAILED/);
+      return true;
+    });
+    const failed = await client.extract.get(job.id);
+    assert.equal(failed.status, 'FAILED');
+    assert.ok(failed.error_message, 'error_message says why');
+    assert.equal(failed.extract_result, undefined);
+  });
+
+  test('create refuses a bad request with the server detail', async () => {
+    await assert.rejects(
+      client.extract.create({ file_input: file.id, configuration: { data_schema: { type: 'object' }, tier: 'bogus' } }),
+      (err) => {
+        assert.ok(err instanceof UnprocessableEntityError, `${err}`);
+        assert.match(err.message, /tier/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      client.extract.create({ file_input: 'dfl-00000000-0000-0000-0000-000000000000', configuration: { data_schema: invoiceSchema } }),
+      NotFoundError,
+    );
+  });
+});
+
+describe('listing', () => {
+  let file;
+  const created = []; // oldest first
+
+  before(async () => {
+    // A file of its own, so file_input scopes the listing to these jobs.
+    file = await upload('paging.txt', 'Customer: Paging Ltd\n');
+    for (let i = 0; i < 9; i++) {
+      const job = await client.extract.create({
+        file_input: file.id,
+        configuration: { data_schema: { type: 'object', properties: { customer: { type: 'string' } } } },
+      });
+      created.push(job.id);
+    }
+    for (const id of created) await client.extract.waitForCompletion(id, undefined, FAST);
+  });
+
+  test('for await pages through every job once, newest first', async () => {
+    const seen = [];
+    for await (const job of client.extract.list({ file_input: file.id, page_size: 2 })) {
+      seen.push(job.id);
+    }
+    assert.deepEqual(seen, [...created].reverse());
+  });
+
+  test('pages are more than three and each ends with a token but the last', async () => {
+    const first = await client.extract.list({ file_input: file.id, page_size: 2 });
+    const pages = [];
+    for await (const page of first.iterPages()) pages.push(page);
+    assert.equal(pages.length, 5);
+    pages.forEach((page, i) => {
+      assert.equal(page.items.length, i < 4 ? 2 : 1, `page ${i + 1} size`);
+      assert.equal(page.hasNextPage(), i < 4, `page ${i + 1} hasNextPage`);
+    });
+  });
+
+  test('document_input_value is the deprecated alias of file_input', async () => {
+    const jobs = await collect(client.extract.list({ document_input_value: file.id, page_size: 4 }));
+    assert.deepEqual(jobs.map((j) => j.id), [...created].reverse());
+  });
+
+  test('job_ids keeps only those jobs', async () => {
+    const want = [created[1], created[4], created[7]];
+    const jobs = await collect(client.extract.list({ job_ids: want, page_size: 2 }));
+    assert.deepEqual(jobs.map((j) => j.id), [...want].reverse());
+  });
+
+  test('status filters, alone and with job_ids', async () => {
+    const completed = await collect(client.extract.list({ file_input: file.id, status: 'COMPLETED' }));
+    assert.equal(completed.length, created.length);
+    assert.ok(completed.every((j) => j.status === 'COMPLETED'));
+    assert.deepEqual(await collect(client.extract.list({ file_input: file.id, status: 'FAILED' })), []);
+    const one = await collect(client.extract.list({ job_ids: [created[0]], status: 'COMPLETED' }));
+    assert.deepEqual(one.map((j) => j.id), [created[0]]);
+    await assert.rejects(collect(client.extract.list({ status: 'DONE' })), UnprocessableEntityError);
+  });
+
+  test('expand brings configuration into listed jobs', async () => {
+    const [job] = await collect(client.extract.list({ job_ids: [created[0]], expand: ['configuration'] }));
+    assert.deepEqual(job.configuration.data_schema, { type: 'object', properties: { customer: { type: 'string' } } });
+    assert.deepEqual(job.extract_result, { customer: 'Paging Ltd' });
+  });
+});
+
+describe('cancel and delete', () => {
+  let file;
+
+  before(async () => {
+    file = await upload('cancel.txt', 'Customer: Cancel Ltd\n');
+  });
+
+  test('cancel stops a job that has not finished', async () => {
+    const job = await client.extract.create({
+      file_input: file.id,
+      configuration: { data_schema: invoiceSchema, system_prompt: HOLD_PROMPT },
+    });
+    const cancelled = await client.extract.cancel(job.id);
+    assert.equal(cancelled.id, job.id);
+    assert.equal(cancelled.status, 'CANCELLED');
+    assert.equal((await client.extract.get(job.id)).status, 'CANCELLED');
+    await assert.rejects(client.extract.waitForCompletion(job.id, undefined, FAST), PollingError);
+    const listed = await collect(client.extract.list({ job_ids: [job.id], status: 'CANCELLED' }));
+    assert.deepEqual(listed.map((j) => j.id), [job.id]);
+  });
+
+  test('cancelling a finished job is a conflict the client does not retry', async () => {
+    let requests = 0;
+    const counting = new LlamaCloud({
+      fetch: (url, init) => {
+        requests++;
+        return fetch(url, init);
+      },
+    });
+    const job = await counting.extract.run(
+      { file_input: file.id, configuration: { data_schema: { type: 'object', properties: { customer: { type: 'string' } } } } },
+      FAST,
+    );
+    requests = 0;
+    await assert.rejects(counting.extract.cancel(job.id), (err) => {
+      assert.ok(err instanceof ConflictError, `${err}`);
+      assert.match(err.message, /COMPLETED/);
+      return true;
+    });
+    assert.equal(requests, 1, 'a 409 for a finished job is final: the client must not retry it');
+  });
+
+  test('delete removes the job', async () => {
+    const job = await client.extract.run(
+      { file_input: file.id, configuration: { data_schema: { type: 'object', properties: { customer: { type: 'string' } } } } },
+      FAST,
+    );
+    await client.extract.delete(job.id);
+    await assert.rejects(client.extract.get(job.id), NotFoundError);
+    await assert.rejects(client.extract.delete(job.id), NotFoundError);
+    assert.deepEqual(await collect(client.extract.list({ job_ids: [job.id] })), []);
+  });
+});
+
+describe('schemas', () => {
+  test('validateSchema returns a valid schema ready to use', async () => {
+    const res = await client.extract.validateSchema({ data_schema: invoiceSchema });
+    assert.deepEqual(res.data_schema.properties, invoiceSchema.properties);
+    assert.equal(res.data_schema.type, 'object');
+  });
+
+  test('validateSchema refuses an invalid schema and says where', async () => {
+    await assert.rejects(
+      client.extract.validateSchema({
+        data_schema: { type: 'object', properties: { total: { type: 'money' } } },
+      }),
+      (err) => {
+        assert.ok(err instanceof UnprocessableEntityError, `${err}`);
+        assert.match(err.message, /total/);
+        return true;
+      },
+    );
+  });
+});
+
+describe('schema generation', () => {
+  test('generateSchema drafts a saveable configuration from a file', async () => {
+    const file = await client.files.create({ file: fs.createReadStream(INVOICE), purpose: 'extract' });
+    const draft = await client.extract.generateSchema({ file_id: file.id });
+    assert.equal(draft.name, 'invoice schema');
+    assert.equal(draft.parameters.product_type, 'extract_v2');
+    const schema = draft.parameters.data_schema;
+    assert.match(schema.description, /^Inferred without a language model/);
+    assert.deepEqual(Object.keys(schema.properties), [
+      'invoice_number', 'invoice_date', 'due_date', 'customer', 'contact_email', 'paid', 'total',
+    ]);
+    assert.deepEqual(schema.properties.total, { type: 'number', description: 'Total' });
+    assert.deepEqual(schema.properties.due_date, { type: 'string', format: 'date', description: 'Due Date' });
+    assert.deepEqual(schema.properties.contact_email, { type: 'string', format: 'email', description: 'Contact Email' });
+
+    const saved = await client.configurations.create(draft);
+    const job = await client.extract.run({ file_input: file.id, configuration_id: saved.id }, FAST);
+    assert.deepEqual(job.extract_result, {
+      invoice_number: 'INV-2024-0042',
+      invoice_date: '2024-03-05',
+      due_date: '2024-04-04',
+      customer: 'Northwind Traders',
+      contact_email: 'billing@northwind.example',
+      paid: false,
+      total: 1234.56,
+    });
+    await client.configurations.delete(saved.id);
+  });
+
+  test('generateSchema drafts fields from a prompt', async () => {
+    const draft = await client.extract.generateSchema({
+      prompt: 'Extract the invoice number, the total amount and due date',
+      name: 'from prompt',
+    });
+    assert.equal(draft.name, 'from prompt');
+    assert.deepEqual(draft.parameters.data_schema.properties, {
+      invoice_number: { type: 'string', description: 'invoice number' },
+      total_amount: { type: 'number', description: 'total amount' },
+      due_date: { type: 'string', format: 'date', description: 'due date' },
+    });
+    assert.match(draft.parameters.data_schema.description, /Inferred.*prompt/);
+  });
+
+  test('generateSchema refuses what it cannot read', async () => {
+    await assert.rejects(client.extract.generateSchema({}), UnprocessableEntityError);
+    const image = await client.files.create({
+      file: await toFile(Buffer.from('\x89PNG\r\n\x1a\n\0\0\0\rIHDR', 'latin1'), 'scan.png'),
+      purpose: 'extract',
+    });
+    await assert.rejects(client.extract.generateSchema({ file_id: image.id }), (err) => {
+      assert.ok(err instanceof UnprocessableEntityError, `${err}`);
+      assert.match(err.message, /cannot be read/);
+      return true;
+    });
+  });
+});
+
+describe('configurations', () => {
+  test('create, retrieve, list, update, use and delete', async () => {
+    const name = `invoices-${Date.now()}`;
+    const cfg = await client.configurations.create({
+      name,
+      parameters: { product_type: 'extract_v2', data_schema: invoiceSchema, cite_sources: true },
+    });
+    assert.match(cfg.id, /^cfg-[0-9a-f-]{36}$/);
+    assert.equal(cfg.name, name);
+    assert.equal(cfg.product_type, 'extract_v2');
+    assert.equal(cfg.parameters.product_type, 'extract_v2');
+    assert.deepEqual(cfg.parameters.data_schema, invoiceSchema);
+    assert.equal(cfg.parameters.cite_sources, true);
+    assert.equal(typeof cfg.version, 'string');
+
+    const got = await client.configurations.retrieve(cfg.id);
+    assert.equal(got.id, cfg.id);
+    assert.deepEqual(got.parameters, cfg.parameters);
+
+    const listed = await collect(client.configurations.list({ name, page_size: 1 }));
+    assert.deepEqual(listed.map((c) => c.id), [cfg.id]);
+    const byType = await collect(client.configurations.list({ product_type: ['extract_v2'] }));
+    assert.ok(byType.some((c) => c.id === cfg.id));
+    assert.deepEqual(await collect(client.configurations.list({ product_type: ['parse_v2'] })), []);
+
+    const renamed = await client.configurations.update(cfg.id, {
+      name: `${name}-v2`,
+      parameters: { product_type: 'extract_v2', data_schema: { type: 'object', properties: { customer: { type: 'string' } } } },
+    });
+    assert.equal(renamed.name, `${name}-v2`);
+    assert.deepEqual(Object.keys(renamed.parameters.data_schema.properties), ['customer']);
+    assert.notEqual(renamed.version, cfg.version);
+
+    const file = await upload('saved.txt', 'Customer: Saved Ltd\n');
+    const job = await client.extract.run({ file_input: file.id, configuration_id: cfg.id }, FAST);
+    assert.equal(job.configuration_id, cfg.id);
+    assert.deepEqual(job.extract_result, { customer: 'Saved Ltd' });
+
+    await client.configurations.delete(cfg.id);
+    await assert.rejects(client.configurations.retrieve(cfg.id), NotFoundError);
+  });
+});
+
+describe('auth', () => {
+  test('a wrong key is an AuthenticationError', async () => {
+    const stranger = new LlamaCloud({ apiKey: 'qry_not-a-key', maxRetries: 0 });
+    await assert.rejects(stranger.extract.get('ext-00000000-0000-0000-0000-000000000000'), AuthenticationError);
+  });
+});
