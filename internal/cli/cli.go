@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/quarrylabs/quarry/client"
 )
 
 // ExitError carries a process exit code with its message.
@@ -34,10 +36,15 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "Error:", err)
+	fmt.Fprintln(stderr, "Error:", message(err))
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return ee.Code
+	}
+	// A server's reply is never a usage error, whatever its words.
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		return 1
 	}
 	if isUsageError(err) {
 		return 2
@@ -68,6 +75,11 @@ Extract v2 API.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(), newKeysCmd())
+	g := &globals{}
+	g.register(root.PersistentFlags())
+	registerFormatCompletion(root)
+	root.AddCommand(newFilesCmd(g), newExtractCmd(g), newConfigurationsCmd(g))
+	addExamples(root)
 	return root
 }
 
