@@ -1,0 +1,65 @@
+package postgres
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+)
+
+func TestConfigCache(t *testing.T) {
+	t.Parallel()
+	maxPages := 3
+	want := extract.Configuration{
+		DataSchema: json.RawMessage(`{"type":"object"}`), Tier: extract.TierTurbo, MaxPages: &maxPages,
+		SheetNames: []string{"a", "b"}, Version: "2026-01-08",
+	}
+	text, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c configCache
+	first, err := c.decode(text)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if d := cmp.Diff(want, first); d != "" {
+		t.Errorf("decode mismatch (-want +got):\n%s", d)
+	}
+	// A caller changing what it got must not change what the next one gets.
+	first.DataSchema[0] = 'X'
+	first.SheetNames[0] = "changed"
+	*first.MaxPages = 99
+	second, err := c.decode(text)
+	if err != nil {
+		t.Fatalf("decode again: %v", err)
+	}
+	if d := cmp.Diff(want, second); d != "" {
+		t.Errorf("decode from the cache mismatch (-want +got):\n%s", d)
+	}
+	if _, err := c.decode([]byte(`{"tier":`)); err == nil {
+		t.Errorf("decode(invalid JSON) succeeded")
+	}
+}
+
+// TestCloneConfiguration guards cloneConfiguration against a new field of
+// extract.Configuration that refers to memory and would be shared between
+// jobs read from the cache.
+func TestCloneConfiguration(t *testing.T) {
+	t.Parallel()
+	handled := map[string]bool{"DataSchema": true, "SheetNames": true, "MaxPages": true}
+	typ := reflect.TypeFor[extract.Configuration]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		switch f.Type.Kind() {
+		case reflect.Bool, reflect.Int, reflect.Int64, reflect.Float64, reflect.String:
+		default:
+			if !handled[f.Name] {
+				t.Errorf("extract.Configuration.%s is a %s: make cloneConfiguration copy it, then list it here", f.Name, f.Type)
+			}
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+)
+
+const fileColumns = `id, project_id, name, file_type, content_type, purpose, coalesce(external_file_id, ''),
+	size, sha256, created_at, updated_at, expires_at`
+
+func scanFile(sc scanner) (extract.File, error) {
+	var f extract.File
+	var expires sql.NullTime
+	err := sc.Scan(&f.ID, &f.ProjectID, &f.Name, &f.FileType, &f.ContentType, &f.Purpose, &f.ExternalFileID,
+		&f.Size, &f.SHA256, &f.CreatedAt, &f.UpdatedAt, &expires)
+	if err != nil {
+		return f, err
+	}
+	f.CreatedAt = f.CreatedAt.UTC()
+	f.UpdatedAt = f.UpdatedAt.UTC()
+	f.ExpiresAt = fromNullTime(expires)
+	return f, nil
+}
+
+// CreateFile records an uploaded file; CodeConflict if the id is taken,
+// CodeNotFound if the project is absent. A zero CreatedAt becomes now, a zero
+// UpdatedAt CreatedAt.
+func (s *Store) CreateFile(ctx context.Context, f extract.File) error {
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = time.Now()
+	}
+	if f.UpdatedAt.IsZero() {
+		f.UpdatedAt = f.CreatedAt
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO files (id, project_id, name, file_type, content_type, purpose, external_file_id,
+		size, sha256, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		f.ID, f.ProjectID, f.Name, f.FileType, f.ContentType, f.Purpose, nullString(f.ExternalFileID),
+		f.Size, f.SHA256, ms(f.CreatedAt), ms(f.UpdatedAt), nullTime(f.ExpiresAt))
+	switch {
+	case isUniqueViolation(err):
+		err = extract.Errorf(extract.CodeConflict, "file %q already exists", f.ID)
+	case isForeignKeyViolation(err):
+		err = extract.Errorf(extract.CodeNotFound, "project %q not found", f.ProjectID)
+	}
+	if err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	return nil
+}
+
+// File returns a file of the project; CodeNotFound if absent or another
+// project's.
+func (s *Store) File(ctx context.Context, projectID, id string) (extract.File, error) {
+	f, err := scanFile(s.db.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files WHERE id = $1 AND project_id = $2`, id, projectID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = extract.Errorf(extract.CodeNotFound, "file %q not found", id)
+	}
+	if err != nil {
+		return extract.File{}, fmt.Errorf("get file: %w", err)
+	}
+	return f, nil
+}
+
+// ListFiles returns up to p.Limit files matching f, newest first, after
+// p.After. A Limit of zero or less means no limit.
+func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.Page) ([]extract.File, error) {
+	var a args
+	where := []string{"project_id = " + a.add(f.ProjectID)}
+	if f.Name != "" {
+		where = append(where, "name = "+a.add(f.Name))
+	}
+	if f.ExternalFileID != "" {
+		where = append(where, "external_file_id = "+a.add(f.ExternalFileID))
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "id = ANY ("+a.add(f.IDs)+")")
+	}
+	where = keyset(where, &a, p.After)
+	query := `SELECT ` + fileColumns + ` FROM files WHERE ` + and(where) + ` ORDER BY created_at DESC, id DESC` + limit(&a, p)
+	rows, err := s.db.QueryContext(ctx, query, a...)
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	defer rows.Close()
+	var files []extract.File
+	for rows.Next() {
+		file, err := scanFile(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list files: %w", err)
+		}
+		files = append(files, file)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	return files, nil
+}
+
+// DeleteFile removes the file's row; CodeNotFound if absent or another
+// project's. The caller deletes the blob.
+func (s *Store) DeleteFile(ctx context.Context, projectID, id string) error {
+	err := changeOne(ctx, s.db, `DELETE FROM files WHERE id = $1 AND project_id = $2`,
+		extract.Errorf(extract.CodeNotFound, "file %q not found", id), id, projectID)
+	if err != nil {
+		return fmt.Errorf("delete file: %w", err)
+	}
+	return nil
+}

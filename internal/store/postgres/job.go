@@ -1,0 +1,547 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/extract"
+)
+
+// jobColumns is the select list scanJob reads, in its order.
+const jobColumns = `id, project_id, file_input, coalesce(configuration_id, ''), configuration, status, error_message,
+	result, field_metadata, usage, engine, webhooks, coalesce(idempotency_key, ''), request_hash,
+	created_at, updated_at, started_at, finished_at`
+
+// jobInsertColumns are the columns jobArgs gives values for, in its order.
+const jobInsertColumns = `id, project_id, file_input, configuration_id, configuration, status,
+	error_message, result, field_metadata, usage, engine, webhooks, idempotency_key, request_hash, queue_id,
+	created_at, updated_at, started_at, finished_at`
+
+const insertJob = `INSERT INTO extract_jobs (` + jobInsertColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+	RETURNING ` + jobColumns
+
+// scanJob reads a row of jobColumns, then into extra any columns selected
+// after them.
+func (s *Store) scanJob(sc scanner, extra ...any) (extract.Job, error) {
+	var j extract.Job
+	var status string
+	var cfg, result, metadata, usage, webhooks []byte
+	var started, finished sql.NullTime
+	dest := []any{&j.ID, &j.ProjectID, &j.FileInput, &j.ConfigurationID, &cfg, &status, &j.ErrorMessage,
+		&result, &metadata, &usage, &j.Engine, &webhooks, &j.IdempotencyKey, &j.RequestHash,
+		&j.CreatedAt, &j.UpdatedAt, &started, &finished}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return j, err
+	}
+	j.Status = extract.Status(status)
+	var err error
+	if j.Configuration, err = s.configs.decode(cfg); err != nil {
+		return j, fmt.Errorf("job %s: decode configuration: %w", j.ID, err)
+	}
+	if len(result) > 0 {
+		j.Result = result
+	}
+	if len(metadata) > 0 {
+		j.FieldMetadata = new(extract.FieldMetadata)
+		if err := json.Unmarshal(metadata, j.FieldMetadata); err != nil {
+			return j, fmt.Errorf("job %s: decode field metadata: %w", j.ID, err)
+		}
+	}
+	if len(usage) > 0 {
+		j.Usage = new(extract.Usage)
+		if err := json.Unmarshal(usage, j.Usage); err != nil {
+			return j, fmt.Errorf("job %s: decode usage: %w", j.ID, err)
+		}
+	}
+	if len(webhooks) > 0 {
+		j.Webhooks = webhooks
+	}
+	j.CreatedAt = j.CreatedAt.UTC()
+	j.UpdatedAt = j.UpdatedAt.UTC()
+	j.StartedAt = fromNullTime(started)
+	j.FinishedAt = fromNullTime(finished)
+	return j, nil
+}
+
+// jobArgs returns the values of jobInsertColumns for j.
+func jobArgs(j *extract.Job, queueID sql.NullInt64) ([]any, error) {
+	cfg, err := json.Marshal(j.Configuration)
+	if err != nil {
+		return nil, fmt.Errorf("encode configuration: %w", err)
+	}
+	metadata, err := marshalOptional(j.FieldMetadata)
+	if err != nil {
+		return nil, fmt.Errorf("encode field metadata: %w", err)
+	}
+	usage, err := marshalOptional(j.Usage)
+	if err != nil {
+		return nil, fmt.Errorf("encode usage: %w", err)
+	}
+	return []any{j.ID, j.ProjectID, j.FileInput, nullString(j.ConfigurationID), string(cfg), string(j.Status),
+		j.ErrorMessage, nullText(j.Result), metadata, usage, j.Engine, nullText(j.Webhooks),
+		nullString(j.IdempotencyKey), j.RequestHash, queueID,
+		ms(j.CreatedAt), ms(j.UpdatedAt), nullTime(j.StartedAt), nullTime(j.FinishedAt)}, nil
+}
+
+// marshalOptional encodes v as JSON, and a nil pointer as NULL.
+func marshalOptional[T any](v *T) (sql.NullString, error) {
+	if v == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+func jobNotFound(id string) error {
+	return extract.Errorf(extract.CodeNotFound, "job %q not found", id)
+}
+
+// CreateJob inserts job and, in the same transaction, calls enqueue (if not
+// nil) and records the queue id it returns. When job.IdempotencyKey is set
+// and a job of the project already has it, no job is created: the existing
+// one is returned with created false.
+//
+// Creates with the same key take turns on an advisory lock on (project,
+// key) held to the end of the transaction, so the second one's lookup, a
+// statement begun after the first committed, finds the first's job; no
+// River job is enqueued and rolled back for a replay. The unique index on
+// (project_id, idempotency_key) stays as the guarantee.
+//
+// An empty Status becomes PENDING, a zero CreatedAt now, a zero UpdatedAt
+// CreatedAt. The returned job is read back from the database.
+func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.EnqueueFunc) (stored extract.Job, created bool, err error) {
+	if job.Status == "" {
+		job.Status = extract.StatusPending
+	}
+	if job.CreatedAt.IsZero() {
+		job.CreatedAt = time.Now()
+	}
+	if job.UpdatedAt.IsZero() {
+		job.UpdatedAt = job.CreatedAt
+	}
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if job.IdempotencyKey != "" {
+			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2::text || '/' || $3::text))`,
+				lockIdempotency, job.ProjectID, job.IdempotencyKey)
+			if err != nil {
+				return fmt.Errorf("lock idempotency key: %w", err)
+			}
+			existing, err := s.scanJob(tx.QueryRowContext(ctx,
+				`SELECT `+jobColumns+` FROM extract_jobs WHERE project_id = $1 AND idempotency_key = $2`,
+				job.ProjectID, job.IdempotencyKey))
+			if err == nil {
+				stored = existing
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		var queueID sql.NullInt64
+		if enqueue != nil {
+			// Enqueue first so that the row is written once, queue id
+			// included; nothing is visible before the commit anyway.
+			q, err := enqueue(ctx, tx, &job)
+			if err != nil {
+				return fmt.Errorf("enqueue: %w", err)
+			}
+			queueID = sql.NullInt64{Int64: q, Valid: true}
+		}
+		args, err := jobArgs(&job, queueID)
+		if err != nil {
+			return err
+		}
+		stored, err = s.scanJob(tx.QueryRowContext(ctx, insertJob, args...))
+		switch {
+		case isUniqueViolation(err):
+			return extract.Errorf(extract.CodeConflict, "job %q already exists", job.ID)
+		case isForeignKeyViolation(err):
+			return extract.Errorf(extract.CodeNotFound, "project %q not found", job.ProjectID)
+		case err != nil:
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return extract.Job{}, false, fmt.Errorf("create job: %w", err)
+	}
+	return stored, created, nil
+}
+
+// Job returns a job of the project; CodeNotFound if absent or another
+// project's.
+func (s *Store) Job(ctx context.Context, projectID, id string) (extract.Job, error) {
+	j, err := s.scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM extract_jobs WHERE id = $1 AND project_id = $2`, id, projectID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = jobNotFound(id)
+	}
+	if err != nil {
+		return extract.Job{}, fmt.Errorf("get job: %w", err)
+	}
+	return j, nil
+}
+
+// Input type prefixes of file_input, as the input type filter compares them.
+var inputTypePrefix = map[string]string{
+	extract.InputTypeFile:     "dfl-",
+	extract.InputTypeParseJob: "pjb-",
+}
+
+// jobWhere returns the conditions selecting f's jobs strictly after the
+// cursor (if not nil), adding their arguments to a. Every condition on a
+// column is an equality or a range on (created_at, id), so that one of the
+// (project_id, …, created_at, id) indexes serves both the filter and the
+// order.
+func jobWhere(f extract.JobFilter, after *extract.Cursor, a *args) ([]string, error) {
+	project := a.add(f.ProjectID)
+	where := []string{"project_id = " + project}
+	if len(f.IDs) > 0 {
+		// A list of ids is a handful of primary-key lookups and a small
+		// sort. The expression keeps project_id out of index selection, so
+		// the planner cannot prefer walking a project's whole listing index,
+		// from the cursor on, in search of those few ids (which it does
+		// when it misjudges the project as small).
+		where[0] = "project_id || '' = " + project
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+a.add(string(f.Status)))
+	}
+	if f.ConfigurationID != "" {
+		where = append(where, "configuration_id = "+a.add(f.ConfigurationID))
+	}
+	if f.FileInput != "" {
+		where = append(where, "file_input = "+a.add(f.FileInput))
+	}
+	if f.InputType != "" {
+		prefix, ok := inputTypePrefix[f.InputType]
+		if !ok {
+			return nil, extract.Errorf(extract.CodeInvalid, "input type %q is not one of %s, %s",
+				f.InputType, extract.InputTypeFile, extract.InputTypeParseJob)
+		}
+		// As written in the extract_jobs_project_input_type index; substr
+		// compares exactly, where LIKE or ILIKE would not use it or would
+		// match "DFL-".
+		where = append(where, "substr(file_input, 1, 4) = "+a.add(prefix))
+	}
+	if f.CreatedFrom != nil {
+		where = append(where, "created_at >= "+a.add(ms(*f.CreatedFrom)))
+	}
+	// The cursor and CreatedTo are both upper bounds. Only the tighter is
+	// written: the B-tree scan starts at one upper bound, so with both a
+	// deep page could start at CreatedTo and read down to the cursor.
+	switch {
+	case f.CreatedTo == nil:
+		where = keyset(where, a, after)
+	case after != nil && !ms(after.CreatedAt).After(ms(*f.CreatedTo)):
+		where = keyset(where, a, after)
+	default:
+		// Every row up to CreatedTo is before a later cursor.
+		where = append(where, "created_at <= "+a.add(ms(*f.CreatedTo)))
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "id = ANY ("+a.add(f.IDs)+")")
+	}
+	return where, nil
+}
+
+// listJobsQuery returns the query of one page of ListJobs.
+func listJobsQuery(f extract.JobFilter, p extract.Page) (string, []any, error) {
+	var a args
+	where, err := jobWhere(f, p.After, &a)
+	if err != nil {
+		return "", nil, err
+	}
+	query := `SELECT ` + jobColumns + ` FROM extract_jobs WHERE ` + and(where) +
+		` ORDER BY created_at DESC, id DESC` + limit(&a, p)
+	return query, a, nil
+}
+
+// ListJobs returns up to p.Limit jobs matching f, newest first (created_at
+// descending, then id descending), strictly after p.After. A Limit of zero
+// or less means no limit. The keyset condition starts a backward index
+// scan at the cursor, so a page deep in the listing costs what the first one
+// does.
+func (s *Store) ListJobs(ctx context.Context, f extract.JobFilter, p extract.Page) ([]extract.Job, error) {
+	query, args, err := listJobsQuery(f, p)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	jobs := make([]extract.Job, 0, max(0, min(p.Limit, 1000)))
+	for rows.Next() {
+		j, err := s.scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// countJobsQuery returns the query of CountJobs.
+func countJobsQuery(f extract.JobFilter) (string, []any, error) {
+	var a args
+	where, err := jobWhere(f, nil, &a)
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT count(*) FROM extract_jobs WHERE ` + and(where), a, nil
+}
+
+// CountJobs counts the jobs matching f. Its cost grows with the number of
+// matches (it reads the narrowest index, mostly without visiting rows), not
+// with the table.
+func (s *Store) CountJobs(ctx context.Context, f extract.JobFilter) (int64, error) {
+	query, args, err := countJobsQuery(f)
+	if err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
+// lockJob reads a job of the project and its queue id (0 if none), locking
+// its row until the transaction ends, so that a worker's claim or finish
+// and this change happen one after the other.
+func (s *Store) lockJob(ctx context.Context, tx *sql.Tx, projectID, id string) (extract.Job, int64, error) {
+	var queueID int64
+	j, err := s.scanJob(tx.QueryRowContext(ctx,
+		`SELECT `+jobColumns+`, coalesce(queue_id, 0) FROM extract_jobs WHERE id = $1 AND project_id = $2 FOR UPDATE`,
+		id, projectID), &queueID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return j, 0, jobNotFound(id)
+	}
+	return j, queueID, err
+}
+
+// CancelJob marks a PENDING, THROTTLED or RUNNING job CANCELLED and calls
+// cancel (if not nil) with the job's queue id in the same transaction; an
+// error from cancel undoes the change. CodeNotFound if the job is absent or
+// another project's, CodeConflict if it is already finished.
+func (s *Store) CancelJob(ctx context.Context, projectID, id string, at time.Time, cancel func(ctx context.Context, tx *sql.Tx, queueID int64) error) (extract.Job, error) {
+	var j extract.Job
+	at = ms(at)
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var queueID int64
+		var err error
+		j, queueID, err = s.lockJob(ctx, tx, projectID, id)
+		if err != nil {
+			return err
+		}
+		if j.Status.Terminal() {
+			return extract.Errorf(extract.CodeConflict, "job %s is already %s and cannot be cancelled", id, j.Status)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, updated_at = $2, finished_at = $2 WHERE id = $3`,
+			string(extract.StatusCancelled), at, id)
+		if err != nil {
+			return err
+		}
+		j.Status, j.UpdatedAt, j.FinishedAt = extract.StatusCancelled, at, &at
+		if cancel != nil {
+			if err := cancel(ctx, tx, queueID); err != nil {
+				return fmt.Errorf("cancel queued work: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return extract.Job{}, fmt.Errorf("cancel job: %w", err)
+	}
+	return j, nil
+}
+
+// DeleteJob removes a job and its results, calling remove (if not nil) with
+// its queue id in the same transaction; an error from remove undoes the
+// deletion. CodeNotFound if the job is absent or another project's.
+func (s *Store) DeleteJob(ctx context.Context, projectID, id string, remove func(ctx context.Context, tx *sql.Tx, queueID int64) error) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var queueID sql.NullInt64
+		err := tx.QueryRowContext(ctx, `DELETE FROM extract_jobs WHERE id = $1 AND project_id = $2 RETURNING queue_id`,
+			id, projectID).Scan(&queueID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return jobNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		if remove != nil {
+			if err := remove(ctx, tx, queueID.Int64); err != nil {
+				return fmt.Errorf("remove queued work: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete job: %w", err)
+	}
+	return nil
+}
+
+// StartJob is the worker's claim: a PENDING or THROTTLED job becomes RUNNING
+// if its project has fewer than limit RUNNING jobs (limit <= 0: no limit),
+// else THROTTLED. A job already RUNNING (a run that crashed) is claimed again
+// whatever the limit, since it already holds a slot. Finished or deleted
+// jobs give StartGone.
+//
+// The job's row is locked first, so a cancel and a claim of one job take
+// turns. Then, when there is a limit, claims in one project take turns on
+// an advisory lock held to the end of the transaction: two workers in two
+// processes claiming two jobs of a project with one free slot would
+// otherwise each count the other's job as not yet RUNNING, and both run.
+// The count is a statement begun after the lock is granted, so at READ
+// COMMITTED it sees every claim committed before. Locks are always taken in
+// that order (the job's row, then its project), so claims cannot deadlock.
+func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time) (extract.Job, extract.StartResult, error) {
+	var j extract.Job
+	var res extract.StartResult
+	at = ms(at)
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		j, err = s.scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM extract_jobs WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			j, res = extract.Job{}, extract.StartGone
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch j.Status {
+		case extract.StatusPending, extract.StatusThrottled:
+			if limit > 0 {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockProject, j.ProjectID); err != nil {
+					return fmt.Errorf("lock project: %w", err)
+				}
+				var running int
+				err := tx.QueryRowContext(ctx, `SELECT count(*) FROM extract_jobs WHERE project_id = $1 AND status = $2 AND id <> $3`,
+					j.ProjectID, string(extract.StatusRunning), id).Scan(&running)
+				if err != nil {
+					return err
+				}
+				if running >= limit {
+					res = extract.StartThrottled
+					if j.Status == extract.StatusThrottled {
+						return nil // no change, so UpdatedAt stays
+					}
+					_, err := tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, updated_at = $2 WHERE id = $3`,
+						string(extract.StatusThrottled), at, id)
+					j.Status, j.UpdatedAt = extract.StatusThrottled, at
+					return err
+				}
+			}
+		case extract.StatusRunning:
+		default:
+			res = extract.StartGone
+			return nil
+		}
+		res = extract.StartRun
+		_, err = tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = $2, updated_at = $2 WHERE id = $3`,
+			string(extract.StatusRunning), at, id)
+		j.Status, j.StartedAt, j.UpdatedAt = extract.StatusRunning, &at, at
+		return err
+	})
+	if err != nil {
+		return extract.Job{}, 0, fmt.Errorf("start job %s: %w", id, err)
+	}
+	return j, res, nil
+}
+
+// FinishJob records a run's end if the job is still RUNNING: COMPLETED with
+// outcome, or FAILED with message failure when failure is non-empty (keeping
+// the outcome's usage and engine, if given, as what the failed run
+// consumed). It reports whether the row changed: false when the job was
+// cancelled, deleted or finished meanwhile. The status test is part of the
+// UPDATE, which waits for a concurrent cancel's row lock and then re-checks
+// the row, so a cancel that committed first always wins.
+func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
+	status := extract.StatusCompleted
+	var result, metadata, usage sql.NullString
+	var engine string
+	if outcome != nil {
+		var err error
+		if usage, err = marshalOptional(&outcome.Usage); err != nil {
+			return false, fmt.Errorf("finish job %s: encode usage: %w", id, err)
+		}
+		engine = outcome.Engine
+		if failure == "" {
+			result = nullText(outcome.Result)
+			if metadata, err = marshalOptional(outcome.FieldMetadata); err != nil {
+				return false, fmt.Errorf("finish job %s: encode field metadata: %w", id, err)
+			}
+		}
+	}
+	if failure != "" {
+		status = extract.StatusFailed
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE extract_jobs
+		SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6, finished_at = $7, updated_at = $7
+		WHERE id = $8 AND status = $9`,
+		string(status), failure, result, metadata, usage, engine, ms(at), id, string(extract.StatusRunning))
+	if err != nil {
+		return false, fmt.Errorf("finish job %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("finish job %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// RequeueJob puts a RUNNING job back to PENDING (a run interrupted by
+// shutdown, to be retried) and clears its StartedAt. A job in any other
+// status, or absent, is left alone without error: it was cancelled, deleted
+// or finished meanwhile, and that decision stands.
+func (s *Store) RequeueJob(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = NULL, updated_at = $2 WHERE id = $3 AND status = $4`,
+		string(extract.StatusPending), ms(at), id, string(extract.StatusRunning))
+	if err != nil {
+		return fmt.Errorf("requeue job %s: %w", id, err)
+	}
+	return nil
+}
+
+// CountJobsByStatus counts all jobs by status, for metrics. Every status is
+// present, with zero when no job has it, so a gauge drops back to zero. The
+// counts are kept by triggers (see extract_job_counts), so this costs the
+// same however many jobs there are.
+func (s *Store) CountJobsByStatus(ctx context.Context) (map[extract.Status]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, sum(n)::bigint FROM extract_job_counts GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count jobs by status: %w", err)
+	}
+	defer rows.Close()
+	counts := make(map[extract.Status]int64, len(extract.Statuses))
+	for _, st := range extract.Statuses {
+		counts[st] = 0
+	}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("count jobs by status: %w", err)
+		}
+		counts[extract.Status(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count jobs by status: %w", err)
+	}
+	return counts, nil
+}
