@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/document/parse"
+	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/httpapi"
@@ -51,6 +53,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Engine runs extractions. Defaults to the built-in engine.
 	Engine extract.Engine
+	// Parse bounds what one document may cost to parse (size, pages,
+	// decompressed bytes, time); see parse.Limits for the defaults.
+	Parse parse.Limits
+	// PDF configures the PDF parser. Its pool of PDFium instances starts
+	// with the first PDF a job reads, so a server that never sees one never
+	// pays for it. CacheDir defaults to quarry/pdfium in the user's cache
+	// directory, so that only the first start on a machine compiles PDFium.
+	PDF pdf.Options
 	// Logger receives logs. Defaults to discarding them.
 	Logger *slog.Logger
 }
@@ -64,6 +74,14 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Engine == nil {
 		c.Engine = builtin.New()
+	}
+	if c.PDF.CacheDir == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			c.PDF.CacheDir = filepath.Join(dir, "quarry", "pdfium")
+		}
+	}
+	if c.PDF.Logger == nil {
+		c.PDF.Logger = c.Logger
 	}
 	c.Queue.Embedded = true
 	c.Queue.Logger = cmp.Or(c.Queue.Logger, c.Logger)
@@ -85,6 +103,7 @@ type App struct {
 	log       *slog.Logger
 	lock      *os.File
 	store     *sqlite.Store
+	pdf       *parse.LazyPDF
 	queue     *queue.Queue
 	http      *http.Server
 	listener  net.Listener
@@ -134,7 +153,9 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	jm := newJobMetrics(reg, a.store)
 	qcfg := cfg.Queue
 	qcfg.OnFinish = jm.observe
-	if a.queue, err = queue.New(ctx, a.store, &processor{store: a.store, blobs: blobs, engine: cfg.Engine}, qcfg); err != nil {
+	a.pdf = parse.NewLazyPDF(cfg.PDF)
+	proc := &processor{store: a.store, blobs: blobs, parser: parse.New(a.pdf, cfg.Parse), engine: cfg.Engine}
+	if a.queue, err = queue.New(ctx, a.store, proc, qcfg); err != nil {
 		return nil, err
 	}
 	jm.depth = a.queue.Depth
@@ -230,10 +251,17 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// Close releases the store and the data directory lock. Run calls it.
+// Close releases the store, the PDF parser and the data directory lock. Run
+// calls it.
 func (a *App) Close() {
 	if a.listener != nil {
 		a.listener.Close()
+	}
+	if a.pdf != nil {
+		if err := a.pdf.Close(); err != nil {
+			a.log.Warn("close the PDF parser", "err", err)
+		}
+		a.pdf = nil
 	}
 	if a.store != nil {
 		a.store.Close()

@@ -80,11 +80,11 @@ func TestEndToEnd(t *testing.T) {
 func TestFailsUnsupportedInputClearly(t *testing.T) {
 	t.Parallel()
 	s := start(t)
-	fileID := s.upload("scan.pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"))
+	fileID := s.upload("photo.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
 	job := s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})
 	got := s.waitStatus(job["id"].(string), "COMPLETED", "FAILED")
-	if got["status"] != "FAILED" || !strings.Contains(got["error_message"].(string), "pdf files are not supported yet") {
-		t.Errorf("job = %v %v, want FAILED saying pdf is not supported yet", got["status"], got["error_message"])
+	if got["status"] != "FAILED" || !strings.Contains(got["error_message"].(string), "png files are not supported") {
+		t.Errorf("job = %v %v, want FAILED saying png files are not supported", got["status"], got["error_message"])
 	}
 	if _, ok := got["extract_result"]; ok {
 		t.Errorf("failed job has a result: %v", got["extract_result"])

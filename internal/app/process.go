@@ -5,19 +5,15 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/blob"
-	"github.com/quarrylabs/quarry/internal/document/text"
+	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
-	"github.com/quarrylabs/quarry/internal/filetype"
 )
-
-// maxTextBytes caps a text-like document the parser reads: far above any
-// real text document, low enough that one job cannot exhaust memory.
-const maxTextBytes = 64 << 20
 
 // processor does one job's work: load the file, parse it, run the engine.
 type processor struct {
 	store  extract.Store
 	blobs  *blob.Local
+	parser *parse.Parser
 	engine extract.Engine
 }
 
@@ -29,21 +25,17 @@ func (p *processor) Process(ctx context.Context, job extract.Job) (extract.Outco
 	if err != nil {
 		return extract.Outcome{}, fmt.Errorf("load file: %w", err)
 	}
-	if !filetype.TextLike(f.FileType) {
+	if !parse.Supported(f.FileType) {
+		// Checked before opening the content, so the message can name the
+		// file.
 		return extract.Outcome{}, extract.Errorf(extract.CodeInvalid,
-			"%s files are not supported yet: this server extracts from plain text, Markdown, CSV and JSON files (the file %q was detected as %s from its content)",
+			"%s files are not supported: this server reads PDF, DOCX, XLSX, HTML, CSV, Markdown, JSON and plain text files (the file %q was detected as %s from its content)",
 			f.FileType, f.Name, f.FileType)
 	}
 	cfg := job.Configuration
-	var pages []extract.PageRange
-	if cfg.TargetPages != "" {
-		if pages, err = extract.ParsePageRanges(cfg.TargetPages); err != nil {
-			return extract.Outcome{}, err
-		}
-	}
-	maxPages := 0
-	if cfg.MaxPages != nil {
-		maxPages = *cfg.MaxPages
+	opts, err := parse.OptionsFor(cfg)
+	if err != nil {
+		return extract.Outcome{}, err
 	}
 	body, err := p.blobs.Open(ctx, f.ID)
 	if extract.IsNotFound(err) {
@@ -53,9 +45,11 @@ func (p *processor) Process(ctx context.Context, job extract.Job) (extract.Outco
 		return extract.Outcome{}, err
 	}
 	defer body.Close()
-	doc, err := text.Parse(body, text.Options{Format: f.FileType, MaxBytes: maxTextBytes, Pages: pages, MaxPages: maxPages})
+	doc, err := p.parser.Parse(ctx, body, f.FileType, opts)
 	if err != nil {
 		return extract.Outcome{}, err
 	}
+	// The engine reports usage.num_pages_extracted from doc.Pages: the
+	// pages parsed after target_pages, max_pages and sheet_names.
 	return p.engine.Extract(ctx, doc, cfg)
 }

@@ -75,6 +75,7 @@ Extract v2 API.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(), newKeysCmd())
+	root.AddCommand(newParseCmd())
 	g := &globals{}
 	g.register(root.PersistentFlags())
 	registerFormatCompletion(root)

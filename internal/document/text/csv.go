@@ -57,10 +57,13 @@ func sniffDelimiter(src string) rune {
 	return best
 }
 
-// csvPage lays the records out as one page: a line per record, cells joined
-// by csvSeparator, and a table with a row per record. A cell's line breaks
-// become spaces, since a record is one line of the page.
-func csvPage(number int, records [][]string) document.Page {
+// TablePage lays records out as one page: a line per record, cells joined by
+// ", ", and a table with a row per record, in character cells as the package
+// doc describes. A cell's line breaks become spaces, since a record is one
+// line of the page. It is how a CSV file becomes a page, and spreadsheet
+// parsers use it for their sheets, so that a sheet and its CSV export read
+// the same to an engine.
+func TablePage(number int, records [][]string) document.Page {
 	p := document.Page{Number: number, Height: float64(len(records))}
 	var t document.Table
 	for y, rec := range records {

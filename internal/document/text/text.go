@@ -94,6 +94,10 @@ type Options struct {
 	// MaxPages keeps at most this many pages, the first ones of those Pages
 	// selects (a job's max_pages). Defaults to no limit (0).
 	MaxPages int
+	// PageLimit refuses a document of more pages, whatever Pages selects:
+	// a file of newlines is small and makes many pages. Defaults to no limit
+	// (0).
+	PageLimit int
 }
 
 // Parse reads a text-like document. The returned document holds the selected
@@ -129,7 +133,7 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 		if err != nil {
 			return nil, err
 		}
-		pages = append(pages, func(n int) document.Page { return csvPage(n, records) })
+		pages = append(pages, func(n int) document.Page { return TablePage(n, records) })
 	case FormatJSON:
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, []byte(src), "", "  "); err != nil {
@@ -140,6 +144,10 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 		pages = textPages(src, format == FormatMarkdown)
 	}
 
+	if opts.PageLimit > 0 && len(pages) > opts.PageLimit {
+		return nil, extract.Errorf(extract.CodeInvalid,
+			"the document has more than %d pages, the most this server reads in one document; split it into smaller files", opts.PageLimit)
+	}
 	keep, err := extract.SelectPages(len(pages), opts.Pages, opts.MaxPages)
 	if err != nil {
 		return nil, err

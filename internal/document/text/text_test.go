@@ -77,6 +77,7 @@ func TestParseErrors(t *testing.T) {
 		{"ErrTooLargeMiB", strings.Repeat("x", 1<<20+1), text.Options{MaxBytes: 1 << 20}, "larger than 1 MiB"},
 		{"ErrNoTargetPage", "a\fb\fc", text.Options{Pages: []extract.PageRange{{From: 4, To: 5}, {From: 7, To: 7}}}, "target_pages 4-5,7 names no page of this document, which has 3 pages"},
 		{"ErrNoTargetPageOne", "a", text.Options{Pages: []extract.PageRange{{From: 2, To: 2}}}, "which has 1 page"},
+		{"ErrTooManyPages", "a\fb\fc", text.Options{PageLimit: 2}, "the document has more than 2 pages"},
 		{"ErrJSON", "{\n  \"a\": 1,\n  \"b\" 2\n}", text.Options{Format: text.FormatJSON}, "the file is not valid JSON: invalid character '2' after object key (line 3, column 7)"},
 		{"ErrJSONTruncated", "{\"a\": [1, 2", text.Options{Format: text.FormatJSON}, "the file is not valid JSON: unexpected end of JSON input"},
 		{"ErrFormat", "a", text.Options{Format: "pdf"}, `text format "pdf" is not one of txt, md, csv, json`},

@@ -1,0 +1,107 @@
+package layout
+
+import (
+	"math"
+	"slices"
+
+	"github.com/quarrylabs/quarry/internal/document"
+)
+
+// edgeLines is how many lines may stand between a table and the page's edge
+// for the table still to end (or start) its page: a running header or
+// footer, a page number.
+const edgeLines = 2
+
+// LinkTables marks each table that continues a table of the previous page as
+// Continued: the first table of a page when nothing but a running header
+// stands above it, the previous page (numbered one less) ends with a table
+// under which there is at most a footer, and the two have as many columns,
+// starting at the same places within two text heights or 2% of the page
+// width. Pages must have been through Analyze (or been built with lines and
+// tables by their parser).
+func LinkTables(doc *document.Document) {
+	for i := 1; i < len(doc.Pages); i++ {
+		prev, cur := &doc.Pages[i-1], &doc.Pages[i]
+		if cur.Number != prev.Number+1 || len(prev.Tables) == 0 || len(cur.Tables) == 0 {
+			continue
+		}
+		last, first := &prev.Tables[len(prev.Tables)-1], &cur.Tables[0]
+		if linesBelow(prev, last.Box) > edgeLines || linesAbove(cur, first.Box) > edgeLines {
+			continue
+		}
+		tol := max(2*textHeight(prev), 0.02*max(prev.Width, cur.Width))
+		if sameColumns(columnStarts(last), columnStarts(first), tol) {
+			first.Continued = true
+		}
+	}
+}
+
+// linesBelow counts the lines wholly under a box.
+func linesBelow(p *document.Page, b document.Box) int {
+	n := 0
+	for _, l := range p.Lines {
+		if l.Box.Y >= b.Y+b.H {
+			n++
+		}
+	}
+	return n
+}
+
+// linesAbove counts the lines wholly over a box.
+func linesAbove(p *document.Page, b document.Box) int {
+	n := 0
+	for _, l := range p.Lines {
+		if l.Box.Y+l.Box.H <= b.Y {
+			n++
+		}
+	}
+	return n
+}
+
+// textHeight is the median height of a page's lines, or 1 without lines.
+func textHeight(p *document.Page) float64 {
+	if len(p.Lines) == 0 {
+		return 1
+	}
+	hs := make([]float64, len(p.Lines))
+	for i, l := range p.Lines {
+		hs[i] = l.Box.H
+	}
+	slices.Sort(hs)
+	return max(hs[len(hs)/2], 1e-9)
+}
+
+// columnStarts returns where each column of a table starts: the leftmost
+// edge of its non-empty cells, NaN for a column empty in every row.
+func columnStarts(t *document.Table) []float64 {
+	var starts []float64
+	for _, row := range t.Rows {
+		for k, c := range row {
+			if k >= len(starts) {
+				starts = append(starts, math.NaN())
+			}
+			if c.Text == "" {
+				continue
+			}
+			if math.IsNaN(starts[k]) || c.Box.X < starts[k] {
+				starts[k] = c.Box.X
+			}
+		}
+	}
+	return starts
+}
+
+func sameColumns(a, b []float64, tol float64) bool {
+	if len(a) != len(b) || len(a) < 2 {
+		return false
+	}
+	for k := range a {
+		if math.IsNaN(a[k]) || math.IsNaN(b[k]) {
+			continue
+		}
+		if math.Abs(a[k]-b[k]) > tol {
+			return false
+		}
+	}
+	return true
+}
