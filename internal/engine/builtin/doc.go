@@ -1,85 +1,138 @@
 // Package builtin is Quarry's built-in extraction engine: it fills a schema
-// from the labels and values a document writes ("Total: $1,234.56"), with
-// no model and no network, and never invents a value. What it cannot find
-// is null.
+// from the labels, blocks and tables a document writes ("Total: $1,234.56",
+// "Bill To:" over an address, a table of line items), with no model and no
+// network, and never invents a value. What it cannot find is null.
 //
-// # Scope
+// # Schema
 //
-// The engine fills the top-level scalar properties of the schema: string,
-// number, integer and boolean, their unions with null (["string","null"],
-// or anyOf/oneOf branches as Pydantic writes Optional), enum and const,
-// and the string formats date (written as YYYY-MM-DD), date-time (RFC 3339
-// only) and email. $ref to #/$defs/… or #/definitions/… (any local JSON
-// pointer) and allOf are resolved. Properties that are objects or arrays
-// are null for now, with confidence 0 and no citation: nested schemas are
-// the next step. Every property of the schema appears in the result, in
-// the schema's order, and a value is used only if it meets the property's
-// type and constraints (enum, minimum and maximum, multipleOf, minLength,
-// maxLength, pattern), so a result validates against the schema except
-// that a property not found is null even when the schema does not allow
-// null.
+// The engine reads the schema as a tree (schema.go): scalars (string,
+// number, integer, boolean, enum and const, their unions with null, the
+// formats date, date-time, email and uri), nested objects, arrays of
+// scalars and arrays of objects. $ref to any local JSON pointer, allOf, and
+// simple anyOf/oneOf (an object or array branch, or scalar branches, with
+// or without null) are resolved; a recursive schema is followed ten levels
+// deep. A value is used only if it meets its property's type and
+// constraints (enum, minimum and maximum, multipleOf, minLength, maxLength,
+// pattern, maxItems, uniqueItems).
+//
+// The result validates against the schema without a value being made up.
+// A property nothing was found for is null where the schema allows null;
+// otherwise an object stands with its own properties absent (and is left
+// out if that leaves it empty), an array is empty, and a scalar is left out
+// when optional. A required scalar that may not be null is null: nothing
+// valid can be said without inventing a value, and that is the one case
+// where a result does not validate.
 //
 // # Finding a value
 //
 // A property is looked for under its name in any case style (invoice_number,
-// invoiceNumber and InvoiceNumber all read "invoice number"), its title, and
-// a short list of synonyms for common business fields (total: amount due,
-// balance due, grand total; vendor: seller, supplier, from; date: invoice
-// date, issued; a trailing "number": no, #, num, nr; email: e-mail; …).
+// invoiceNumber and InvoiceNumber all read "invoice number"), its title, the
+// labels its description quotes (or the description itself when it is as
+// short as a label), and a vocabulary of synonyms for business fields
+// (total: amount due, balance due, grand total; vendor: seller, supplier,
+// from; customer: bill to, sold to; a trailing "number": no, #, num, nr; …).
 // Labels match whatever their case and the punctuation, quotes or Markdown
-// emphasis around them.
+// emphasis around them; one typo in a label of six letters or more, a
+// plural, a parenthetical ("Total (EUR)") or a rate ("VAT 20%") is a fuzzy
+// match.
 //
-// On each line the engine looks for a label followed by a separator — a
-// colon, an equals sign, a dash between spaces, a tab, or a column gap of two
-// spaces or more — and takes the rest of that column as the value. A line of
-// JSON ("key": value,) is such a line. A label standing alone on its line
-// takes its value from the next line with text (at most two blank lines
-// below), from the part under the label. In a table (CSV rows, Markdown
-// pipe tables) a cell naming a field takes the next non-empty cell of its
-// row. A value that is itself a label (a header row) or says it is absent
-// ("N/A", "none", "-", JSON null) is not a value.
+// A property of a nested object is named by its parent's label and its own
+// ("customer email", "bill to e-mail") anywhere, and by its own label alone
+// inside its parent's section: the block under a line that is the parent's
+// label ("Bill To:", "Vendor", "Ship To"), in the column that line starts.
+// Outside any section such a label still counts, with less confidence, when
+// it names one property only. The unlabelled lines of a section fill its
+// object's e-mail and phone by their look, then its name (the first line)
+// and its address (the rest, joined by ", ").
 //
-// Values are read by the property's type: amounts with currency symbols or
-// ISO codes, thousands separators in either decimal convention (1,234.56 and
-// 1.234,56) and accounting parentheses; percentages as the number written
-// (15% is 15); booleans as yes/no, true/false, y/n; enum members in any
-// case; dates from the common written forms (see parseDate for the rules on
-// ambiguous numeric dates). Text that does not fit the type is passed over
-// and the search goes on.
+// A line is cut into segments at wide gaps (a tab, two spaces, a gap wider
+// than a character and a half) and at pipes. In a segment, a label followed
+// by a separator (a colon, an equals sign, a dash between spaces) has its
+// value after it. A label alone in its segment takes the next segment of
+// its row if that fits, else the nearest segment below it that overlaps it
+// horizontally, at most two blank lines down, so that a row of labels over
+// a row of values reads in columns. Under the header of a table of several
+// rows that value is one of many, and scores low. In a table row, a cell
+// naming a field takes the next non-empty cell ("Subtotal | | 1,286.00").
+// A value that is itself a label, or says it is absent ("N/A", "-", a
+// rule), is not a value.
+//
+// Values are read by type (value.go): amounts with currency symbols or ISO
+// codes, thousands separators in either decimal convention and accounting
+// parentheses; percentages as the number written; booleans as yes/no,
+// true/false, y/n; enum members in any case; dates from the common written
+// forms to ISO 8601, numeric ones day first or month first as the
+// document's unambiguous dates show (the column's own dates first, in a
+// table); e-mail addresses; URIs (a bare web address gains https://). A
+// string field whose name says phone, e-mail, URL or identifier takes only
+// text that looks like one. Text that does not fit is passed over and the
+// search goes on.
+//
+// # Lists and tables
+//
+// An array of scalars is read from a labelled line split at commas,
+// semicolons, pipes and bullets ("Skills: Go, SQL"), or from the block of
+// lines under its label, one item per line with its bullet removed.
+//
+// An array of objects is read from a table (table.go). A table is found by
+// its header line: a row of segments of which at least two (one for a
+// single-field schema) name the items' fields. Its columns reach halfway to
+// their neighbours, so right-aligned amounts and long descriptions fall in
+// their columns whatever the layout analysis made of the page. Where a
+// parser's table names as many fields (CSV, Markdown), it is used instead,
+// with its exact cells. Each following line is a data row until a blank gap
+// of more than two lines, a lone line after a blank one, prose across the
+// columns, or a closing summary row (a total, subtotal, tax, closing
+// balance, carried forward), after which the rest of the table is its
+// footer; such rows fill the document's total fields instead. An opening
+// balance row is skipped. A row with one text cell under a row of items is
+// that item's text wrapped onto a second line. A table marked Continued at
+// the top of the next page adds its rows; a header repeated there starts a
+// table with the same columns, which joins the first. The array takes the
+// table that names the most fields (a caption naming the array breaks
+// ties) and every table with the same columns.
 //
 // # Confidence
 //
-// Each candidate value scores label × place × parse:
+// Each candidate value scores label × place × parse × fit:
 //
-//   - label: the property name 0.95, its title 0.90, a synonym 0.80, a fuzzy
-//     match (a parenthetical qualifier such as "Total (USD)", a plural, or one
-//     typo in a label of six letters or more) 0.60;
-//   - place: on the label's line or in the next cell 1.0, on the next line 0.85;
+//   - label: the property name 0.95, its title 0.90, a synonym 0.80, a
+//     label its description gives 0.75, a line of a section block 0.75, a
+//     fuzzy match 0.60; a nested property's own label outside its section
+//     ×0.6;
+//   - place: on the label's line or in the next cell 1.0, below the label
+//     0.85, under the header of a table of several rows 0.5;
 //   - parse: the value already in its type's canonical form 1.0 (1234.56,
-//     2024-03-05, true), coerced 0.9 ($1,234.56, 5 March 2024, Yes).
+//     2024-03-05, true), coerced 0.9 ($1,234.56, 5 March 2024, Yes);
+//   - fit: an identifier without a digit 0.8, otherwise 1.
 //
 // The best-scored candidate wins (the first in reading order on a tie).
 // Every other value found for the property lowers the confidence: by 40%
 // times that value's best score over the winner's, so two equally good
-// labels disagreeing leave 60% of the score. Confidences are between 0 and
-// 0.95 and rounded to three decimals.
+// labels disagreeing leave 60% of the score. A table cell scores its
+// column header's label × parse × fit. Confidences are between 0 and 0.95
+// and rounded to three decimals.
 //
 // # Metadata
 //
-// Every property has an entry in the field metadata, mirroring the result:
-// a found value has one citation (its page, its text as the document writes
-// it, and one box covering exactly its characters) and its confidence; a
-// null value has an empty citation list and confidence 0, so a client can
-// tell "looked and did not find" from a missing key. The engine always
-// fills both citations and confidences; whether a job shows them
-// (cite_sources, confidence_scores) is for the API to decide.
+// The field metadata mirrors the result: an object maps to an object of its
+// properties' metadata, an array to a list with one entry per element, and
+// a value to its citations (page, its text as the document writes it, one
+// box covering exactly its characters; an address read from several lines
+// cites each line) and its confidence. A null value has an empty citation
+// list and confidence 0, so a client can tell "looked and did not find"
+// from a missing key. The engine always fills both citations and
+// confidences; whether a job shows them (cite_sources, confidence_scores)
+// is for the API to decide.
 //
 // # Targets
 //
 // per_doc gives one object from the whole document; per_page one object per
-// page of the document, each from that page alone; per_table_row one
-// object per data row of the document's tables (see tableRows), and an
-// empty array for a document without tables. A value never spans pages.
+// page of the document, each from that page alone (tables included);
+// per_table_row one object per data row of the document's tables whose
+// header names the schema's fields, summary rows left out and continued
+// tables joined, and an empty array for a document without such tables.
+// A scalar value never spans pages.
 //
 // # Usage
 //

@@ -6,18 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
+	dataschema "github.com/quarrylabs/quarry/internal/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -29,16 +30,21 @@ func TestExtract(t *testing.T) {
 		doc    string
 		schema string
 		target string
+		// requiredMissing says a required property is null: the results are
+		// checked against the schema without its top-level "required".
+		requiredMissing bool
 	}{
 		{name: "invoice", doc: "invoice.txt", schema: "invoice.schema.json"},
-		{name: "invoice_rows_none", doc: "invoice.txt", schema: "line_items.schema.json", target: extract.TargetPerTableRow},
+		{name: "invoice_rows", doc: "invoice.txt", schema: "line_items.schema.json", target: extract.TargetPerTableRow},
 		{name: "line_items", doc: "line_items.csv", schema: "line_items.schema.json", target: extract.TargetPerTableRow},
 		{name: "record", doc: "record.json", schema: "record.schema.json"},
 		{name: "pages", doc: "pages.txt", schema: "pages.schema.json", target: extract.TargetPerPage},
 		{name: "pages_doc", doc: "pages.txt", schema: "pages.schema.json", target: extract.TargetPerDoc},
 		{name: "kv", doc: "kv.csv", schema: "kv.schema.json"},
 		{name: "order", doc: "order.md", schema: "order.schema.json"},
-		{name: "order_rows", doc: "order.md", schema: "order.schema.json", target: extract.TargetPerTableRow},
+		// The schema requires a customer, which no table row holds: the one
+		// case where a result cannot validate (see TestRequiredMissing).
+		{name: "order_rows", doc: "order.md", schema: "order.schema.json", target: extract.TargetPerTableRow, requiredMissing: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +56,7 @@ func TestExtract(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Extract() error: %v", err)
 			}
-			checkOutcome(t, schema, cmpOr(tt.target, extract.TargetPerDoc), out)
+			checkOutcome(t, doc, schema, cmpOr(tt.target, extract.TargetPerDoc), out, tt.requiredMissing)
 			golden(t, filepath.Join("testdata", tt.name+".golden"), renderOutcome(t, out))
 		})
 	}
@@ -62,19 +68,20 @@ func TestNothingInvented(t *testing.T) {
 	t.Parallel()
 	doc := parseText(t, "Subtotal: 100.00\nTotal Tax: 20.00\nDue: soon\nNotes:\nShipping: none\nSeller info below\nInvoice Date: not yet\nRef: 42 items\n", text.FormatText)
 	schema := json.RawMessage(`{"properties": {
-		"total": {"type": "number"},
-		"due_date": {"type": "string", "format": "date"},
-		"invoice_date": {"type": "string", "format": "date"},
-		"ref": {"type": "integer"},
-		"notes": {"type": "string"},
-		"shipping": {"type": "string"},
-		"items": {"type": "array"}
+		"total": {"type": ["number", "null"]},
+		"due_date": {"type": ["string", "null"], "format": "date"},
+		"invoice_date": {"type": ["string", "null"], "format": "date"},
+		"ref": {"type": ["integer", "null"]},
+		"notes": {"type": ["string", "null"]},
+		"shipping": {"type": ["string", "null"]},
+		"items": {"type": ["array", "null"]},
+		"seller": {"type": ["object", "null"], "properties": {"name": {"type": "string"}}}
 	}}`)
 	out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"total":null,"due_date":null,"invoice_date":null,"ref":null,"notes":null,"shipping":null,"items":null}`
+	want := `{"total":null,"due_date":null,"invoice_date":null,"ref":null,"notes":null,"shipping":null,"items":null,"seller":null}`
 	if string(out.Result) != want {
 		t.Errorf("Result = %s, want %s", out.Result, want)
 	}
@@ -130,7 +137,18 @@ func TestLabels(t *testing.T) {
 		{"Agreement", `"total": {"type": "number"}`, "Total: 12\nTotal: 12.00", `12`, 0.95},
 		{"BetterLabelWins", `"total": {"type": "number"}`, "Grand total: 11\nTotal: 12", `12`, 0.63},
 		{"NullWord", `"total": {"type": ["number", "null"]}`, "Total: N/A", `null`, 0},
-		{"Nested", `"total": {"type": "object"}`, "Total: 12", `null`, 0},
+		{"FreeFormObject", `"total": {"type": "object"}`, "Total: 12", `null`, 0},
+		{"NestedOutsideSection", `"vendor": {"type": "object", "properties": {"phone": {"type": "string"}}}`, "Phone: 555-0100 22", `{"phone":"555-0100 22"}`, 0},
+		{"NestedPathLabel", `"vendor": {"type": "object", "properties": {"phone": {"type": "string"}}}`, "Vendor phone: 555-0100 22", `{"phone":"555-0100 22"}`, 0},
+		{"List", `"skills": {"type": "array", "items": {"type": "string"}}`, "Skills: Go, SQL; gRPC", `["Go","SQL","gRPC"]`, 0},
+		{"ListOfNumbers", `"sizes": {"type": "array", "items": {"type": "number"}}`, "Sizes: 1,5, 2,25, 3", `[1.5,2.25,3]`, 0},
+		{"ListBlock", `"skills": {"type": "array", "items": {"type": "string"}}`, "Skills\n- Go\n* SQL\n1. gRPC\n\nOther", `["Go","SQL","gRPC"]`, 0},
+		{"PhoneHint", `"phone": {"type": "string"}`, "Phone: call us\nTel: +44 20 7946 0958", `"+44 20 7946 0958"`, 0.8},
+		{"URIFormat", `"site": {"type": "string", "format": "uri", "title": "Website"}`, "Website: www.acme.example", `"https://www.acme.example"`, 0.81},
+		{"DescriptionQuote", `"amt": {"type": "number", "description": "the figure labelled \"Net payable\""}`, "Net payable: 40", `40`, 0.75},
+		{"RateQualifier", `"tax": {"type": "number"}`, "VAT 20%: 8.00", `8`, 0.6},
+		{"LabelsAboveValues", `"due_date": {"type": "string", "format": "date"}`, "Invoice      Due Date\n7            2024-05-01", `"2024-05-01"`, 0.808},
+		{"DayFirstDocument", `"date": {"type": "string", "format": "date"}`, "Date: 03/05/2024\nPaid: 17/05/2024", `"2024-05-03"`, 0.855},
 		{"TwoPairsOnALine", `"date": {"type": "string"}`, "Invoice: 7      Date: today", `"today"`, 0.95},
 		{"PartOfAWord", `"total": {"type": "number"}`, "Total:12.50", `12.5`, 0.95},
 	}
@@ -143,19 +161,30 @@ func TestLabels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var res map[string]json.RawMessage
-			var meta map[string]struct {
-				Confidence float64 `json:"confidence"`
-			}
+			var res, meta map[string]json.RawMessage
 			if err := json.Unmarshal(out.Result, &res); err != nil {
 				t.Fatal(err)
 			}
 			if err := json.Unmarshal(out.FieldMetadata.Document, &meta); err != nil {
 				t.Fatal(err)
 			}
-			for k, v := range res {
-				if string(v) != tt.want || meta[k].Confidence != tt.wantConf {
-					t.Errorf("%q: %s = %s (confidence %v), want %s (confidence %v)", tt.line, k, v, meta[k].Confidence, tt.want, tt.wantConf)
+			var props struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			}
+			if err := json.Unmarshal([]byte(`{"properties": {`+tt.schema+`}}`), &props); err != nil {
+				t.Fatal(err)
+			}
+			for k := range props.Properties {
+				// A property not found that may not be null is left out.
+				v := cmpOr(string(res[k]), "null")
+				// Objects and arrays have their confidences inside; the
+				// cases pin those of scalars.
+				var m struct {
+					Confidence float64 `json:"confidence"`
+				}
+				_ = json.Unmarshal(meta[k], &m)
+				if v != tt.want || m.Confidence != tt.wantConf {
+					t.Errorf("%q: %s = %s (confidence %v), want %s (confidence %v)", tt.line, k, v, m.Confidence, tt.want, tt.wantConf)
 				}
 			}
 		})
@@ -193,24 +222,33 @@ func TestSchema(t *testing.T) {
 		{"RefChain", `{"properties": {"count": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"type": "integer"}}}`, `{"count":3}`},
 		{"RefCycle", `{"properties": {"count": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"$ref": "#/$defs/A"}}}`, `{"count":"3"}`},
 		{"RefRoot", `{"$ref": "#/$defs/Root", "$defs": {"Root": {"properties": {"count": {"type": "number"}}}}}`, `{"count":3}`},
-		{"AllOf", `{"properties": {"kind": {"allOf": [{"$ref": "#/$defs/K"}], "description": "d"}}, "$defs": {"K": {"type": "string", "enum": ["Silver"]}}}`, `{"kind":null}`},
+		{"AllOf", `{"properties": {"kind": {"allOf": [{"$ref": "#/$defs/K"}], "description": "d"}}, "$defs": {"K": {"type": "string", "enum": ["Silver"]}}}`, `{}`},
 		{"AnyOfNullable", `{"properties": {"count": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": null}}}`, `{"count":3}`},
 		{"Const", `{"properties": {"kind": {"const": "GOLD"}}}`, `{"kind":"GOLD"}`},
 		{"EnumNumbers", `{"properties": {"level": {"enum": [5, 7]}}}`, `{"level":7}`},
-		{"EnumOfOtherKind", `{"properties": {"level": {"type": "string", "enum": [7]}}}`, `{"level":null}`},
-		{"Maximum", `{"properties": {"level": {"type": "integer", "maximum": 6}}}`, `{"level":null}`},
-		{"ExclusiveMinimum", `{"properties": {"level": {"type": "integer", "exclusiveMinimum": 7}}}`, `{"level":null}`},
+		{"EnumOfOtherKind", `{"properties": {"level": {"type": "string", "enum": [7]}}}`, `{}`},
+		{"Maximum", `{"properties": {"level": {"type": "integer", "maximum": 6}}}`, `{}`},
+		{"ExclusiveMinimum", `{"properties": {"level": {"type": "integer", "exclusiveMinimum": 7}}}`, `{}`},
 		{"MultipleOf", `{"properties": {"score": {"type": "number", "multipleOf": 0.5}}}`, `{"score":4.5}`},
-		{"NotMultipleOf", `{"properties": {"score": {"type": "number", "multipleOf": 2}}}`, `{"score":null}`},
-		{"Pattern", `{"properties": {"code": {"type": "string", "pattern": "^[A-Z]"}}}`, `{"code":null}`},
-		{"MaxLength", `{"properties": {"code": {"type": "string", "maxLength": 4}}}`, `{"code":null}`},
+		{"NotMultipleOf", `{"properties": {"score": {"type": "number", "multipleOf": 2}}}`, `{}`},
+		{"Pattern", `{"properties": {"code": {"type": "string", "pattern": "^[A-Z]"}}}`, `{}`},
+		{"MaxLength", `{"properties": {"code": {"type": "string", "maxLength": 4}}}`, `{}`},
 		{"UnionPrefersNumber", `{"properties": {"count": {"type": ["string", "integer"]}}}`, `{"count":3}`},
 		{"UnionFallsBack", `{"properties": {"code": {"type": ["integer", "string"]}}}`, `{"code":"ab-12"}`},
 		{"NoType", `{"properties": {"name": {"description": "anything"}}}`, `{"name":"x"}`},
 		{"BooleanSchema", `{"properties": {"name": true}}`, `{"name":null}`},
 		{"Boolean", `{"properties": {"flag": {"type": "boolean"}}}`, `{"flag":true}`},
-		{"IntegerRejectsFraction", `{"properties": {"score": {"type": "integer"}}}`, `{"score":null}`},
+		{"IntegerRejectsFraction", `{"properties": {"score": {"type": "integer"}}}`, `{}`},
 		{"NoProperties", `{"type": "object"}`, `{}`},
+		{"NullableNotFound", `{"properties": {"level": {"type": ["integer", "null"], "maximum": 6}}}`, `{"level":null}`},
+		{"RequiredNotFound", `{"properties": {"level": {"type": "integer", "maximum": 6}}, "required": ["level"]}`, `{"level":null}`},
+		{"ObjectNotFound", `{"properties": {"o": {"properties": {"a": {"type": "string"}, "b": {"type": ["string", "null"]}}}}}`, `{"o":{"b":null}}`},
+		{"NullableObjectNotFound", `{"properties": {"o": {"anyOf": [{"properties": {"a": {"type": "string"}}}, {"type": "null"}]}}}`, `{"o":null}`},
+		{"ArrayNotFound", `{"properties": {"tags": {"type": "array", "items": {"type": "string"}}}}`, `{"tags":[]}`},
+		{"ArrayMinItems", `{"properties": {"tags": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}`, `{}`},
+		{"Nested", `{"properties": {"item": {"properties": {"kind": {"type": "string"}, "count": {"type": "integer"}}}}}`, `{"item":{"kind":"Gold","count":3}}`},
+		{"NestedRef", `{"properties": {"item": {"$ref": "#/$defs/I"}}, "$defs": {"I": {"properties": {"level": {"type": "integer"}}}}}`, `{"item":{"level":7}}`},
+		{"RecursiveRef", `{"properties": {"node": {"$ref": "#/$defs/N"}}, "$defs": {"N": {"properties": {"code": {"type": "string"}, "child": {"$ref": "#/$defs/N"}}}}}`, `{}`},
 		{"Order", `{"properties": {"name": {}, "code": {}, "kind": {}}}`, `{"name":"x","code":"ab-12","kind":"Gold"}`},
 	}
 	for _, tt := range tests {
@@ -266,7 +304,7 @@ func TestExtractCancelled(t *testing.T) {
 // TestEmptyDocument: no pages is no values, not an error.
 func TestEmptyDocument(t *testing.T) {
 	t.Parallel()
-	schema := json.RawMessage(`{"properties": {"a": {"type": "string"}}}`)
+	schema := json.RawMessage(`{"properties": {"a": {"type": ["string", "null"]}}}`)
 	for target, want := range map[string]string{
 		extract.TargetPerDoc:      `{"a":null}`,
 		extract.TargetPerPage:     `[]`,
@@ -283,22 +321,19 @@ func TestEmptyDocument(t *testing.T) {
 }
 
 // checkOutcome asserts what every outcome must satisfy: the engine's name,
-// usage, a result that validates against the schema (nulls aside: a field
-// not found is null whatever the schema says), every property present, and
-// metadata that mirrors the result.
-func checkOutcome(tb testing.TB, schema json.RawMessage, target string, out extract.Outcome) {
+// usage, results that validate against the schema, and metadata that
+// mirrors each result (see checkMeta).
+//
+// requiredMissing allows top-level properties the schema requires to be
+// null (see TestRequiredMissing): they are left out of the check, and so is
+// the schema's "required".
+func checkOutcome(tb testing.TB, doc *document.Document, schema json.RawMessage, target string, out extract.Outcome, requiredMissing bool) {
 	tb.Helper()
 	if out.Engine != "builtin" {
 		tb.Errorf("Engine = %q, want builtin", out.Engine)
 	}
 	if out.Usage.NumOutputTokens <= 0 {
 		tb.Errorf("Usage = %+v, want output tokens", out.Usage)
-	}
-	var props struct {
-		Properties map[string]json.RawMessage `json:"properties"`
-	}
-	if err := json.Unmarshal(schema, &props); err != nil {
-		tb.Fatal(err)
 	}
 	var objects, metas []json.RawMessage
 	switch target {
@@ -317,63 +352,161 @@ func checkOutcome(tb testing.TB, schema json.RawMessage, target string, out extr
 	if len(objects) != len(metas) {
 		tb.Fatalf("%d objects but %d metadata entries", len(objects), len(metas))
 	}
-	validator := compileWithoutRequired(tb, schema)
+	check := schema
+	if requiredMissing {
+		check = withoutRequired(tb, schema)
+	}
 	for i, obj := range objects {
-		var fields, meta map[string]json.RawMessage
-		if err := json.Unmarshal(obj, &fields); err != nil {
+		inst := obj
+		if requiredMissing {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(obj, &fields); err != nil {
+				tb.Fatal(err)
+			}
+			for k, v := range fields {
+				if string(v) == "null" {
+					delete(fields, k)
+				}
+			}
+			inst, _ = json.Marshal(fields)
+		}
+		if err := dataschema.ValidateInstance(check, inst); err != nil {
+			tb.Errorf("object %d %s does not validate: %v", i, obj, err)
+		}
+		var value, meta any
+		if err := json.Unmarshal(obj, &value); err != nil {
 			tb.Fatal(err)
 		}
 		if err := json.Unmarshal(metas[i], &meta); err != nil {
 			tb.Fatal(err)
 		}
-		for name := range props.Properties {
-			if _, ok := fields[name]; !ok {
-				tb.Errorf("object %d lacks property %s: %s", i, name, obj)
-			}
-			if _, ok := meta[name]; !ok {
-				tb.Errorf("metadata %d lacks property %s: %s", i, name, metas[i])
-			}
+		checkMeta(tb, doc, fmt.Sprintf("object %d", i), value, meta)
+	}
+}
+
+// checkMeta asserts that metadata mirrors a value: an object by its keys, an
+// array element by element, a value found by a confidence in (0, 1] and
+// citations of text that stands on the cited page inside a box on it, and
+// null by no citation and confidence 0.
+func checkMeta(tb testing.TB, doc *document.Document, path string, value, meta any) {
+	tb.Helper()
+	switch v := value.(type) {
+	case map[string]any:
+		m, ok := meta.(map[string]any)
+		if !ok || len(m) != len(v) {
+			tb.Errorf("%s: metadata %v does not mirror %v", path, meta, value)
+			return
 		}
-		for k, v := range fields {
-			if string(v) == "null" {
-				delete(fields, k)
+		for k := range v {
+			checkMeta(tb, doc, path+"."+k, v[k], m[k])
+		}
+	case []any:
+		m, ok := meta.([]any)
+		if !ok || len(m) != len(v) {
+			tb.Errorf("%s: metadata %v does not mirror %v", path, meta, value)
+			return
+		}
+		for i := range v {
+			checkMeta(tb, doc, fmt.Sprintf("%s[%d]", path, i), v[i], m[i])
+		}
+	default:
+		raw, _ := json.Marshal(meta)
+		var fm struct {
+			Citation []struct {
+				Page         int            `json:"page"`
+				MatchingText string         `json:"matching_text"`
+				Boxes        []document.Box `json:"bounding_boxes"`
+			} `json:"citation"`
+			Confidence *float64 `json:"confidence"`
+		}
+		if err := json.Unmarshal(raw, &fm); err != nil || fm.Confidence == nil || fm.Citation == nil {
+			tb.Errorf("%s: metadata %s is not a citation list and a confidence", path, raw)
+			return
+		}
+		if value == nil {
+			if len(fm.Citation) != 0 || *fm.Confidence != 0 {
+				tb.Errorf("%s: null has metadata %s, want no citation and confidence 0", path, raw)
 			}
+			return
 		}
-		nonNull, _ := json.Marshal(fields)
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(nonNull))
-		if err != nil {
-			tb.Fatal(err)
+		if len(fm.Citation) == 0 || *fm.Confidence <= 0 || *fm.Confidence > 1 {
+			tb.Errorf("%s: value %v has metadata %s, want citations and a confidence in (0, 1]", path, value, raw)
 		}
-		if err := validator.Validate(inst); err != nil {
-			tb.Errorf("object %d %s does not validate: %v", i, obj, err)
+		for _, c := range fm.Citation {
+			p := pageOf(doc, c.Page)
+			if p == nil {
+				tb.Errorf("%s: cites page %d, not in the document", path, c.Page)
+				continue
+			}
+			if !pageHasText(p, c.MatchingText) {
+				tb.Errorf("%s: matching text %q is not on page %d", path, c.MatchingText, c.Page)
+			}
+			for _, b := range c.Boxes {
+				if b.W <= 0 || b.H <= 0 || b.X < 0 || b.Y < 0 || b.X+b.W > p.Width+1e-6 || b.Y+b.H > p.Height+1e-6 {
+					tb.Errorf("%s: box %+v is empty or outside page %d (%gx%g)", path, b, c.Page, p.Width, p.Height)
+				}
+			}
 		}
 	}
 }
 
-// compileWithoutRequired compiles the schema with format assertions on and
-// "required" dropped, since a field not found is null.
-func compileWithoutRequired(tb testing.TB, schema json.RawMessage) *jsonschema.Schema {
+// withoutRequired drops the top-level "required" of a schema.
+func withoutRequired(tb testing.TB, schema json.RawMessage) json.RawMessage {
 	tb.Helper()
-	var root map[string]any
+	var root map[string]json.RawMessage
 	if err := json.Unmarshal(schema, &root); err != nil {
 		tb.Fatal(err)
 	}
 	delete(root, "required")
-	raw, _ := json.Marshal(root)
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	raw, err := json.Marshal(root)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("schema.json", doc); err != nil {
-		tb.Fatal(err)
-	}
-	sch, err := c.Compile("schema.json")
+	return raw
+}
+
+// TestRequiredMissing pins what the engine does when nothing valid can be
+// said without inventing a value: a required property that may not be null
+// and is not in the document is null.
+func TestRequiredMissing(t *testing.T) {
+	t.Parallel()
+	doc := parseText(t, "Total: 12\n", text.FormatText)
+	schema := json.RawMessage(`{"properties": {"total": {"type": "number"}, "vendor": {"type": "string"}}, "required": ["vendor"]}`)
+	out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: schema})
 	if err != nil {
-		tb.Fatal(err)
+		t.Fatal(err)
 	}
-	return sch
+	if want := `{"total":12,"vendor":null}`; string(out.Result) != want {
+		t.Errorf("Result = %s, want %s", out.Result, want)
+	}
+	if err := dataschema.ValidateInstance(schema, out.Result); err == nil {
+		t.Errorf("ValidateInstance(%s) = nil, want an error about vendor", out.Result)
+	}
+}
+
+func pageOf(doc *document.Document, n int) *document.Page {
+	for i := range doc.Pages {
+		if doc.Pages[i].Number == n {
+			return &doc.Pages[i]
+		}
+	}
+	return nil
+}
+
+// pageHasText reports whether text stands on one line of the page, spaces
+// aside.
+func pageHasText(p *document.Page, text string) bool {
+	want := strings.Join(strings.Fields(text), " ")
+	for _, l := range p.Lines {
+		var words []string
+		for _, w := range l.Words {
+			words = append(words, p.Words[w].Text)
+		}
+		if strings.Contains(strings.Join(words, " "), want) {
+			return true
+		}
+	}
+	return false
 }
 
 // renderOutcome writes an outcome as indented JSON for a golden file.

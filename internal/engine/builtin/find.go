@@ -1,6 +1,8 @@
 package builtin
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -11,31 +13,49 @@ import (
 // Where a value stands relative to its label; see the package doc.
 const (
 	placeSameLine = 1.0  // after a separator, a tab or a column gap on the label's line, or the next cell of a table row
-	placeNextLine = 0.85 // on the next line, under a label that stands alone
+	placeBelow    = 0.85 // under a label that has no value beside it
+	placeColumn   = 0.5  // under a column header of a table of several rows: one of many
 	parseCoerced  = 0.9  // the value had to be coerced to its type
 )
 
-// candidate is one value found for a field.
+// cite is where a value was read: the text as the document writes it and
+// the box of its characters.
+type cite struct {
+	page int
+	text string
+	box  document.Box
+}
+
+// candidate is one value found for a field: for a list, one item.
 type candidate struct {
 	field int
 	value parsed
-	text  string // the value as the document writes it
-	page  int
-	box   document.Box
+	cites []cite
 	score float64
 	order int // position in reading order, to break ties
 }
 
-// finder collects candidates from the pages of one document.
-type finder struct {
-	fields []field
-	ix     *labelIndex
-	found  [][]candidate // by field
-	order  int
+// listCandidate is one list found for a list field: its items in order,
+// from one place (a line, a block under a label, a table column).
+type listCandidate struct {
+	items []candidate
+	score float64
+	order int
 }
 
-func newFinder(fields []field, ix *labelIndex) *finder {
-	return &finder{fields: fields, ix: ix, found: make([][]candidate, len(fields))}
+// finder collects candidates from the pages of one document.
+type finder struct {
+	plan *plan
+	// dayFirst says how the document writes numeric dates (see
+	// dateOrder): 1 day first, -1 month first, 0 unknown.
+	dayFirst int
+	found    [][]candidate     // by field
+	lists    [][]listCandidate // by field, for lists
+	order    int
+}
+
+func newFinder(pl *plan) *finder {
+	return &finder{plan: pl, found: make([][]candidate, len(pl.fields)), lists: make([][]listCandidate, len(pl.fields))}
 }
 
 // lineText is a line as a string of runes, each rune knowing the word it
@@ -173,19 +193,59 @@ var nullWords = map[string]bool{
 	"{": true, "[": true, "{}": true, "[]": true, "not applicable": true,
 }
 
-func isNull(text string) bool { return nullWords[strings.ToLower(text)] }
+// isNull also takes a rule ("-----", a Markdown table's "|:---|") for no
+// value.
+func isNull(text string) bool {
+	return nullWords[strings.ToLower(text)] || strings.Trim(text, "-–—=_:|+ ") == ""
+}
 
-// scanPage collects the candidates of one page: from its lines, then from
-// its tables.
-func (fd *finder) scanPage(p *document.Page) {
-	lines := make([]lineText, len(p.Lines))
+// segRef is one segment of a line of a page: a run of words between wide
+// gaps, the unit a label or a value occupies.
+type segRef struct {
+	line, seg int
+	box       document.Box
+}
+
+// pageView is a page read for finding values: its lines as runes, and
+// their segments with boxes, so that "below" and "in the same column" are
+// questions of geometry, whatever order the lines come in.
+type pageView struct {
+	p     *document.Page
+	lines []lineText
+	segs  []segRef
+	// inSection lists, by segment, the sections (plan.sections) it belongs to.
+	inSection map[int][]int
+}
+
+func newPageView(p *document.Page) *pageView {
+	v := &pageView{p: p, lines: make([]lineText, len(p.Lines)), inSection: map[int][]int{}}
 	for i, l := range p.Lines {
-		lines[i] = readLine(p, l)
-	}
-	for li := range lines {
-		for si := range lines[li].segs {
-			fd.scanSegment(p, lines, li, si)
+		v.lines[i] = readLine(p, l)
+		for si, s := range v.lines[i].segs {
+			v.segs = append(v.segs, segRef{line: i, seg: si, box: spanBox(p, &v.lines[i], s)})
 		}
+	}
+	return v
+}
+
+func (v *pageView) text(si int) string {
+	s := v.segs[si]
+	return v.lines[s.line].text(v.lines[s.line].segs[s.seg])
+}
+
+// height is a segment's height, never zero.
+func (v *pageView) height(si int) float64 { return max(v.segs[si].box.H, 1e-9) }
+
+// scanPage collects the candidates of one page: sections first, so that
+// scoped labels know where they stand, then label and value pairs on
+// lines, then table rows read as label, value.
+func (fd *finder) scanPage(p *document.Page) {
+	v := newPageView(p)
+	for si := range v.segs {
+		fd.markSection(v, si)
+	}
+	for si := range v.segs {
+		fd.scanSegment(v, si)
 	}
 	for _, t := range p.Tables {
 		for _, row := range t.Rows {
@@ -194,29 +254,218 @@ func (fd *finder) scanPage(p *document.Page) {
 	}
 }
 
+// headingSections returns the sections whose label is a segment's whole
+// text, a colon at most after it ("Bill To:").
+func (fd *finder) headingSections(v *pageView, si int) []int {
+	t := strings.TrimSpace(v.text(si))
+	t = strings.TrimRight(t, ":：")
+	if t == "" {
+		return nil
+	}
+	return fd.plan.sectIx[norm(t)]
+}
+
+// markSection finds the sections a heading segment opens and records the
+// segments under it as theirs; it also reads the unlabelled lines of the
+// block as the section's name, address, e-mail and phone.
+func (fd *finder) markSection(v *pageView, si int) {
+	ids := fd.headingSections(v, si)
+	if len(ids) == 0 {
+		return
+	}
+	members := v.column(si, 12, nil)
+	for _, m := range members {
+		v.inSection[m] = append(v.inSection[m], ids...)
+	}
+	block := v.column(si, 8, fd.looksLabelled)
+	for _, id := range ids {
+		fd.readBlock(v, fd.plan.sections[id], block)
+	}
+}
+
+// looksLabelled reports whether a segment is "label: value" or a heading,
+// which ends a block of address lines.
+func (fd *finder) looksLabelled(v *pageView, si int) bool {
+	lt := &v.lines[v.segs[si].line]
+	s := lt.segs[v.segs[si].seg]
+	if lt.runes[s.to-1] == ':' || len(fd.headingSections(v, si)) > 0 || fd.plan.ix.isNonValue(lt.text(s)) {
+		return true
+	}
+	for i := s.from; i < s.to && i-s.from <= 30; i++ {
+		if lt.runes[i] == ':' && (i+1 == s.to || lt.runes[i+1] == ' ') {
+			return true
+		}
+	}
+	return fd.hasLabel(lt, s)
+}
+
+// column returns the segments under segment si that stand in its column,
+// row after row with no blank line between, at most limit rows, stopping
+// before a segment for which stop is true. The column runs from the
+// segment's left edge to the next segment on its row.
+func (v *pageView) column(si, limit int, stop func(*pageView, int) bool) []int {
+	hb := v.segs[si].box
+	h := v.height(si)
+	lo, hi := hb.X-h, math.Inf(1)
+	for j, s := range v.segs {
+		if j != si && math.Abs(s.box.Y-hb.Y) < h/2 && s.box.X > hb.X {
+			hi = min(hi, s.box.X)
+		}
+	}
+	var out []int
+	bottom := hb.Y + hb.H
+	for range limit {
+		next, top := []int(nil), math.Inf(1)
+		for j, s := range v.segs {
+			if s.box.Y < bottom-h/4 || s.box.X < lo || s.box.X >= hi {
+				continue
+			}
+			switch {
+			case s.box.Y < top-h/2:
+				next, top = []int{j}, s.box.Y
+			case math.Abs(s.box.Y-top) <= h/2:
+				next = append(next, j)
+			}
+		}
+		// A blank line (in text, a line of its own; in a PDF, a gap taller
+		// than the text) ends the block.
+		if len(next) == 0 || top-bottom > 0.8*h {
+			break
+		}
+		for _, j := range next {
+			if stop != nil && stop(v, j) {
+				return out
+			}
+		}
+		out = append(out, next...)
+		bottom = top + v.segs[next[0]].box.H
+	}
+	return out
+}
+
+// readBlock reads the unlabelled lines under a section heading: an e-mail
+// address or a phone number by their look, then the first other line as
+// the name and the rest as the address, as invoices write "Bill To:".
+func (fd *finder) readBlock(v *pageView, s section, block []int) {
+	var rest []int
+	for _, si := range block {
+		text := strings.TrimSpace(v.text(si))
+		switch {
+		case s.email >= 0 && fd.tryBlockValue(v, s.email, si, text):
+		case s.phone >= 0 && isPhone(text) && fd.tryBlockValue(v, s.phone, si, text):
+		default:
+			rest = append(rest, si)
+		}
+	}
+	if s.name >= 0 && len(rest) > 0 {
+		fd.tryBlockValue(v, s.name, rest[0], strings.TrimSpace(v.text(rest[0])))
+		rest = rest[1:]
+	}
+	if s.address >= 0 && len(rest) > 0 {
+		fd.emitBlock(v, s.address, rest, scoreBlock)
+	}
+}
+
+func (fd *finder) tryBlockValue(v *pageView, f, si int, text string) bool {
+	return fd.emitCites(f, text, []cite{{page: v.p.Number, text: text, box: v.segs[si].box}}, scoreBlock)
+}
+
+// emitBlock records lines as one value, joined by ", " as an address is
+// written on one line, with a citation per line.
+func (fd *finder) emitBlock(v *pageView, f int, segs []int, score float64) {
+	var parts []string
+	var cites []cite
+	for _, si := range segs {
+		lt := &v.lines[v.segs[si].line]
+		sp := trimValue(lt.runes, lt.segs[v.segs[si].seg])
+		if sp.from >= sp.to {
+			continue
+		}
+		t := strings.ReplaceAll(lt.text(sp), string(gap), " ")
+		parts = append(parts, strings.TrimRight(t, ","))
+		cites = append(cites, cite{page: v.p.Number, text: t, box: spanBox(v.p, lt, sp)})
+	}
+	if len(parts) > 0 {
+		fd.emitCites(f, strings.Join(parts, ", "), cites, score)
+	}
+}
+
 // scanSegment looks for "label SEP value" in one segment, where SEP is a
 // colon, an equals sign or a dash between spaces, and for a label standing
-// alone whose value is the next segment or the next line.
-func (fd *finder) scanSegment(p *document.Page, lines []lineText, li, si int) {
-	lt := &lines[li]
-	seg := lt.segs[si]
+// alone whose value is the next segment or the one below.
+func (fd *finder) scanSegment(v *pageView, si int) {
+	ref := v.segs[si]
+	lt := &v.lines[ref.line]
+	seg := lt.segs[ref.seg]
 	for i := seg.from; i < seg.to && i-seg.from <= maxLabelRunes; i++ {
 		if !isSeparator(lt.runes, seg, i) {
 			continue
 		}
-		hits := fd.ix.match(string(lt.runes[seg.from:i]))
+		hits := fd.hits(v, si, string(lt.runes[seg.from:i]))
+		val := trimValue(lt.runes, span{i + 1, seg.to})
+		if val.from < val.to {
+			fd.objectLabel(v.p, lt, string(lt.runes[seg.from:i]), val)
+		}
 		if len(hits) == 0 {
 			continue
 		}
-		if v := trimValue(lt.runes, span{i + 1, seg.to}); v.from < v.to {
-			fd.emitLine(p, lt, hits, v, placeSameLine)
+		if val.from < val.to {
+			fd.emitLine(v.p, lt, hits, val, placeSameLine)
 			return
 		}
-		fd.standalone(p, lines, li, si, hits)
+		fd.standalone(v, si, hits)
 		return
 	}
-	if hits := fd.ix.match(lt.text(seg)); len(hits) > 0 {
-		fd.standalone(p, lines, li, si, hits)
+	if hits := fd.hits(v, si, lt.text(seg)); len(hits) > 0 {
+		fd.standalone(v, si, hits)
+	}
+}
+
+// hits matches a label written in segment si, keeping scoped hits only
+// inside their section.
+//
+// Outside any section of its field, a scoped label still counts when it
+// names one field only ("Phone:" on an invoice whose schema has a phone
+// for the vendor alone), with scoreOutside.
+func (fd *finder) hits(v *pageView, si int, text string) []labelHit {
+	all := fd.plan.ix.match(text)
+	scoped := 0
+	for _, h := range all {
+		if h.scoped {
+			scoped++
+		}
+	}
+	out := all[:0:0]
+	for _, h := range all {
+		if h.scoped && !slices.Contains(v.inSection[si], fd.plan.fields[h.field].section) {
+			if scoped > 1 || len(v.inSection[si]) > 0 {
+				continue
+			}
+			h.score *= scoreOutside
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// objectLabel reads "Customer: Globex Corporation", a nested object's
+// label with a value beside it, as the name of the object.
+func (fd *finder) objectLabel(p *document.Page, lt *lineText, label string, val span) {
+	for _, id := range fd.plan.sectIx[norm(label)] {
+		s := fd.plan.sections[id]
+		if s.name < 0 {
+			continue
+		}
+		score := scoreSynonym
+		for _, l := range s.labels {
+			if l.text == norm(label) {
+				score = l.score
+			}
+		}
+		text := strings.ReplaceAll(lt.text(val), string(gap), " ")
+		if !isNull(text) {
+			fd.emitCites(s.name, text, []cite{{page: p.Number, text: text, box: spanBox(p, lt, val)}}, score*placeSameLine)
+		}
 	}
 }
 
@@ -234,45 +483,112 @@ func isSeparator(runes []rune, seg span, i int) bool {
 
 // standalone handles a label with nothing after it in its segment: the
 // value is the next segment of the line (a tab or a column gap separated
-// them) or, when the label is alone on its line, the part of the next line
-// below it.
-func (fd *finder) standalone(p *document.Page, lines []lineText, li, si int, hits []labelHit) {
-	lt := &lines[li]
-	if si+1 < len(lt.segs) {
-		v := trimValue(lt.runes, lt.segs[si+1])
-		if v.from < v.to && !fd.ix.isNonValue(lt.text(v)) {
-			fd.emitLine(p, lt, hits, v, placeSameLine)
+// them) or, when that is missing or is another label, the nearest segment
+// below that overlaps the label. A field whose value spans lines (an
+// address, a list) takes the block below.
+func (fd *finder) standalone(v *pageView, si int, hits []labelHit) {
+	ref := v.segs[si]
+	lt := &v.lines[ref.line]
+	if ref.seg+1 < len(lt.segs) {
+		val := trimValue(lt.runes, lt.segs[ref.seg+1])
+		if val.from < val.to && !fd.plan.ix.isNonValue(lt.text(val)) && !fd.hasLabel(lt, lt.segs[ref.seg+1]) &&
+			fd.emitLine(v.p, lt, hits, val, placeSameLine) {
+			return
 		}
-		return
+		// Nothing beside the label fits it: in a row of labels over a row
+		// of values, the next cell is the next label.
 	}
-	if len(lt.segs) != 1 || li+1 >= len(lines) {
-		return
-	}
-	next := &lines[li+1]
-	// Blank lines may separate them, but not more than two.
-	if next.box.Y-lt.box.Y > 3*max(lt.box.H, 1e-9) || len(next.segs) == 0 {
-		return
-	}
-	label := lt.segs[si]
-	pick := next.segs[0]
-	lx0, lx1 := lt.boxOf(p, label)
-	for _, s := range next.segs {
-		if x0, x1 := next.boxOf(p, s); x0 < lx1 && lx0 < x1 {
-			pick = s
-			break
+	var blockHits, lineHits []labelHit
+	for _, h := range hits {
+		if f := fd.plan.fields[h.field]; f.list || f.hint == hintAddress {
+			blockHits = append(blockHits, h)
+		} else {
+			lineHits = append(lineHits, h)
 		}
 	}
-	v := trimValue(next.runes, pick)
-	if v.from >= v.to || fd.ix.isNonValue(next.text(v)) || fd.hasLabel(next, pick) {
+	if len(blockHits) > 0 {
+		if block := v.column(si, 12, fd.looksLabelled); len(block) > 0 {
+			for _, h := range blockHits {
+				fd.emitBlockHit(v, h, block)
+			}
+		}
+	}
+	if len(lineHits) == 0 {
 		return
 	}
-	fd.emitLine(p, next, hits, v, placeNextLine)
+	bi, ok := v.below(si)
+	if !ok {
+		return
+	}
+	bl := &v.lines[v.segs[bi].line]
+	pick := bl.segs[v.segs[bi].seg]
+	val := trimValue(bl.runes, pick)
+	if val.from >= val.to || fd.plan.ix.isNonValue(bl.text(val)) || fd.hasLabel(bl, pick) {
+		return
+	}
+	place := placeBelow
+	if v.headerOfLongTable(si) {
+		place = placeColumn
+	}
+	fd.emitLine(v.p, bl, lineHits, val, place)
 }
 
-// boxOf returns the horizontal extent of a span.
-func (lt *lineText) boxOf(p *document.Page, s span) (float64, float64) {
-	b := spanBox(p, lt, s)
-	return b.X, b.X + b.W
+// emitBlockHit reads the block under a label for a list (one item per
+// line, or per comma when a line holds several) or an address (the lines
+// joined).
+func (fd *finder) emitBlockHit(v *pageView, h labelHit, block []int) {
+	f := fd.plan.fields[h.field]
+	if !f.list {
+		fd.emitBlock(v, h.field, block, h.score*placeBelow)
+		return
+	}
+	lc := listCandidate{score: h.score * placeBelow, order: fd.order}
+	for _, si := range block {
+		lt := &v.lines[v.segs[si].line]
+		s := lt.segs[v.segs[si].seg]
+		s.from = skipBullet(lt.runes, s)
+		lc.items = append(lc.items, fd.splitItems(v.p, lt, h.field, s, lc.score)...)
+	}
+	fd.addList(h.field, lc)
+}
+
+// below returns the nearest segment under segment si, at most two blank
+// lines down, that overlaps it horizontally.
+func (v *pageView) below(si int) (int, bool) {
+	lb := v.segs[si].box
+	h := v.height(si)
+	best, bestDY, bestDX := -1, math.Inf(1), math.Inf(1)
+	for j, s := range v.segs {
+		dy := s.box.Y - (lb.Y + lb.H)
+		if j == si || dy < -h/4 || dy > 2.5*h {
+			continue
+		}
+		if min(lb.X+lb.W, s.box.X+s.box.W)-max(lb.X, s.box.X) <= 0 {
+			continue
+		}
+		dx := math.Abs(s.box.X - lb.X)
+		if dy < bestDY-h/4 || (math.Abs(dy-bestDY) <= h/4 && dx < bestDX) {
+			best, bestDY, bestDX = j, dy, dx
+		}
+	}
+	return best, best >= 0
+}
+
+// headerOfLongTable reports whether segment si is a header cell of a table
+// with more than one data row, where the cell under it is one of many.
+func (v *pageView) headerOfLongTable(si int) bool {
+	b := v.segs[si].box
+	for _, t := range v.p.Tables {
+		if len(t.Rows) < 3 {
+			continue
+		}
+		for _, c := range t.Rows[0] {
+			if c.Box.W > 0 && min(b.X+b.W, c.Box.X+c.Box.W)-max(b.X, c.Box.X) > 0 && math.Abs(c.Box.Y-b.Y) < v.height(si)/2 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasLabel reports whether a segment is itself "label: …" or "label:", so
@@ -283,7 +599,7 @@ func (fd *finder) hasLabel(lt *lineText, s span) bool {
 		return true
 	}
 	for i := s.from; i < s.to && i-s.from <= maxLabelRunes; i++ {
-		if isSeparator(lt.runes, s, i) && len(fd.ix.match(string(lt.runes[s.from:i]))) > 0 {
+		if isSeparator(lt.runes, s, i) && len(fd.plan.ix.match(string(lt.runes[s.from:i]))) > 0 {
 			return true
 		}
 	}
@@ -291,22 +607,98 @@ func (fd *finder) hasLabel(lt *lineText, s span) bool {
 }
 
 // emitLine records the value in span v of a line for every field the label
-// names that the value fits.
-func (fd *finder) emitLine(p *document.Page, lt *lineText, hits []labelHit, v span, place float64) {
+// names that the value fits; a list field splits it into items.
+//
+// It reports whether any field took the value; a null word counts as
+// taken, since it says the value is absent.
+func (fd *finder) emitLine(p *document.Page, lt *lineText, hits []labelHit, v span, place float64) bool {
 	text := strings.ReplaceAll(lt.text(v), string(gap), " ")
 	if isNull(text) {
-		return
+		return true
 	}
-	fd.emit(p, hits, text, spanBox(p, lt, v), place)
+	box := spanBox(p, lt, v)
+	took := false
+	for _, h := range hits {
+		if fd.plan.fields[h.field].list {
+			lc := listCandidate{score: h.score * place, order: fd.order}
+			lc.items = fd.splitItems(p, lt, h.field, v, lc.score)
+			took = took || len(lc.items) > 0
+			fd.addList(h.field, lc)
+			continue
+		}
+		if fd.emitCites(h.field, text, []cite{{page: p.Number, text: text, box: box}}, h.score*place) {
+			took = true
+		}
+	}
+	return took
+}
+
+// isItemSeparator splits a list written on one line: "Go, SQL; Kubernetes".
+func isItemSeparator(r rune) bool {
+	return r == ',' || r == ';' || r == '|' || r == '•' || r == '·' || r == gap
+}
+
+// splitItems reads the items of a list in a span of a line.
+func (fd *finder) splitItems(p *document.Page, lt *lineText, f int, s span, score float64) []candidate {
+	var out []candidate
+	from := s.from
+	for i := s.from; i <= s.to; i++ {
+		if i < s.to && !isItemSeparator(lt.runes[i]) {
+			continue
+		}
+		// A comma splits only when a space follows: "1,234" is one number.
+		if i < s.to && lt.runes[i] == ',' && i+1 < s.to && lt.runes[i+1] != ' ' && lt.runes[i+1] != gap {
+			continue
+		}
+		if it := trimValue(lt.runes, span{from, i}); it.from < it.to {
+			text := strings.ReplaceAll(lt.text(it), string(gap), " ")
+			if c, ok := fd.parse(f, text, []cite{{page: p.Number, text: text, box: spanBox(p, lt, it)}}, score); ok {
+				out = append(out, c)
+			}
+		}
+		from = i + 1
+	}
+	return out
+}
+
+// skipBullet returns where the text of a list line starts after its
+// bullet: "-", "*", "•", "1.", "a)".
+func skipBullet(runes []rune, s span) int {
+	i := s.from
+	switch {
+	case i < s.to && strings.ContainsRune("-*•·–—▪◦", runes[i]):
+		i++
+	default:
+		j := i
+		for j < s.to && j-i < 3 && (unicode.IsDigit(runes[j]) || (j == i && unicode.IsLetter(runes[j]) && j+1 < s.to && runes[j+1] == ')')) {
+			j++
+		}
+		if j > i && j < s.to && (runes[j] == '.' || runes[j] == ')') && j+1 < s.to && runes[j+1] == ' ' {
+			i = j + 1
+		}
+	}
+	for i < s.to && unicode.IsSpace(runes[i]) {
+		i++
+	}
+	if i >= s.to {
+		return s.from
+	}
+	return i
 }
 
 // scanRow reads a table row as label/value pairs: a cell naming a field,
 // then the next non-empty cell as its value, as in a two-column CSV of
-// "label,value" rows. A header row does not pair up because its cells are
-// all labels.
+// "label,value" rows or a "Total | | 10.00" row under line items. A header
+// row does not pair up because its cells are all labels. Scoped labels do
+// not count: a table row is no section.
 func (fd *finder) scanRow(p *document.Page, row []document.Cell) {
 	for i, c := range row {
-		hits := fd.ix.match(c.Text)
+		var hits []labelHit
+		for _, h := range fd.plan.ix.match(c.Text) {
+			if !h.scoped {
+				hits = append(hits, h)
+			}
+		}
 		if len(hits) == 0 {
 			continue
 		}
@@ -314,9 +706,11 @@ func (fd *finder) scanRow(p *document.Page, row []document.Cell) {
 			if strings.TrimSpace(v.Text) == "" {
 				continue
 			}
-			if !fd.ix.isNonValue(v.Text) {
+			if !fd.plan.ix.isNonValue(v.Text) {
 				if text, box, ok := cellValue(p, v); ok {
-					fd.emit(p, hits, text, box, placeSameLine)
+					for _, h := range hits {
+						fd.emitCites(h.field, text, []cite{{page: p.Number, text: text, box: box}}, h.score*placeSameLine)
+					}
 				}
 			}
 			break
@@ -345,20 +739,41 @@ func cellValue(p *document.Page, c document.Cell) (string, document.Box, bool) {
 	return text, box, true
 }
 
-func (fd *finder) emit(p *document.Page, hits []labelHit, text string, box document.Box, place float64) {
-	for _, h := range hits {
-		v, ok := parseValue(fd.fields[h.field].alts, text)
-		if !ok {
-			continue
-		}
-		score := h.score * place
-		if !v.clean {
-			score *= parseCoerced
-		}
-		c := candidate{field: h.field, value: v, text: text, page: p.Number, box: box, score: score, order: fd.order}
-		fd.order++
-		fd.add(c)
+// parse reads text as a value of field f: its type, then its hint. The
+// score is the label and place score times how clean the value was and
+// how well it fits.
+func (fd *finder) parse(f int, text string, cites []cite, score float64) (candidate, bool) {
+	fl := &fd.plan.fields[f]
+	v, ok := parseValueAs(fl.alts, text, fd.dayFirst)
+	if !ok {
+		return candidate{}, false
 	}
+	if !v.clean {
+		score *= parseCoerced
+	}
+	if v.plain {
+		fit, ok := fl.hint.fit(text)
+		if !ok {
+			return candidate{}, false
+		}
+		score *= fit
+	}
+	c := candidate{field: f, value: v, cites: cites, score: score, order: fd.order}
+	fd.order++
+	return c, true
+}
+
+// emitCites records text as a candidate of a scalar field if it fits.
+func (fd *finder) emitCites(f int, text string, cites []cite, score float64) bool {
+	if fd.plan.fields[f].list {
+		return false
+	}
+	c, ok := fd.parse(f, text, cites, score)
+	if !ok {
+		return false
+	}
+	fd.add(c)
+	return true
 }
 
 // add keeps one candidate per place and value: the same cell can be found
@@ -366,7 +781,7 @@ func (fd *finder) emit(p *document.Page, hits []labelHit, text string, box docum
 func (fd *finder) add(c candidate) {
 	list := fd.found[c.field]
 	for i, o := range list {
-		if o.page == c.page && o.box == c.box && sameValue(o.value.value, c.value.value) {
+		if o.cites[0].page == c.cites[0].page && o.cites[0].box == c.cites[0].box && sameValue(o.value.value, c.value.value) {
 			if c.score > o.score {
 				list[i].score = c.score
 			}
@@ -374,6 +789,14 @@ func (fd *finder) add(c candidate) {
 		}
 	}
 	fd.found[c.field] = append(list, c)
+}
+
+func (fd *finder) addList(f int, lc listCandidate) {
+	if len(lc.items) == 0 {
+		return
+	}
+	fd.order++
+	fd.lists[f] = append(fd.lists[f], lc)
 }
 
 // spanBox is the box of the words a span covers. A word only partly covered

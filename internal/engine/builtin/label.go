@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -9,31 +10,73 @@ import (
 
 // How well a label in the document names a field; see the package doc.
 const (
-	scoreName    = 0.95 // the property name, in any case style
-	scoreTitle   = 0.90 // the property's title
-	scoreSynonym = 0.80 // a built-in synonym of the name or title
-	scoreFuzzy   = 0.60 // near one of those: a typo, a plural, a (qualifier)
+	scoreName        = 0.95 // the property name, in any case style
+	scoreTitle       = 0.90 // the property's title
+	scoreSynonym     = 0.80 // a built-in synonym of the name or title
+	scoreDescription = 0.75 // a label the description quotes, or a short description itself
+	scoreFuzzy       = 0.60 // near one of those: a typo, a plural, a (qualifier)
+	// scoreOutside scales a nested property's own label ("Phone") found
+	// outside its object's section, when no other property has that label.
+	scoreOutside = 0.6
+	// scoreBlock is a line of a block under a section label ("Bill To:")
+	// taken for a name or an address by its position in the block.
+	scoreBlock = 0.75
 )
 
 // synonymGroups are labels that name the same business field, normalized
 // (see norm). A property whose name or title is in a group is also looked
 // for under every other label of the group.
 var synonymGroups = [][]string{
-	{"total", "total amount", "amount total", "grand total", "amount due", "balance due", "total due", "invoice total", "total payable", "amount payable"},
-	{"vendor", "vendor name", "seller", "seller name", "supplier", "supplier name", "from", "sold by", "merchant", "issuer"},
-	{"customer", "customer name", "client", "client name", "buyer", "bill to", "billed to", "sold to"},
+	{"total", "total amount", "amount total", "grand total", "amount due", "balance due", "total due", "invoice total", "total payable", "amount payable", "total amount due", "total to pay"},
+	{"vendor", "vendor name", "seller", "seller name", "supplier", "supplier name", "from", "sold by", "merchant", "issuer", "store", "store name"},
+	{"customer", "customer name", "client", "client name", "buyer", "bill to", "billed to", "sold to", "invoice to"},
 	{"date", "invoice date", "issue date", "date of issue", "issued", "issued on", "date issued", "dated"},
 	{"due date", "payment due", "payment due date", "due", "due by", "pay by"},
 	{"email", "e mail", "email address", "e mail address"},
-	{"phone", "phone number", "telephone", "tel", "mobile"},
-	{"subtotal", "sub total"},
-	{"tax", "tax amount", "vat", "sales tax", "gst"},
+	{"phone", "phone number", "telephone", "tel", "mobile", "phone no"},
+	{"website", "web", "url", "homepage", "web site"},
+	{"subtotal", "sub total", "net total", "total before tax"},
+	{"tax", "tax amount", "vat", "sales tax", "gst", "total tax", "vat amount", "tax total"},
 	{"invoice number", "invoice no", "invoice #", "invoice num", "invoice nr", "invoice id", "inv no", "inv #"},
-	{"po number", "purchase order", "purchase order number", "po #", "po no"},
-	{"quantity", "qty"},
-	{"unit price", "price", "rate", "unit cost"},
-	{"description", "item", "item description", "product"},
+	{"po number", "purchase order", "purchase order number", "po #", "po no", "order reference"},
+	{"order number", "order no", "order #", "order id"},
+	{"quantity", "qty", "qty ordered", "quantity ordered", "units", "hours", "hrs"},
+	{"unit price", "price", "rate", "unit cost", "price each", "each"},
+	{"amount", "line total", "line amount", "extended price", "ext price", "net amount"},
+	{"description", "item", "item description", "product", "details", "particulars", "narrative", "memo", "transaction details", "service", "article"},
+	{"sku", "item code", "product code", "part number", "part no", "item no", "item #", "article no"},
 	{"currency", "currency code"},
+	{"ship to", "deliver to", "consignee", "recipient", "delivery address", "shipping address"},
+	{"shipper", "ship from", "sender", "consignor"},
+	{"carrier", "shipped via", "ship via", "courier", "shipping method"},
+	{"tracking number", "tracking no", "tracking #", "tracking id", "tracking", "waybill", "waybill number", "awb"},
+	{"ship date", "shipping date", "date shipped", "dispatch date", "shipped on"},
+	{"delivery date", "expected delivery", "deliver by", "delivery by", "estimated delivery"},
+	{"weight", "gross weight", "total weight"},
+	{"account number", "account no", "account #", "acct no", "acct #", "account"},
+	{"opening balance", "beginning balance", "previous balance", "balance brought forward", "starting balance"},
+	{"closing balance", "ending balance", "new balance", "balance carried forward", "final balance"},
+	{"debit", "withdrawal", "withdrawals", "money out", "paid out"},
+	{"credit", "deposit", "deposits", "money in", "paid in"},
+	{"balance", "running balance"},
+	{"payment method", "paid by", "payment type", "tender", "paid with"},
+	{"tip", "gratuity"},
+	{"skills", "technical skills", "key skills", "core skills", "competencies"},
+	{"job title", "position", "role", "designation", "current title"},
+	{"company", "company name", "employer", "organization", "organisation"},
+	{"address", "street address", "mailing address"},
+	{"location", "city", "based in"},
+	{"payment terms", "terms", "terms of payment"},
+	{"receipt number", "receipt no", "receipt #", "transaction number", "transaction no"},
+	{"account holder", "account name", "account owner"},
+}
+
+// oneWay are synonyms that hold in one direction only: a line item's
+// amount is often headed "Total", but the document's total is never headed
+// "Amount" alone.
+var oneWay = map[string][]string{
+	"amount":     {"total"},
+	"unit price": {"unit cost", "cost"},
 }
 
 // numberWords stand for "number" at the end of a label: "Invoice No.",
@@ -54,38 +97,27 @@ type labelIndex struct {
 	nonValue map[string]bool
 }
 
-// labelHit is one field a label names, and how well.
+// labelHit is one field a label names, and how well. A scoped hit counts
+// only inside the section of the field's parent object: "Email" names
+// customer.email only under "Bill To:".
 type labelHit struct {
-	field int
-	score float64
+	field  int
+	score  float64
+	scoped bool
+}
+
+// label is one way a document may name a field.
+type label struct {
+	text   string // normalized
+	score  float64
+	scoped bool
 }
 
 func newLabelIndex(fields []field) *labelIndex {
 	ix := &labelIndex{exact: map[string][]labelHit{}, labels: map[string]bool{}, nonValue: map[string]bool{}}
-	add := func(label string, f int, score float64) {
-		if label == "" {
-			return
-		}
-		ix.labels[label] = true
-		for i, h := range ix.exact[label] {
-			if h.field == f {
-				ix.exact[label][i].score = max(h.score, score)
-				return
-			}
-		}
-		ix.exact[label] = append(ix.exact[label], labelHit{f, score})
-	}
 	for i, f := range fields {
-		if !f.scalar() {
-			continue
-		}
-		name, title := norm(f.name), norm(f.title)
-		add(name, i, scoreName)
-		add(title, i, scoreTitle)
-		for _, base := range []string{name, title} {
-			for _, syn := range synonyms(base) {
-				add(syn, i, scoreSynonym)
-			}
+		for _, l := range f.labels {
+			ix.add(l, i)
 		}
 	}
 	for l := range ix.labels {
@@ -102,6 +134,109 @@ func newLabelIndex(fields []field) *labelIndex {
 	return ix
 }
 
+// add indexes one label of field f, keeping the best score and the widest
+// scope when several ways lead to the same label.
+func (ix *labelIndex) add(l label, f int) {
+	if l.text == "" {
+		return
+	}
+	ix.labels[l.text] = true
+	for i, h := range ix.exact[l.text] {
+		if h.field == f {
+			ix.exact[l.text][i].score = max(h.score, l.score)
+			ix.exact[l.text][i].scoped = h.scoped && l.scoped
+			return
+		}
+	}
+	ix.exact[l.text] = append(ix.exact[l.text], labelHit{f, l.score, l.scoped})
+}
+
+// baseLabels are the labels of a property on its own: its name, its title,
+// what its description quotes, and their synonyms. An array is also named
+// by its singular ("skill" for skills).
+func baseLabels(p *prop) []label {
+	var out []label
+	add := func(text string, score float64) {
+		if text == "" {
+			return
+		}
+		for i, l := range out {
+			if l.text == text {
+				out[i].score = max(l.score, score)
+				return
+			}
+		}
+		out = append(out, label{text: text, score: score})
+	}
+	name, title := norm(p.name), norm(p.title)
+	add(name, scoreName)
+	add(title, scoreTitle)
+	if p.shape == shapeArray {
+		if s, ok := strings.CutSuffix(name, "s"); ok && len(s) >= 3 {
+			add(s, scoreName)
+		}
+	}
+	for _, d := range descriptionLabels(p.description) {
+		add(d, scoreDescription)
+	}
+	for _, l := range slices.Clone(out) {
+		for _, syn := range synonyms(l.text) {
+			add(syn, min(l.score, scoreSynonym))
+		}
+	}
+	return out
+}
+
+// leafLabels are the labels of the property at the end of path (the root
+// left out). A top-level property is named by its own labels anywhere. A
+// nested one is named anywhere by its parent's label followed by its own
+// ("customer email", "bill to e-mail"), and by its own label alone only
+// inside its parent's section, scoped.
+func leafLabels(path []*prop) []label {
+	leaf := baseLabels(path[len(path)-1])
+	if len(path) == 1 {
+		return leaf
+	}
+	parent := baseLabels(path[len(path)-2])
+	var out []label
+	for _, l := range leaf {
+		out = append(out, label{text: l.text, score: l.score, scoped: true})
+		for _, pl := range parent {
+			text := pl.text + " " + l.text
+			if strings.HasPrefix(l.text, pl.text+" ") {
+				text = l.text // vendor.vendor_name
+			}
+			out = append(out, label{text: text, score: min(l.score, pl.score)})
+		}
+	}
+	if len(path) > 2 {
+		var names []string
+		for _, p := range path {
+			names = append(names, norm(p.name))
+		}
+		out = append(out, label{text: strings.Join(names, " "), score: scoreName})
+	}
+	return out
+}
+
+// quotedLabel is a label a description quotes: `labelled "Amount Due"`.
+var quotedLabel = regexp.MustCompile(`["“]([^"”]{2,40})["”]`)
+
+// descriptionLabels are the labels a description gives: the phrases it
+// quotes, or the description itself when it is as short as a label.
+func descriptionLabels(d string) []string {
+	var out []string
+	for _, m := range quotedLabel.FindAllStringSubmatch(d, -1) {
+		out = append(out, norm(m[1]))
+	}
+	if out == nil && len(strings.Fields(d)) <= 3 {
+		if l := norm(strings.TrimSuffix(strings.TrimSpace(d), ".")); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // synonyms returns the other labels of a normalized label: its synonym
 // groups, its e-mail spelling, and the "number" variants of a label ending
 // in one.
@@ -115,6 +250,13 @@ func synonyms(label string) []string {
 			if l == label {
 				out = append(out, g...)
 				break
+			}
+		}
+	}
+	for _, l := range append([]string{label}, out...) {
+		for _, w := range oneWay[l] {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
 			}
 		}
 	}
@@ -143,6 +285,15 @@ func synonyms(label string) []string {
 // "Date [dd/mm/yyyy]".
 var parenthetical = regexp.MustCompile(`\([^)]*\)|\[[^\]]*\]`)
 
+// ratePart is a rate written after a label: "VAT 20%", "Tax 8.5 %".
+var ratePart = regexp.MustCompile(`\s*[0-9]+([.,][0-9]+)?\s*%\s*$`)
+
+// labelCore is a label without its qualifiers: a parenthetical and a rate
+// ("Total (EUR)" and "GST 15%" name total and gst).
+func labelCore(text string) string {
+	return norm(ratePart.ReplaceAllString(parenthetical.ReplaceAllString(text, " "), ""))
+}
+
 // maxLabelRunes bounds what can be a label; longer text before a colon is a
 // sentence, and not worth comparing.
 const maxLabelRunes = 60
@@ -165,11 +316,11 @@ func (ix *labelIndex) match(text string) []labelHit {
 	addFuzzy := func(hs []labelHit) {
 		for _, h := range hs {
 			if !containsField(hits, h.field) {
-				hits = append(hits, labelHit{h.field, scoreFuzzy})
+				hits = append(hits, labelHit{h.field, min(h.score, scoreFuzzy), h.scoped})
 			}
 		}
 	}
-	if stripped := norm(parenthetical.ReplaceAllString(text, " ")); stripped != label {
+	if stripped := labelCore(text); stripped != label {
 		addFuzzy(ix.exact[stripped])
 	}
 	if s, ok := strings.CutSuffix(label, "s"); ok {

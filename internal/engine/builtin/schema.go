@@ -13,18 +13,6 @@ import (
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
-// field is one top-level property of the schema, as the engine fills it.
-type field struct {
-	name  string
-	title string
-	// alts are the scalar shapes a value may take, most specific first;
-	// empty for objects, arrays and anything else the engine does not fill.
-	alts []alt
-}
-
-// scalar reports whether the engine looks for the field at all.
-func (f field) scalar() bool { return len(f.alts) > 0 }
-
 // Kinds of scalar values.
 const (
 	kindString  = "string"
@@ -62,33 +50,172 @@ type schemaReader struct {
 	root node
 }
 
-// readSchema returns the top-level properties of a data schema in the order
-// the schema lists them.
-func readSchema(raw json.RawMessage) ([]field, error) {
+// Shapes of a property.
+const (
+	shapeNone   = iota // a boolean schema, a free-form object: nothing the engine can fill
+	shapeScalar        // string, number, integer, boolean, enum, const
+	shapeObject        // properties filled one by one
+	shapeArray         // elements from a list, a section or a table
+)
+
+// prop is one property of the schema as the engine fills it: a scalar with
+// the shapes its value may take, an object with its properties, or an
+// array with the schema of its elements. Each place in the schema gets its
+// own prop, so a prop also identifies where a value goes in the result.
+type prop struct {
+	name        string
+	title       string
+	description string
+	shape       int
+	// alts are the scalar shapes a value may take, most specific first.
+	alts []alt
+	// props are an object's properties in the schema's order; required
+	// names those the schema requires.
+	props    []*prop
+	required map[string]bool
+	// items is the schema of an array's elements; minItems and maxItems
+	// bound their number (-1: no bound).
+	items              *prop
+	minItems, maxItems int
+	uniqueItems        bool
+	// nullable says the schema accepts null here.
+	nullable bool
+}
+
+// maxNesting bounds how deep the engine follows objects and arrays, so a
+// recursive schema (a tree of $ref to itself) ends; the hosted service
+// allows seven levels.
+const maxNesting = 10
+
+// readSchema returns the root object of a data schema.
+func readSchema(raw json.RawMessage) (*prop, error) {
 	var root node
 	if err := json.Unmarshal(raw, &root); err != nil || root == nil {
 		return nil, extract.Errorf(extract.CodeInvalid, "data_schema must be a JSON object")
 	}
 	sr := schemaReader{root: root}
-	top := sr.resolve(root, 0)
-	names, props := orderedObject(top["properties"])
-	fields := make([]field, 0, len(names))
-	for _, name := range names {
-		var n node
-		if json.Unmarshal(props[name], &n) != nil {
-			// A boolean schema (true/false) or a malformed one: the engine
-			// cannot tell what to look for, so the field stays null.
-			fields = append(fields, field{name: name})
-			continue
-		}
-		n = sr.resolve(n, 0)
-		f := field{name: name, alts: sr.alts(n, 0)}
-		_ = json.Unmarshal(n["title"], &f.title)
-		slices.SortStableFunc(f.alts, func(a, b alt) int { return a.rank() - b.rank() })
-		fields = append(fields, f)
+	p := sr.prop("", root, 0)
+	if p.shape != shapeObject {
+		// A root without properties gives an empty object: there is nothing
+		// to look for.
+		p = &prop{shape: shapeObject, required: map[string]bool{}, minItems: -1, maxItems: -1}
 	}
-	return fields, nil
+	return p, nil
 }
+
+// prop reads the schema node n of a property. "type" decides the shape;
+// without it, anyOf or oneOf branches do (an object or array branch wins,
+// a null branch makes the property nullable, scalar branches add up), then
+// enum or const, then properties or items; a node with no constraint at
+// all takes any string.
+func (sr schemaReader) prop(name string, raw node, depth int) *prop {
+	n := sr.resolve(raw, 0)
+	p := &prop{name: name, minItems: -1, maxItems: -1}
+	_ = json.Unmarshal(n["title"], &p.title)
+	_ = json.Unmarshal(n["description"], &p.description)
+	if depth > maxNesting {
+		return p
+	}
+	types, hasType := schemaTypes(n["type"])
+	enum, hasEnum := enumOf(n)
+	if hasEnum && slices.ContainsFunc(enum, func(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }) {
+		p.nullable = true
+	}
+	if !hasType {
+		for _, key := range []string{"anyOf", "oneOf"} {
+			var branches []node
+			if json.Unmarshal(n[key], &branches) != nil || len(branches) == 0 {
+				continue
+			}
+			var structural *prop
+			for _, b := range branches {
+				bp := sr.prop(name, b, depth+1)
+				p.nullable = p.nullable || bp.nullable
+				if (bp.shape == shapeObject || bp.shape == shapeArray) && structural == nil {
+					structural = bp
+				}
+			}
+			if structural != nil {
+				p.shape, p.props, p.required, p.items = structural.shape, structural.props, structural.required, structural.items
+				p.minItems, p.maxItems, p.uniqueItems = structural.minItems, structural.maxItems, structural.uniqueItems
+				return p
+			}
+			p.alts = sr.alts(n, 0)
+			sortAlts(p.alts)
+			if len(p.alts) > 0 {
+				p.shape = shapeScalar
+			}
+			return p
+		}
+		switch {
+		case hasEnum:
+		case n["properties"] != nil:
+			types = []string{"object"}
+		case n["items"] != nil || n["prefixItems"] != nil:
+			types = []string{"array"}
+		}
+	}
+	if slices.Contains(types, "null") {
+		p.nullable = true
+	}
+	switch {
+	case slices.Contains(types, "object"):
+		names, props := orderedObject(n["properties"])
+		if len(names) == 0 {
+			return p // a free-form object: nothing to look for
+		}
+		p.shape = shapeObject
+		var req []string
+		_ = json.Unmarshal(n["required"], &req)
+		p.required = map[string]bool{}
+		for _, r := range req {
+			p.required[r] = true
+		}
+		for _, pn := range names {
+			var child node
+			if json.Unmarshal(props[pn], &child) != nil {
+				// A boolean schema or a malformed one: the engine cannot
+				// tell what to look for. true accepts anything, null too.
+				p.props = append(p.props, &prop{name: pn, minItems: -1, maxItems: -1,
+					nullable: string(bytes.TrimSpace(props[pn])) == "true"})
+				continue
+			}
+			p.props = append(p.props, sr.prop(pn, child, depth+1))
+		}
+	case slices.Contains(types, "array"):
+		var items node
+		if json.Unmarshal(n["items"], &items) != nil {
+			items = node{} // no items schema: any string
+		}
+		p.shape = shapeArray
+		p.items = sr.prop(name, items, depth+1)
+		if v, ok := intKeyword(n, "minItems"); ok {
+			p.minItems = v
+		}
+		if v, ok := intKeyword(n, "maxItems"); ok {
+			p.maxItems = v
+		}
+		_ = json.Unmarshal(n["uniqueItems"], &p.uniqueItems)
+		if p.items.shape == shapeNone || p.items.shape == shapeArray {
+			p.shape = shapeNone // arrays of arrays have no layout to read them from
+		}
+	default:
+		p.alts = sr.alts(n, 0)
+		sortAlts(p.alts)
+		if len(p.alts) > 0 {
+			p.shape = shapeScalar
+		}
+	}
+	return p
+}
+
+// sortAlts orders alternatives from the most to the least specific.
+func sortAlts(alts []alt) {
+	slices.SortStableFunc(alts, func(a, b alt) int { return a.rank() - b.rank() })
+}
+
+// acceptsNull reports whether null is a valid value of p.
+func (p *prop) acceptsNull() bool { return p.nullable }
 
 // orderedObject decodes a JSON object keeping its keys' order, which is the
 // order the result lists the fields in.

@@ -2,74 +2,431 @@ package builtin
 
 import (
 	"cmp"
-	"context"
-	"encoding/json"
-	"fmt"
+	"math"
 	"slices"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/document"
 )
 
-// column says which field a table column fills, and how well its header
-// names the field.
+// column says which field of a row plan a table column fills, and how well
+// its header names the field.
 type column struct {
 	field int
 	score float64
 }
 
-// tableRows extracts one object per data row of the document's tables. A
-// table's first non-empty row is its header, mapped to fields by the same
-// label matching as elsewhere; a table whose header names no field is not a
-// table of this schema and gives no rows. A table marked Continued, right
-// after a table on the previous page, reuses that table's header and has
-// no header row of its own.
-func tableRows(ctx context.Context, doc *document.Document, fields []field, ix *labelIndex) ([]json.RawMessage, []json.RawMessage, error) {
-	objects, metas := []json.RawMessage{}, []json.RawMessage{}
-	var prev map[int]column // header of the last table seen
-	var header []string     // its texts, to skip a header repeated in the rows
-	prevPage := 0
-	for pi := range doc.Pages {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("builtin engine: %w", err)
-		}
-		p := &doc.Pages[pi]
-		for ti, t := range p.Tables {
-			rows := t.Rows
-			var cols map[int]column
-			if t.Continued && ti == 0 && prev != nil && prevPage == p.Number-1 {
-				cols = prev
-			} else {
-				h := slices.IndexFunc(rows, func(r []document.Cell) bool { return !emptyRow(r) })
-				if h < 0 {
-					prev = nil
-					continue
-				}
-				cols, header, rows = mapHeader(rows[h], ix), cellTexts(rows[h]), rows[h+1:]
-			}
-			prev, prevPage = cols, p.Number
-			if len(cols) == 0 {
-				continue
-			}
-			for _, row := range rows {
-				if emptyRow(row) || slices.Equal(cellTexts(row), header) {
-					continue
-				}
-				obj, meta := rowObject(p, row, cols, fields)
-				objects = append(objects, obj)
-				metas = append(metas, meta)
-			}
-		}
-	}
-	return objects, metas, nil
+// fragment is a piece of a cell: a cell wrapped onto a second row of the
+// table gives a row its two fragments.
+type fragment struct {
+	page *document.Page
+	cell document.Cell
 }
 
-func cellTexts(row []document.Cell) []string {
-	out := make([]string, len(row))
-	for i, c := range row {
-		out[i] = strings.TrimSpace(c.Text)
+// dataRow is one row of a table as the engine reads it: by column, the
+// fragments of its cell.
+type dataRow [][]fragment
+
+// chain is a table and its continuations on the following pages, read for
+// one row plan: which columns fill which fields, and the data rows.
+type chain struct {
+	header []string // normalized texts of the mapped header cells, by column
+	cols   map[int]column
+	score  float64 // sum of the mapped columns' scores
+	rows   []dataRow
+	above  string // the text of the line right above the table
+	// zones are the boundaries between the columns of a table read from
+	// its header line (nil for a parser's table).
+	zones []float64
+	// closed is set after a closing summary row: the rest of the table is
+	// its footer.
+	closed bool
+}
+
+// readChains reads the tables of the pages for the fields of rp. A table
+// is found by its header line (see lineChains), so that a table reads the
+// same whatever the layout analysis made of it; a page with no such line
+// falls back to the tables its parser found (CSV, Markdown), whose header
+// is the first of their first three rows that names the most fields. A
+// table marked Continued at the top of a page, right after a table read on
+// the previous page, adds its rows to that table.
+func readChains(pages []document.Page, rp *plan) []*chain {
+	var out []*chain
+	var open *chain // the chain the next page may continue
+	openPage := 0
+	need := min(2, len(rp.fields))
+	for pi := range pages {
+		p := &pages[pi]
+		if open != nil && openPage != p.Number-1 {
+			open = nil
+		}
+		v := newPageView(p)
+		// The parser's tables win when their headers name as many fields as
+		// the page's best header line: their cells are exact (CSV).
+		tb, lb := 0, 0
+		for _, t := range p.Tables {
+			if _, cols, _ := pickHeader(t.Rows, rp.ix); len(cols) >= need {
+				tb = max(tb, len(cols))
+			}
+		}
+		for _, r := range rowsOf(v) {
+			if c, ok := headerChain(v, r, rp, need); ok {
+				lb = max(lb, len(c.cols))
+			}
+		}
+		useLines := lb > tb || lb == 0 && tb == 0 && open != nil && open.zones != nil
+		if geo := lineChains(v, rp, open, need); useLines && len(geo) > 0 {
+			for _, c := range geo {
+				if c != open {
+					out = append(out, c)
+				}
+			}
+			open, openPage = geo[len(geo)-1], p.Number
+			continue
+		}
+		for ti, t := range p.Tables {
+			if t.Continued && ti == 0 && open != nil && open.zones == nil {
+				open.closed = false
+				open.addRows(p, t.Rows, rp)
+				openPage = p.Number
+				continue
+			}
+			open = nil
+			h, cols, score := pickHeader(t.Rows, rp.ix)
+			if h < 0 || len(cols) < need {
+				continue
+			}
+			c := &chain{cols: cols, score: score, header: make([]string, len(t.Rows[h])), above: lineAbove(p, t.Box)}
+			for ci := range cols {
+				c.header[ci] = norm(t.Rows[h][ci].Text)
+			}
+			c.addRows(p, t.Rows[h+1:], rp)
+			out = append(out, c)
+			open, openPage = c, p.Number
+		}
 	}
 	return out
+}
+
+// row is the segments of a page at one height, left to right.
+type segRow []int
+
+// rowsOf groups a page's segments into rows by their vertical position,
+// top to bottom.
+func rowsOf(v *pageView) []segRow {
+	order := make([]int, len(v.segs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(v.segs[a].box.Y, v.segs[b].box.Y), cmp.Compare(v.segs[a].box.X, v.segs[b].box.X))
+	})
+	var rows []segRow
+	for _, si := range order {
+		if n := len(rows); n > 0 {
+			first := v.segs[rows[n-1][0]].box
+			if math.Abs(v.segs[si].box.Y-first.Y) < v.height(si)/2 {
+				rows[n-1] = append(rows[n-1], si)
+				continue
+			}
+		}
+		rows = append(rows, segRow{si})
+	}
+	for _, r := range rows {
+		slices.SortFunc(r, func(a, b int) int { return cmp.Compare(v.segs[a].box.X, v.segs[b].box.X) })
+	}
+	return rows
+}
+
+// lineChains finds tables by their header line: a row of segments of which
+// at least need name a field. Its segments are the columns; each column
+// reaches halfway to its neighbours, so a right-aligned amount under
+// "Amount" and a long description under "Description" both land in their
+// column. The rows below are the table's, one data row per line, until a
+// blank gap of more than two lines, a line that reads as prose across the
+// columns, or the next header. When open continues onto this page (its
+// layout table is marked Continued) and no header starts the page, the
+// lines at the top are open's rows.
+func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
+	rows := rowsOf(v)
+	var out []*chain
+	cur := (*chain)(nil)
+	if open != nil && open.zones != nil && len(v.p.Tables) > 0 && v.p.Tables[0].Continued {
+		cur, open.closed = open, false
+		out = append(out, open)
+	}
+	prevBottom := math.Inf(-1)
+	for ri, r := range rows {
+		top := v.segs[r[0]].box.Y
+		h := v.height(r[0])
+		if c, ok := headerChain(v, r, rp, need); ok {
+			c.above = ""
+			if ri > 0 {
+				c.above = v.text(rows[ri-1][0])
+			}
+			cur = c
+			out = append(out, c)
+			prevBottom = top + h
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		if cur == open && top < v.p.Tables[0].Box.Y-h/2 {
+			continue // a running header above the continued table
+		}
+		afterGap := prevBottom > math.Inf(-1) && top-prevBottom > 0.8*h
+		if afterGap && (top-prevBottom > 2.5*h || len(r) == 1 && len(cur.cols) > 1) {
+			// Far below, or a lone line of text after a blank line: the
+			// table has ended.
+			cur = nil
+			continue
+		}
+		cells, ok := cur.cells(v, r)
+		if !ok {
+			cur = nil
+			continue
+		}
+		prevBottom = top + h
+		if cur.closed {
+			continue
+		}
+		cur.addRows(v.p, [][]document.Cell{cells}, rp)
+	}
+	return out
+}
+
+// headerChain reads a row as a table header if enough of its segments are
+// labels of the plan's fields.
+func headerChain(v *pageView, r segRow, rp *plan, need int) (*chain, bool) {
+	if len(r) < 2 {
+		return nil, false
+	}
+	header := make([]document.Cell, len(r))
+	for i, si := range r {
+		header[i] = document.Cell{Text: v.text(si), Box: v.segs[si].box}
+	}
+	cols := mapHeader(header, rp.ix)
+	if len(cols) < max(need, 1) {
+		return nil, false
+	}
+	c := &chain{cols: cols, header: make([]string, len(r))}
+	for ci, col := range cols {
+		c.score += col.score
+		c.header[ci] = norm(header[ci].Text)
+	}
+	for i := 0; i+1 < len(r); i++ {
+		a, b := v.segs[r[i]].box, v.segs[r[i+1]].box
+		c.zones = append(c.zones, (a.X+a.W+b.X)/2)
+	}
+	return c, true
+}
+
+// cells places a row's segments in the chain's columns, by where their
+// middle falls. A segment that crosses a column boundary by more than half
+// of the next column's width is prose, not a cell: the table has ended.
+func (c *chain) cells(v *pageView, r segRow) ([]document.Cell, bool) {
+	cells := make([]document.Cell, len(c.zones)+1)
+	for _, si := range r {
+		b := v.segs[si].box
+		crossed := 0
+		for _, z := range c.zones {
+			if z > b.X+v.height(si) && z < b.X+b.W-v.height(si) {
+				crossed++
+			}
+		}
+		if crossed >= 2 {
+			return nil, false
+		}
+		mid := b.X + b.W/2
+		k, _ := slices.BinarySearch(c.zones, mid)
+		lt := &v.lines[v.segs[si].line]
+		s := lt.segs[v.segs[si].seg]
+		text := strings.ReplaceAll(lt.text(s), string(gap), " ")
+		if strings.Trim(text, "-:=_|+ ") == "" {
+			continue // a rule or a Markdown delimiter row
+		}
+		cell := &cells[k]
+		if cell.Text != "" {
+			cell.Text += " "
+		}
+		cell.Text += text
+		cell.Box = cell.Box.Union(b)
+		for i := s.from; i < s.to; i++ {
+			if w := lt.word[i]; w >= 0 && !slices.Contains(cell.Words, w) {
+				cell.Words = append(cell.Words, w)
+			}
+		}
+	}
+	if emptyRow(cells) {
+		return cells, len(r) > 0
+	}
+	return cells, true
+}
+
+// pickHeader chooses the header row of a table.
+func pickHeader(rows [][]document.Cell, ix *labelIndex) (int, map[int]column, float64) {
+	best, bestCols, bestScore := -1, map[int]column(nil), 0.0
+	seen := 0
+	for i, r := range rows {
+		if emptyRow(r) {
+			continue
+		}
+		if seen++; seen > 3 {
+			break
+		}
+		cols := mapHeader(r, ix)
+		score := 0.0
+		for _, c := range cols {
+			score += c.score
+		}
+		if score > bestScore {
+			best, bestCols, bestScore = i, cols, score
+		}
+	}
+	return best, bestCols, bestScore
+}
+
+// addRows appends the data rows of one table part. Summary rows (totals,
+// taxes, balances) are left out: after a closing one (a total, a subtotal,
+// "carried forward") the rest of the part is the invoice's footer, not
+// items. A row with a single non-empty cell of text, under a row of items,
+// is that row's cell wrapped onto a second line.
+func (c *chain) addRows(p *document.Page, rows [][]document.Cell, rp *plan) {
+	start := len(c.rows)
+	for _, r := range rows {
+		if emptyRow(r) || c.isHeader(r) {
+			continue
+		}
+		if c.closed {
+			return
+		}
+		switch summaryKind(r, c.cols) {
+		case summaryClosing:
+			c.closed = true
+			return
+		case summaryOpening:
+			continue
+		}
+		if ci, ok := c.wrapped(r, rp); ok && len(c.rows) > start {
+			last := c.rows[len(c.rows)-1]
+			last[ci] = append(last[ci], fragment{p, r[ci]})
+			continue
+		}
+		row := make(dataRow, len(r))
+		for ci, cell := range r {
+			if strings.TrimSpace(cell.Text) != "" {
+				row[ci] = []fragment{{p, cell}}
+			}
+		}
+		c.rows = append(c.rows, row)
+	}
+}
+
+// isHeader reports whether a row repeats the chain's header, as tables
+// continued on a new page often do.
+func (c *chain) isHeader(r []document.Cell) bool {
+	matched := 0
+	for ci := range c.cols {
+		if ci < len(r) && norm(r[ci].Text) == c.header[ci] {
+			matched++
+		}
+	}
+	return matched == len(c.cols)
+}
+
+// wrapped reports whether a row is a cell of the row above wrapped onto a
+// second line: one non-empty cell, in a column of plain text.
+func (c *chain) wrapped(r []document.Cell, rp *plan) (int, bool) {
+	only := -1
+	for ci, cell := range r {
+		if strings.TrimSpace(cell.Text) == "" {
+			continue
+		}
+		if only >= 0 {
+			return 0, false
+		}
+		only = ci
+	}
+	col, ok := c.cols[only]
+	if !ok {
+		return 0, false
+	}
+	f := rp.fields[col.field]
+	if f.list || len(f.alts) == 0 || f.alts[0].kind != kindString || f.alts[0].format != "" || f.alts[0].enum != nil || f.hint != hintNone {
+		return 0, false
+	}
+	// A text that reads as a number or a date is a value of its own row.
+	if _, _, ok := parseNumber(r[only].Text); ok {
+		return 0, false
+	}
+	if _, _, ok := parseDate(r[only].Text); ok {
+		return 0, false
+	}
+	return only, true
+}
+
+// Kinds of summary rows.
+const (
+	summaryNone    = iota
+	summaryOpening // a balance brought forward: skipped, items follow
+	summaryClosing // a total, a tax, a balance carried forward: the items are over
+)
+
+// openingLabels and closingLabels name summary rows, normalized.
+var (
+	openingLabels = []string{"opening balance", "beginning balance", "previous balance", "balance brought forward", "brought forward", "starting balance", "balance forward"}
+	// Discounts, shipping and fees are not among them: invoices list them
+	// as items as often as under the subtotal.
+	closingLabels = []string{"total", "subtotal", "sub total", "grand total", "tax", "vat", "gst", "sales tax", "amount due", "balance due", "total due",
+		"closing balance", "ending balance", "new balance", "balance carried forward", "carried forward", "net total", "total amount", "amount paid"}
+)
+
+// summaryKind tells a summary row from an item: a cell that is a summary
+// label, with at least one column left empty, as a total row leaves the
+// quantity blank.
+func summaryKind(r []document.Cell, cols map[int]column) int {
+	empty := false
+	for ci := range cols {
+		if ci >= len(r) || strings.TrimSpace(r[ci].Text) == "" {
+			empty = true
+		}
+	}
+	for _, cell := range r {
+		if strings.TrimSpace(cell.Text) == "" {
+			empty = true
+		}
+	}
+	if !empty {
+		return summaryNone
+	}
+	for _, cell := range r {
+		l := labelCore(cell.Text)
+		if l == "" {
+			continue
+		}
+		switch {
+		case slices.Contains(openingLabels, l):
+			return summaryOpening
+		case slices.Contains(closingLabels, l) || strings.HasPrefix(l, "total ") || strings.HasPrefix(l, "subtotal ") ||
+			strings.HasSuffix(l, " total"):
+			return summaryClosing
+		}
+	}
+	return summaryNone
+}
+
+// lineAbove is the text of the line that ends closest above a box, within
+// three of its lines: a table's caption ("Line items", "Transactions").
+func lineAbove(p *document.Page, b document.Box) string {
+	best, bestY := "", -1.0
+	for _, l := range p.Lines {
+		bottom := l.Box.Y + l.Box.H
+		if bottom <= b.Y+1e-9 && bottom > bestY && b.Y-bottom <= 3*max(l.Box.H, 1e-9) {
+			best, bestY = l.Text, bottom
+		}
+	}
+	return best
 }
 
 func emptyRow(row []document.Cell) bool {
@@ -83,7 +440,8 @@ func emptyRow(row []document.Cell) bool {
 
 // mapHeader assigns header cells to fields, best matches first, so that each
 // column fills at most one field and each field comes from one column (the
-// leftmost of equally good ones).
+// leftmost of equally good ones). Scoped labels do not count: a header cell
+// "Name" names a top-level name, not the name of a nested object.
 func mapHeader(header []document.Cell, ix *labelIndex) map[int]column {
 	type pair struct {
 		col   int
@@ -93,7 +451,9 @@ func mapHeader(header []document.Cell, ix *labelIndex) map[int]column {
 	var pairs []pair
 	for i, c := range header {
 		for _, h := range ix.match(c.Text) {
-			pairs = append(pairs, pair{i, h.field, h.score})
+			if !h.scoped {
+				pairs = append(pairs, pair{i, h.field, h.score})
+			}
 		}
 	}
 	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(b.score, a.score) })
@@ -109,30 +469,137 @@ func mapHeader(header []document.Cell, ix *labelIndex) map[int]column {
 	return cols
 }
 
-// rowObject reads one data row. A cell that does not fit its field's type
-// leaves the field null: the header says where the value is, so there is
-// nowhere else to look.
-func rowObject(p *document.Page, row []document.Cell, cols map[int]column, fields []field) (json.RawMessage, json.RawMessage) {
-	values := make([]json.RawMessage, len(fields))
-	metas := make([]fieldMeta, len(fields))
+// rowValues reads one data row for the fields of rp. A cell that does not
+// fit its field's type leaves the field empty: the header says where the
+// value is, so there is nowhere else to look.
+func rowValues(row dataRow, cols map[int]column, rp *plan, dayFirst int) (*values, bool) {
+	v := newValues()
+	found := false
+	fd := newFinder(rp)
+	fd.dayFirst = dayFirst
 	for ci, col := range cols {
-		if ci >= len(row) {
+		if ci >= len(row) || len(row[ci]) == 0 {
 			continue
 		}
-		text, box, ok := cellValue(p, row[ci])
+		var parts []string
+		var cites []cite
+		for _, fr := range row[ci] {
+			text, box, ok := cellValue(fr.page, fr.cell)
+			if !ok {
+				continue
+			}
+			parts = append(parts, text)
+			cites = append(cites, cite{page: fr.page.Number, text: text, box: box})
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		f := rp.fields[col.field]
+		if f.list {
+			var items []leafValue
+			for i, part := range strings.Split(strings.Join(parts, ", "), ",") {
+				part = strings.TrimSpace(part)
+				if c, ok := fd.parse(col.field, part, []cite{cites[min(i, len(cites)-1)]}, col.score); ok && part != "" {
+					items = append(items, leafValue{value: c.value.value, cites: c.cites, conf: c.score})
+				}
+			}
+			if len(items) > 0 {
+				v.items[f.prop], found = items, true
+			}
+			continue
+		}
+		c, ok := fd.parse(col.field, strings.Join(parts, " "), cites, col.score)
 		if !ok {
 			continue
 		}
-		v, ok := parseValue(fields[col.field].alts, text)
-		if !ok {
-			continue
-		}
-		score := col.score
-		if !v.clean {
-			score *= parseCoerced
-		}
-		values[col.field] = v.value
-		metas[col.field] = citeOne(candidate{value: v, text: text, page: p.Number, box: box}, score)
+		v.leaf[f.prop], found = leafValue{value: c.value.value, cites: c.cites, conf: c.score}, true
 	}
-	return objectJSON(fields, values), metaJSON(fields, metas)
+	return v, found
+}
+
+// tableArray fills an array of objects from the tables of the pages: the
+// chain whose header names the most of the items' fields (a caption naming
+// the array breaks ties), and every other chain with the same columns,
+// since a table the layout could not link across a page break is still the
+// same list. One element per data row.
+func tableArray(pages []document.Page, a *prop, docOrder int) []*values {
+	rp := newPlan(a.items)
+	if len(rp.fields) == 0 {
+		return nil
+	}
+	chains := readChains(pages, rp)
+	if len(chains) == 0 {
+		return nil
+	}
+	labels := baseLabels(a)
+	rank := func(c *chain) float64 {
+		s := c.score
+		above := norm(strings.TrimRight(strings.TrimSpace(c.above), ":"))
+		for _, l := range labels {
+			if above == l.text {
+				s += 0.5
+			}
+		}
+		return s
+	}
+	best := slices.MaxFunc(chains, func(x, y *chain) int { return cmp.Compare(rank(x), rank(y)) })
+	var out []*values
+	for _, c := range chains {
+		if c != best && !sameColumns(c, best) {
+			continue
+		}
+		order := c.dateOrder(docOrder)
+		for _, r := range c.rows {
+			if v, ok := rowValues(r, c.cols, rp, order); ok {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// dateOrder is how the chain's numeric dates are written (see dateOrder):
+// as its own cells show, or else as the document does (docOrder).
+func (c *chain) dateOrder(docOrder int) int {
+	var texts []string
+	for _, r := range c.rows {
+		for _, frags := range r {
+			for _, fr := range frags {
+				texts = append(texts, strings.Fields(fr.cell.Text)...)
+			}
+		}
+	}
+	if o := dateOrder(texts); o != 0 {
+		return o
+	}
+	return docOrder
+}
+
+// docDateOrder is how the pages write numeric dates (see dateOrder).
+func docDateOrder(pages []document.Page) int {
+	var texts []string
+	for _, p := range pages {
+		for _, w := range p.Words {
+			texts = append(texts, w.Text)
+		}
+	}
+	return dateOrder(texts)
+}
+
+// sameColumns reports whether two chains fill the same fields from headers
+// written the same way.
+func sameColumns(a, b *chain) bool {
+	if len(a.cols) != len(b.cols) {
+		return false
+	}
+	fields := map[int]string{}
+	for ci, c := range a.cols {
+		fields[c.field] = a.header[ci]
+	}
+	for ci, c := range b.cols {
+		if h, ok := fields[c.field]; !ok || h != b.header[ci] {
+			return false
+		}
+	}
+	return true
 }

@@ -19,21 +19,30 @@ import (
 type parsed struct {
 	value json.RawMessage
 	clean bool
+	// plain marks a string with no format or enum: the field's hint (see
+	// hint.fit) says whether it looks like the value.
+	plain bool
 }
 
 // parseValue reads text as the first of the field's alternatives it fits;
 // ok is false when it fits none, and the text is then not a value of the
 // field.
 func parseValue(alts []alt, text string) (parsed, bool) {
+	return parseValueAs(alts, text, 0)
+}
+
+// parseValueAs is parseValue for a document that writes numeric dates day
+// first (dayFirst 1) or month first (-1), or that does not say (0).
+func parseValueAs(alts []alt, text string, dayFirst int) (parsed, bool) {
 	for _, a := range alts {
-		if p, ok := a.parse(text); ok {
+		if p, ok := a.parse(text, dayFirst); ok {
 			return p, true
 		}
 	}
 	return parsed{}, false
 }
 
-func (a alt) parse(text string) (parsed, bool) {
+func (a alt) parse(text string, dayFirst int) (parsed, bool) {
 	if a.enum != nil {
 		return matchEnum(a.enum, text)
 	}
@@ -43,7 +52,13 @@ func (a alt) parse(text string) (parsed, bool) {
 		if !ok || (a.kind == kindInteger && !r.IsInt()) || !a.numberAllowed(r) {
 			return parsed{}, false
 		}
-		return parsed{value: json.RawMessage(decimalString(r)), clean: clean}, true
+		// An exponent can make a short text a huge number ("1e70"); keep
+		// to numbers whose plain decimal form is itself readable.
+		s := decimalString(r)
+		if len(s) > maxNumberLen {
+			return parsed{}, false
+		}
+		return parsed{value: json.RawMessage(s), clean: clean}, true
 	case kindBoolean:
 		b, clean, ok := parseBool(text)
 		if !ok {
@@ -55,16 +70,21 @@ func (a alt) parse(text string) (parsed, bool) {
 	switch a.format {
 	case "date":
 		var ok bool
-		if s, clean, ok = parseDate(text); !ok {
+		if s, clean, ok = parseDateAs(text, dayFirst); !ok {
 			return parsed{}, false
 		}
 	case "date-time":
 		if _, err := time.Parse(time.RFC3339, text); err != nil {
 			return parsed{}, false
 		}
-	case "email":
+	case "email", "idn-email":
 		var ok bool
 		if s, clean, ok = parseEmail(text); !ok {
+			return parsed{}, false
+		}
+	case "uri", "iri", "uri-reference", "iri-reference":
+		var ok bool
+		if s, clean, ok = parseURI(text); !ok {
 			return parsed{}, false
 		}
 	}
@@ -72,7 +92,7 @@ func (a alt) parse(text string) (parsed, bool) {
 		return parsed{}, false
 	}
 	v, _ := json.Marshal(s)
-	return parsed{value: v, clean: clean}, true
+	return parsed{value: v, clean: clean, plain: a.format == ""}, true
 }
 
 func (a alt) stringAllowed(s string) bool {
@@ -386,6 +406,13 @@ var weekdays = map[string]bool{
 // "March 5, 2024" or "2024 March 5" order, with an optional weekday. A date
 // with a time of day keeps the date.
 func parseDate(text string) (string, bool, bool) {
+	return parseDateAs(text, 0)
+}
+
+// parseDateAs is parseDate for a document whose other dates showed the
+// order of its numeric dates: dayFirst 1 reads 03/05/2024 as 3 May, -1 as
+// March 5, 0 by the rules of parseDate.
+func parseDateAs(text string, dayFirst int) (string, bool, bool) {
 	t := strings.TrimSpace(text)
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	var y, m, d int
@@ -404,13 +431,13 @@ func parseDate(text string) (string, bool, bool) {
 	case slashDate.MatchString(t):
 		g := slashDate.FindStringSubmatch(t)
 		m, d, y = atoi(g[1]), atoi(g[2]), year(g[3])
-		if m > 12 && d <= 12 {
+		if m > 12 && d <= 12 || dayFirst > 0 && d <= 12 {
 			m, d = d, m
 		}
 	case dottedDate.MatchString(t):
 		g := dottedDate.FindStringSubmatch(t)
 		d, m, y = atoi(g[1]), atoi(g[2]), year(g[3])
-		if m > 12 && d <= 12 {
+		if m > 12 && d <= 12 || dayFirst < 0 && m <= 12 && d <= 12 {
 			m, d = d, m
 		}
 	default:
@@ -421,6 +448,41 @@ func parseDate(text string) (string, bool, bool) {
 	}
 	s, ok := isoString(y, m, d)
 	return s, false, ok
+}
+
+// dateOrder reads how a document writes numeric dates from those that can
+// only be read one way: 19/05/2024 is day first, 05/19/2024 month first.
+// It returns 1 (day first), -1 (month first), or 0 when the dates do not
+// say or disagree.
+func dateOrder(texts []string) int {
+	day, month := false, false
+	for _, t := range texts {
+		if len(t) < 6 || !strings.ContainsAny(t, "/-.") {
+			continue
+		}
+		g := slashDate.FindStringSubmatch(t)
+		if g == nil {
+			g = dottedDate.FindStringSubmatch(t)
+		}
+		if g == nil {
+			continue
+		}
+		a, _ := strconv.Atoi(g[1])
+		b, _ := strconv.Atoi(g[2])
+		switch {
+		case a > 12 && a <= 31 && b <= 12:
+			day = true
+		case b > 12 && b <= 31 && a <= 12:
+			month = true
+		}
+	}
+	switch {
+	case day && !month:
+		return 1
+	case month && !day:
+		return -1
+	}
+	return 0
 }
 
 func year(s string) int {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseValue(t *testing.T) {
@@ -176,4 +177,65 @@ func TestEditDistanceAtMostOne(t *testing.T) {
 			t.Errorf("editDistanceAtMostOne(%q, %q) = %t, want %t", tt.a, tt.b, got, tt.want)
 		}
 	}
+}
+
+// FuzzParseValue reads arbitrary text as every kind of value and asserts
+// what must hold of whatever it accepts: JSON of the right kind, and a
+// canonical form that reads back as itself, clean. Seeds are the cases of
+// TestParseValue.
+func FuzzParseValue(f *testing.F) {
+	for _, s := range []string{"1234.56", "1.234,56 €", "(20.00)", "15%", "USD 1,234.56", "$-5.00", "1'234.50",
+		"03/05/2024", "5th of Sept 2024", "Tuesday, March 5, 2024", "29.02.2024", "2024-03-05T10:30:00Z",
+		"<a@example.com>", "mailto:a@example.com", "www.acme.example/shop", "https://acme.example", "Yes", "n",
+		"+1 (415) 555-0123", "1e999", "", "−7", ".5", "12,34,567"} {
+		f.Add(s, 0)
+	}
+	alts := []alt{
+		{kind: kindNumber, minLength: -1, maxLength: -1},
+		{kind: kindInteger, minLength: -1, maxLength: -1},
+		{kind: kindBoolean, minLength: -1, maxLength: -1},
+		{kind: kindString, format: "date", minLength: -1, maxLength: -1},
+		{kind: kindString, format: "date-time", minLength: -1, maxLength: -1},
+		{kind: kindString, format: "email", minLength: -1, maxLength: -1},
+		{kind: kindString, format: "uri", minLength: -1, maxLength: -1},
+		{kind: kindString, minLength: -1, maxLength: -1},
+	}
+	f.Fuzz(func(t *testing.T, text string, dayFirst int) {
+		if !utf8.ValidString(text) {
+			return // parsers hand engines UTF-8 only
+		}
+		for _, a := range alts {
+			p, ok := a.parse(text, dayFirst%2)
+			if !ok {
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(p.value, &v); err != nil {
+				t.Fatalf("%s/%s: parse(%q) = %s, not JSON: %v", a.kind, a.format, text, p.value, err)
+			}
+			var canonical string
+			switch a.kind {
+			case kindNumber, kindInteger:
+				if _, isNum := v.(float64); !isNum {
+					t.Fatalf("%s: parse(%q) = %s, not a number", a.kind, text, p.value)
+				}
+				canonical = string(p.value)
+			case kindBoolean:
+				canonical = string(p.value)
+			default:
+				s, isString := v.(string)
+				if !isString {
+					t.Fatalf("%s: parse(%q) = %s, not a string", a.format, text, p.value)
+				}
+				canonical = s
+			}
+			if a.format == "date" && !isoDate.MatchString(canonical) {
+				t.Fatalf("date: parse(%q) = %q, not YYYY-MM-DD", text, canonical)
+			}
+			again, ok := a.parse(canonical, 0)
+			if !ok || !again.clean || !sameValue(again.value, p.value) {
+				t.Fatalf("%s/%s: parse(%q) = %s, which reads back as %s (ok %t, clean %t)", a.kind, a.format, text, p.value, again.value, ok, again.clean)
+			}
+		}
+	})
 }
