@@ -1,6 +1,10 @@
 // Package app wires Quarry's server together: configuration in; store,
 // queue, engine and HTTP server out. Tests start the real server through it
 // on 127.0.0.1:0 with a temporary data directory.
+//
+// One process on an embedded SQLite database is the default. With a
+// PostgreSQL database, several processes share it, each in a Role: API
+// processes take requests and enqueue, worker processes run jobs.
 package app
 
 import (
@@ -13,10 +17,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/document/parse"
@@ -27,22 +33,48 @@ import (
 	"github.com/quarrylabs/quarry/internal/id"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
 	"github.com/quarrylabs/quarry/internal/queue"
+	"github.com/quarrylabs/quarry/internal/store/postgres"
 	"github.com/quarrylabs/quarry/internal/store/sqlite"
 )
+
+// Role is what one process does when several share a PostgreSQL database.
+type Role string
+
+const (
+	// RoleAll takes API requests and runs jobs: the only role on SQLite.
+	RoleAll Role = "all"
+	// RoleAPI takes API requests and enqueues jobs, running none.
+	RoleAPI Role = "api"
+	// RoleWorker runs jobs and serves only /healthz and /metrics.
+	RoleWorker Role = "worker"
+)
+
+// Roles lists the roles, for help and validation.
+var Roles = []Role{RoleAll, RoleAPI, RoleWorker}
 
 // Config is everything `quarry serve` can be told.
 type Config struct {
 	// Addr is where the API listens. Defaults to 127.0.0.1:8080.
 	Addr string
 	// DataDir holds the database, the uploaded files and the token key.
-	// Defaults to ./quarry-data.
+	// With PostgreSQL it holds only the uploaded files, and every process
+	// must see the same one. Defaults to ./quarry-data.
 	DataDir string
+	// Database is a postgres:// (or postgresql://) URL to keep Quarry's
+	// state in PostgreSQL, shared by several processes. Defaults to an
+	// SQLite database in DataDir, for one process.
+	Database string
+	// Role is what this process does. Defaults to RoleAll; the other roles
+	// need PostgreSQL.
+	Role Role
 	// APIKey, when set, is made a valid key of the default project at start,
 	// for scripted set-ups. Otherwise a key is generated on first start and
 	// returned once in Bootstrap.
 	APIKey string
 	// TokenKey seals page tokens and download links. Defaults to a key kept
-	// in the data directory (created on first start).
+	// in the data directory (created on first start); required with
+	// PostgreSQL, where a token made by one API process must open in any
+	// other.
 	TokenKey []byte
 	// MaxUploadBytes caps an uploaded file. Defaults to 100 MiB.
 	MaxUploadBytes int64
@@ -83,9 +115,44 @@ func (c Config) withDefaults() Config {
 	if c.PDF.Logger == nil {
 		c.PDF.Logger = c.Logger
 	}
-	c.Queue.Embedded = true
+	c.Role = cmp.Or(c.Role, RoleAll)
+	// Only one process uses an SQLite database (the data directory is
+	// locked), so work left running belongs to a dead process.
+	c.Queue.Embedded = !c.postgres()
+	c.Queue.InsertOnly = c.Role == RoleAPI
 	c.Queue.Logger = cmp.Or(c.Queue.Logger, c.Logger)
 	return c
+}
+
+// postgres reports whether the state is in PostgreSQL.
+func (c Config) postgres() bool {
+	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
+}
+
+func (c Config) validateDatabase() error {
+	if c.Database != "" && !c.postgres() {
+		return errors.New("app: Database must be a postgres:// or postgresql:// URL, or empty for SQLite in the data directory")
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	if err := c.validateDatabase(); err != nil {
+		return err
+	}
+	switch c.Role {
+	case RoleAll:
+	case RoleAPI, RoleWorker:
+		if !c.postgres() {
+			return fmt.Errorf("app: Role %s needs a PostgreSQL Database: the embedded SQLite database serves a single process, which must both take requests and run jobs", c.Role)
+		}
+	default:
+		return fmt.Errorf("app: Role %q is not one of %v", c.Role, Roles)
+	}
+	if c.postgres() && c.TokenKey == nil {
+		return errors.New("app: TokenKey is required with PostgreSQL: page tokens made by one API process must open in every other, so all processes need the same key")
+	}
+	return nil
 }
 
 // Bootstrap is what a first start created, for the command to print once.
@@ -102,7 +169,7 @@ type App struct {
 	cfg       Config
 	log       *slog.Logger
 	lock      *os.File
-	store     *sqlite.Store
+	store     extract.Store
 	pdf       *parse.LazyPDF
 	queue     *queue.Queue
 	http      *http.Server
@@ -110,28 +177,28 @@ type App struct {
 	bootstrap Bootstrap
 }
 
-// New opens the data directory, migrates, creates the defaults on first
-// start, and listens. Run serves; Close releases everything if Run is never
-// called.
+// New opens the data directory and the database, migrates, creates the
+// defaults on first start, and listens. Run serves; Close releases
+// everything if Run is never called.
 func New(ctx context.Context, cfg Config) (a *App, err error) {
 	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	a = &App{cfg: cfg, log: cfg.Logger}
 	defer func() {
 		if err != nil {
 			a.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	if a.lock, err = lockDataDir(cfg.DataDir); err != nil {
+	var driver queue.Driver
+	if a.store, driver, err = a.openStore(ctx); err != nil {
 		return nil, err
 	}
-	if a.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "quarry.db"), cfg.Logger); err != nil {
-		return nil, err
-	}
-	if a.bootstrap, err = bootstrap(ctx, a.store, cfg.APIKey); err != nil {
-		return nil, err
+	if cfg.Role != RoleWorker {
+		if a.bootstrap, err = bootstrap(ctx, a.store, cfg.APIKey); err != nil {
+			return nil, err
+		}
 	}
 	tokenKey := cfg.TokenKey
 	if tokenKey == nil {
@@ -152,6 +219,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	jm := newJobMetrics(reg, a.store)
 	qcfg := cfg.Queue
+	qcfg.Driver = driver
 	qcfg.OnFinish = jm.observe
 	a.pdf = parse.NewLazyPDF(cfg.PDF)
 	proc := &processor{store: a.store, blobs: blobs, parser: parse.New(a.pdf, cfg.Parse), engine: cfg.Engine}
@@ -160,13 +228,18 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	jm.depth = a.queue.Depth
 
-	api := httpapi.New(httpapi.Config{
-		MaxUploadBytes: cfg.MaxUploadBytes,
-		Registry:       reg,
-		Logger:         cfg.Logger,
-	}, a.store, a.queue, blobs, tokens)
+	var handler http.Handler
+	if cfg.Role == RoleWorker {
+		handler = workerHandler(a.store, reg)
+	} else {
+		handler = httpapi.New(httpapi.Config{
+			MaxUploadBytes: cfg.MaxUploadBytes,
+			Registry:       reg,
+			Logger:         cfg.Logger,
+		}, a.store, a.queue, blobs, tokens)
+	}
 	a.http = &http.Server{
-		Handler:           api,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -176,6 +249,67 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	return a, nil
+}
+
+// openStore opens the database the configuration names, with the River
+// driver that matches it. An SQLite database lives in the data directory,
+// locked so that no second process opens it; PostgreSQL needs no lock, and
+// the data directory keeps only the uploaded files.
+func (a *App) openStore(ctx context.Context) (extract.Store, queue.Driver, error) {
+	cfg := a.cfg
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, queue.Driver{}, fmt.Errorf("create data directory: %w", err)
+	}
+	if cfg.postgres() {
+		st, err := postgres.Open(ctx, cfg.Database, cfg.Logger)
+		if err != nil {
+			return nil, queue.Driver{}, err
+		}
+		return st, queue.Postgres(st.Pool(), postgres.TxFromContext), nil
+	}
+	var err error
+	if a.lock, err = lockDataDir(cfg.DataDir); err != nil {
+		return nil, queue.Driver{}, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "quarry.db"), cfg.Logger)
+	if err != nil {
+		return nil, queue.Driver{}, err
+	}
+	return st, queue.SQLite(st.DB()), nil
+}
+
+// Migrate brings the database's schema, Quarry's and River's, up to date
+// and returns, for `quarry migrate`. On PostgreSQL it is safe while servers
+// run and while other processes migrate: they take turns on a lock.
+func Migrate(ctx context.Context, cfg Config) (err error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validateDatabase(); err != nil {
+		return err
+	}
+	a := &App{cfg: cfg, log: cfg.Logger}
+	defer a.Close()
+	var driver queue.Driver
+	if a.store, driver, err = a.openStore(ctx); err != nil {
+		return err
+	}
+	return queue.Migrate(ctx, driver, cfg.Logger)
+}
+
+// workerHandler is a worker process's HTTP surface: health and metrics, no
+// API.
+func workerHandler(st extract.Store, reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := st.DB().PingContext(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"database unreachable"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return mux
 }
 
 // bootstrap creates the default organization and project on first start and
@@ -206,6 +340,12 @@ func bootstrap(ctx context.Context, st extract.Store, envKey string) (Bootstrap,
 		ID: id.New(id.APIKey), OrganizationID: org.ID, ProjectID: prj.ID, Name: name,
 		Prefix: extract.APIKeyDisplayPrefix(secret), Hash: extract.HashAPIKey(secret), CreatedAt: time.Now().UTC(),
 	})
+	if extract.ErrorCode(err) == extract.CodeConflict && envKey != "" {
+		// Another process sharing the database stored the same key first.
+		if _, err := st.APIKeyByHash(ctx, extract.HashAPIKey(secret)); err == nil {
+			return b, nil
+		}
+	}
 	if err != nil {
 		return Bootstrap{}, fmt.Errorf("create API key: %w", err)
 	}
@@ -230,7 +370,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.http.Serve(a.listener) }()
-	a.log.InfoContext(ctx, "quarry serving", "addr", a.Addr(), "data_dir", a.cfg.DataDir)
+	a.log.InfoContext(ctx, "quarry serving", "addr", a.Addr(), "data_dir", a.cfg.DataDir, "role", a.cfg.Role)
 
 	var err error
 	select {

@@ -14,7 +14,11 @@ import (
 
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	eachStore(t, testEndToEnd)
+}
+
+func testEndToEnd(t *testing.T, db database) {
+	s := start(t, db.option)
 	if s.key == "" || !strings.HasPrefix(s.key, "qry_") {
 		t.Fatalf("first start made no API key: %q", s.key)
 	}
@@ -79,7 +83,11 @@ func TestEndToEnd(t *testing.T) {
 
 func TestFailsUnsupportedInputClearly(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	eachStore(t, testFailsUnsupportedInputClearly)
+}
+
+func testFailsUnsupportedInputClearly(t *testing.T, db database) {
+	s := start(t, db.option)
 	fileID := s.upload("photo.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
 	job := s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})
 	got := s.waitStatus(job["id"].(string), "COMPLETED", "FAILED")
@@ -93,7 +101,11 @@ func TestFailsUnsupportedInputClearly(t *testing.T) {
 
 func TestListFilters(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	eachStore(t, testListFilters)
+}
+
+func testListFilters(t *testing.T, db database) {
+	s := start(t, db.option)
 	invoice := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	other := s.upload("other.txt", []byte("Total: 5\n"))
 	r := s.do(http.MethodPost, "/api/v1/beta/configurations", map[string]any{
@@ -187,7 +199,11 @@ func TestListFilters(t *testing.T) {
 // once, newest first.
 func TestPagingWhileCreating(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	eachStore(t, testPagingWhileCreating)
+}
+
+func testPagingWhileCreating(t *testing.T, db database) {
+	s := start(t, db.option)
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	cfg := map[string]any{"data_schema": invoiceSchema}
 	var existing []string
@@ -271,8 +287,12 @@ func TestPagingWhileCreating(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
+	eachStore(t, testCancel)
+}
+
+func testCancel(t *testing.T, db database) {
 	gate := newGateEngine()
-	s := start(t, withEngine(gate))
+	s := start(t, db.option, withEngine(gate))
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 
 	job := s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})
@@ -309,8 +329,12 @@ func TestCancel(t *testing.T) {
 
 func TestThrottledByProjectConcurrency(t *testing.T) {
 	t.Parallel()
+	eachStore(t, testThrottledByProjectConcurrency)
+}
+
+func testThrottledByProjectConcurrency(t *testing.T, db database) {
 	gate := newGateEngine()
-	s := start(t, withEngine(gate), withProjectConcurrency(1))
+	s := start(t, db.option, withEngine(gate), withProjectConcurrency(1))
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	var ids []string
 	for range 3 {
@@ -337,7 +361,11 @@ func TestThrottledByProjectConcurrency(t *testing.T) {
 
 func TestIdempotencyKey(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	eachStore(t, testIdempotencyKey)
+}
+
+func testIdempotencyKey(t *testing.T, db database) {
+	s := start(t, db.option)
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	body := map[string]any{"file_input": fileID, "configuration": map[string]any{"data_schema": invoiceSchema}}
 	first := s.do(http.MethodPost, "/api/v2/extract", body, "Idempotency-Key", "k-1")
@@ -359,7 +387,11 @@ func TestIdempotencyKey(t *testing.T) {
 
 func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	eachStore(t, testHealthAndMetrics)
+}
+
+func testHealthAndMetrics(t *testing.T, db database) {
+	s := start(t, db.option)
 	if r := s.doKey("", http.MethodGet, "/healthz", nil); r.status != http.StatusOK {
 		t.Errorf("healthz: %d", r.status)
 	}

@@ -50,7 +50,11 @@ func (s *server) addKey(orgID, projectID string) string {
 // 4xx and a detail, and checks that the server and its jobs are intact after.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	s := start(t, withMaxUpload(1024))
+	eachStore(t, testBadInput)
+}
+
+func testBadInput(t *testing.T, db database) {
+	s := start(t, db.option, withMaxUpload(1024))
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	job := s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})
 	jobID := job["id"].(string)

@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,7 +21,36 @@ import (
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
+
+// database says which store a test's servers use. Its option points a
+// server at it; args are the same as `quarry serve` flags.
+type database struct {
+	option option
+	args   []string
+}
+
+// eachStore runs test once per store, as parallel subtests: SQLite in the
+// server's data directory always, and PostgreSQL, in a database of the
+// test's own, when the server is reachable (pgtest skips otherwise, and
+// fails under CI). Servers a test starts with db share the database.
+func eachStore(t *testing.T, test func(t *testing.T, db database)) {
+	t.Run("SQLite", func(t *testing.T) {
+		t.Parallel()
+		test(t, database{option: func(*app.Config) {}})
+	})
+	t.Run("PostgreSQL", func(t *testing.T) {
+		t.Parallel()
+		url := pgtest.WithParam(t, pgtest.Database(t), "pool_max_conns", "10")
+		key := make([]byte, 32)
+		rand.Read(key)
+		test(t, database{
+			option: func(c *app.Config) { c.Database, c.TokenKey = url, key },
+			args:   []string{"--database", url, "--token-key", hex.EncodeToString(key)},
+		})
+	})
+}
 
 // server is a real Quarry server on a loopback port with its own data
 // directory, driven over HTTP.
@@ -43,6 +74,9 @@ func withDataDir(dir string) option    { return func(c *app.Config) { c.DataDir 
 func withMaxUpload(n int64) option     { return func(c *app.Config) { c.MaxUploadBytes = n } }
 func withAPIKey(key string) option     { return func(c *app.Config) { c.APIKey = key } }
 func withDrain(d time.Duration) option { return func(c *app.Config) { c.Queue.DrainTimeout = d } }
+func withReconcile(d time.Duration) option {
+	return func(c *app.Config) { c.Queue.ReconcileInterval = d }
+}
 
 // start runs a server until the test ends.
 func start(tb testing.TB, opts ...option) *server {
@@ -222,7 +256,13 @@ func (s *server) createJob(fileID string, cfg map[string]any, hdr ...string) map
 // waitStatus polls a job until it reaches one of the statuses.
 func (s *server) waitStatus(jobID string, want ...string) map[string]any {
 	s.tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	return s.waitStatusWithin(jobID, 30*time.Second, want...)
+}
+
+// waitStatusWithin is waitStatus with a limit other than 30 seconds.
+func (s *server) waitStatusWithin(jobID string, limit time.Duration, want ...string) map[string]any {
+	s.tb.Helper()
+	deadline := time.Now().Add(limit)
 	var last map[string]any
 	for time.Now().Before(deadline) {
 		r := s.do(http.MethodGet, "/api/v2/extract/"+jobID+"?expand=extract_metadata&expand=metadata&expand=configuration", nil)
@@ -235,7 +275,7 @@ func (s *server) waitStatus(jobID string, want ...string) map[string]any {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.tb.Fatalf("job %s is %v after 30s, want one of %v (error_message %v)", jobID, last["status"], want, last["error_message"])
+	s.tb.Fatalf("job %s is %v after %s, want one of %v (error_message %v)", jobID, last["status"], limit, want, last["error_message"])
 	return nil
 }
 

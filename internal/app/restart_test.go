@@ -3,11 +3,13 @@ package app_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,9 +21,13 @@ import (
 // next start finishes it.
 func TestGracefulRestartResumesJob(t *testing.T) {
 	t.Parallel()
+	eachStore(t, testGracefulRestartResumesJob)
+}
+
+func testGracefulRestartResumesJob(t *testing.T, db database) {
 	dir := t.TempDir()
 	gate := newGateEngine()
-	s := start(t, withDataDir(dir), withEngine(gate), withDrain(200*time.Millisecond))
+	s := start(t, db.option, withDataDir(dir), withEngine(gate), withDrain(200*time.Millisecond))
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	id := s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})["id"].(string)
 	s.waitStatus(id, "RUNNING")
@@ -29,7 +35,7 @@ func TestGracefulRestartResumesJob(t *testing.T) {
 	key := s.key
 	s.stop()
 
-	s2 := start(t, withDataDir(dir), withAPIKey(key))
+	s2 := start(t, db.option, withDataDir(dir), withAPIKey(key))
 	got := s2.waitStatus(id, "COMPLETED", "FAILED", "CANCELLED")
 	if got["status"] != "COMPLETED" || got["extract_result"] == nil {
 		t.Fatalf("job after restart = %v (%v), want COMPLETED with a result", got["status"], got["error_message"])
@@ -44,10 +50,14 @@ func TestCrashRestartResumesJob(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildQuarry(t)
+	eachStore(t, func(t *testing.T, db database) { testCrashRestartResumesJob(t, db, bin) })
+}
+
+func testCrashRestartResumesJob(t *testing.T, db database, bin string) {
 	dir := t.TempDir()
 	key := "qry_crash-test-key-0123456789abcdef"
 
-	p1, base := runQuarry(t, bin, dir, key, "--debug-extract-delay=3s")
+	p1, base := runQuarry(t, bin, dir, key, slices.Concat(db.args, []string{"--debug-extract-delay=3s"})...)
 	s := &server{tb: t, base: base, key: key}
 	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 	var ids []string
@@ -60,10 +70,14 @@ func TestCrashRestartResumesJob(t *testing.T) {
 	}
 	_ = p1.Wait()
 
-	_, base = runQuarry(t, bin, dir, key)
+	// On SQLite the restarted process owns the database and resumes the
+	// killed runs at once. On PostgreSQL another process could own them,
+	// so they wait until they look stuck for --rescue-after; a short job
+	// timeout allows a short wait (runs here take milliseconds).
+	_, base = runQuarry(t, bin, dir, key, slices.Concat(db.args, []string{"--job-timeout=1s", "--rescue-after=2s"})...)
 	s.base = base
 	for _, id := range ids {
-		got := s.waitStatus(id, "COMPLETED", "FAILED", "CANCELLED")
+		got := s.waitStatusWithin(id, 90*time.Second, "COMPLETED", "FAILED", "CANCELLED")
 		if got["status"] != "COMPLETED" {
 			t.Errorf("job %s after crash = %v (%v), want COMPLETED", id, got["status"], got["error_message"])
 		}
@@ -88,9 +102,15 @@ func buildQuarry(t *testing.T) string {
 // once it serves; the process is killed when the test ends.
 func runQuarry(t *testing.T, bin, dir, key string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "warn"}, args...)...)
+	return runQuarryLogging(t, bin, dir, key, t.Output(), append([]string{"--log-level", "warn"}, args...)...)
+}
+
+// runQuarryLogging is runQuarry with the process's log sent to stderr.
+func runQuarryLogging(t *testing.T, bin, dir, key string, stderr io.Writer, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, args...)...)
 	cmd.Env = append(os.Environ(), "QUARRY_API_KEY="+key)
-	cmd.Stderr = t.Output()
+	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -76,6 +76,7 @@ Extract v2 API.`,
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(), newKeysCmd())
 	root.AddCommand(newParseCmd())
+	root.AddCommand(newMigrateCmd())
 	g := &globals{}
 	g.register(root.PersistentFlags())
 	registerFormatCompletion(root)
@@ -101,6 +102,13 @@ func envInt(name string, def int) int {
 
 func envInt64(name string, def int64) int64 {
 	if v, err := strconv.ParseInt(env(name, ""), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, err := strconv.ParseBool(env(name, "")); err == nil {
 		return v
 	}
 	return def

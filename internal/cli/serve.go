@@ -2,10 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/document"
@@ -18,6 +22,7 @@ func newServeCmd() *cobra.Command {
 	var (
 		cfg                 app.Config
 		tokenKey            string
+		role                string
 		logLevel, logFormat string
 		debugDelay          time.Duration
 	)
@@ -27,6 +32,14 @@ func newServeCmd() *cobra.Command {
 		Long: `Run the Quarry server: the HTTP API and the workers that run extraction jobs,
 with all state in one data directory (an SQLite database and the uploaded files).
 
+To run several processes, give them one PostgreSQL database with --database
+and the same --token-key; each then takes a --role: "api" processes take
+requests and enqueue jobs, "worker" processes run jobs and serve only /healthz
+and /metrics, "all" (the default) does both. The data directory then holds
+only the uploaded files, and every process must see the same one. The
+database's schema is migrated at start (processes starting at once take
+turns) or beforehand by "quarry migrate".
+
 On first start it creates a default organization, a default project and an API
 key, which it prints once. Set QUARRY_API_KEY to choose the key instead.
 
@@ -34,7 +47,12 @@ Every flag can also be set by the environment variable named in its help.
 SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 --drain-timeout); jobs interrupted then run again at the next start.`,
 		Example: `  quarry serve
-  QUARRY_API_KEY=qry_mysecret quarry serve --addr 0.0.0.0:8080 --data-dir /var/lib/quarry`,
+  QUARRY_API_KEY=qry_mysecret quarry serve --addr 0.0.0.0:8080 --data-dir /var/lib/quarry
+
+  # Several processes on PostgreSQL
+  export QUARRY_DATABASE_URL=postgres://quarry@db.internal/quarry QUARRY_TOKEN_KEY=$(openssl rand -hex 32)
+  quarry serve --role api --addr 0.0.0.0:8080
+  quarry serve --role worker --addr 127.0.0.1:9090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger(cmd.ErrOrStderr(), logLevel, logFormat)
@@ -43,10 +61,24 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			}
 			cfg.Logger = log
 			cfg.APIKey = env("QUARRY_API_KEY", "")
+			if err := checkDatabase(cfg.Database); err != nil {
+				return err
+			}
+			cfg.Role = app.Role(role)
+			if !slices.Contains(app.Roles, cfg.Role) {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--role %q is not one of api, worker, all", role)}
+			}
+			if cfg.Database == "" && cfg.Role != app.RoleAll {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--role %s needs --database postgres://…: the embedded SQLite database serves a single process, which takes requests and runs jobs", role)}
+			}
 			if tokenKey != "" {
 				if cfg.TokenKey, err = pagetoken.ParseKey(tokenKey); err != nil {
 					return &ExitError{Code: 2, Err: fmt.Errorf("--token-key: %w", err)}
 				}
+			} else if cfg.Database != "" {
+				return &ExitError{Code: 2, Err: errors.New("--token-key (or QUARRY_TOKEN_KEY) is required with --database: " +
+					"a page token or download link made by one process must open in every other, so all processes need the same key " +
+					"(make one with: openssl rand -hex 32)")}
 			}
 			if debugDelay > 0 {
 				cfg.Engine = delayEngine{builtin.New(), debugDelay}
@@ -61,19 +93,27 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 				fmt.Fprintf(out, "Created organization %s and project %s.\n", b.OrganizationID, b.ProjectID)
 				fmt.Fprintf(out, "API key (shown only now; keep it safe):\n\n    %s\n\n", b.APIKey)
 			}
-			fmt.Fprintf(out, "Quarry is serving on http://%s (data in %s)\n", a.Addr(), cfg.DataDir)
+			where := "data in " + cfg.DataDir
+			if cfg.Database != "" {
+				where = "role " + string(cfg.Role) + ", files in " + cfg.DataDir
+			}
+			fmt.Fprintf(out, "Quarry is serving on http://%s (%s)\n", a.Addr(), where)
 			return a.Run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", env("QUARRY_ADDR", "127.0.0.1:8080"), "address to listen on (env QUARRY_ADDR)")
-	f.StringVar(&cfg.DataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "directory for the database and uploaded files (env QUARRY_DATA_DIR)")
+	registerDatabaseFlags(f, &cfg)
+	f.StringVar(&role, "role", env("QUARRY_ROLE", string(app.RoleAll)), "what this process does: api (requests only), worker (jobs only) or all; api and worker need --database (env QUARRY_ROLE)")
 	f.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", envInt64("QUARRY_MAX_UPLOAD_BYTES", 100<<20), "largest file an upload may carry, in bytes (env QUARRY_MAX_UPLOAD_BYTES)")
 	f.IntVar(&cfg.Queue.Workers, "workers", envInt("QUARRY_WORKERS", 0), "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
 	f.IntVar(&cfg.Queue.ProjectConcurrency, "project-concurrency", envInt("QUARRY_PROJECT_CONCURRENCY", 4), "jobs one project may run at once; more wait as THROTTLED; -1 for no limit (env QUARRY_PROJECT_CONCURRENCY)")
 	f.DurationVar(&cfg.Queue.JobTimeout, "job-timeout", envDuration("QUARRY_JOB_TIMEOUT", time.Hour), "longest one job may run before it fails (env QUARRY_JOB_TIMEOUT)")
+	f.DurationVar(&cfg.Queue.RescueAfter, "rescue-after", envDuration("QUARRY_RESCUE_AFTER", 0), "how long a job may look running before it is taken for orphaned by a dead process and run again; must exceed --job-timeout; 0 means --job-timeout + 5m (env QUARRY_RESCUE_AFTER)")
+	f.DurationVar(&cfg.Queue.ReconcileInterval, "reconcile-interval", envDuration("QUARRY_RECONCILE_INTERVAL", 5*time.Minute), "how often one worker fails the jobs whose queued work was given up on or lost (env QUARRY_RECONCILE_INTERVAL)")
+	f.BoolVar(&cfg.Queue.PollOnly, "poll-only", envBool("QUARRY_POLL_ONLY", false), "with PostgreSQL, poll for new jobs and cancellations instead of using LISTEN/NOTIFY, as behind PgBouncer in transaction mode (env QUARRY_POLL_ONLY)")
 	f.DurationVar(&cfg.Queue.DrainTimeout, "drain-timeout", envDuration("QUARRY_DRAIN_TIMEOUT", 30*time.Second), "at shutdown, how long running jobs may finish before they are interrupted and requeued (env QUARRY_DRAIN_TIMEOUT)")
-	f.StringVar(&tokenKey, "token-key", env("QUARRY_TOKEN_KEY", ""), "key sealing page tokens, hex or base64 of 32+ bytes; default: a key kept in the data directory (env QUARRY_TOKEN_KEY)")
+	f.StringVar(&tokenKey, "token-key", env("QUARRY_TOKEN_KEY", ""), "key sealing page tokens and download links, hex or base64 of 32+ bytes; required with --database, the same in every process; default: a key kept in the data directory (env QUARRY_TOKEN_KEY)")
 	f.StringVar(&logLevel, "log-level", env("QUARRY_LOG_LEVEL", "info"), "debug, info, warn or error (env QUARRY_LOG_LEVEL)")
 	f.StringVar(&logFormat, "log-format", env("QUARRY_LOG_FORMAT", "text"), "text or json (env QUARRY_LOG_FORMAT)")
 	f.DurationVar(&debugDelay, "debug-extract-delay", envDuration("QUARRY_DEBUG_EXTRACT_DELAY", 0), "slow every extraction by this long, to watch jobs run and to test interruption")
@@ -95,4 +135,20 @@ func (d delayEngine) Extract(ctx context.Context, doc *document.Document, cfg ex
 	case <-time.After(d.delay):
 	}
 	return d.Engine.Extract(ctx, doc, cfg)
+}
+
+// registerDatabaseFlags adds the flags saying where the state is kept,
+// which serve and migrate share.
+func registerDatabaseFlags(f *pflag.FlagSet, cfg *app.Config) {
+	f.StringVar(&cfg.DataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "directory for the SQLite database and uploaded files; with --database, the uploaded files only (env QUARRY_DATA_DIR)")
+	f.StringVar(&cfg.Database, "database", env("QUARRY_DATABASE_URL", ""), "postgres:// URL of a PostgreSQL database shared by several processes; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
+}
+
+// checkDatabase refuses a --database that is not a PostgreSQL URL before
+// anything is opened. The URL is not quoted: it may hold a password.
+func checkDatabase(url string) error {
+	if url == "" || strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return nil
+	}
+	return &ExitError{Code: 2, Err: errors.New("--database must be a postgres:// or postgresql:// URL (or empty for SQLite in --data-dir)")}
 }

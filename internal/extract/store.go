@@ -107,4 +107,17 @@ type Store interface {
 	RequeueJob(ctx context.Context, id string, at time.Time) error
 	// CountJobsByStatus counts all jobs by status, for metrics.
 	CountJobsByStatus(ctx context.Context) (map[Status]int64, error)
+	// FailAbandonedJobs fails the jobs the queue will never run again.
+	// It walks every PENDING, THROTTLED and RUNNING job, giving live the
+	// queue ids of a batch at a time (0 for a job without one); each job
+	// whose queue id live does not report as still having work becomes
+	// FAILED with message at at, unless its status or queue id changed
+	// meanwhile. It returns the ids of the jobs it failed.
+	FailAbandonedJobs(ctx context.Context, at time.Time, message string, live LiveFunc) ([]string, error)
 }
+
+// LiveFunc reports which of queueIDs still have work waiting or running in
+// the queue. Work the queue has finished, given up on, cancelled or lost is
+// never live again, which is what lets FailAbandonedJobs act on the answer
+// without holding locks.
+type LiveFunc func(ctx context.Context, queueIDs []int64) (live map[int64]bool, err error)

@@ -1,13 +1,16 @@
 // Package queue runs extraction jobs through River. River holds only the work
 // to do; the job as users see it lives in the store's extract_jobs table, and
 // every status change that starts or stops River work commits in the same
-// transaction as the River operation (River's database/sql drivers share the
-// store's *sql.DB and take its *sql.Tx).
+// transaction as the River operation: River's SQLite driver takes the SQLite
+// store's *sql.Tx, and on PostgreSQL River's pgx driver joins the store's
+// transaction (see Driver).
 //
 // A job is never lost: River delivers at least once, a run interrupted by a
 // crash is rescued and runs again, and the worker is idempotent — a second
 // run of a finished job does nothing, a second run of a crashed one starts
-// over.
+// over. Work River gives up on (a job whose every attempt crashed its
+// process) or loses is found by a periodic reconciler, which fails the job
+// with a message instead of leaving it unfinished forever.
 package queue
 
 import (
@@ -21,9 +24,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -42,6 +42,9 @@ type Processor interface {
 
 // Config configures the queue. Zero values take the documented defaults.
 type Config struct {
+	// Driver is the River driver, matched to the store. Defaults to
+	// SQLite on the store's DB.
+	Driver Driver
 	// Workers is how many jobs this process runs at once. Defaults to the
 	// number of CPUs: the built-in engine is CPU-bound.
 	Workers int
@@ -69,10 +72,20 @@ type Config struct {
 	// PollInterval is how often the queue looks for new work and for
 	// cancellations when no notification arrives. Defaults to 500 ms.
 	PollInterval time.Duration
+	// PollOnly makes River poll instead of using PostgreSQL's LISTEN and
+	// NOTIFY, for connection poolers that do not carry them (PgBouncer in
+	// transaction mode): new work and cancellations are then seen within
+	// PollInterval. SQLite always polls.
+	PollOnly bool
+	// ReconcileInterval is how often the reconciler looks for jobs whose
+	// queued work is gone (given up on after MaxAttempts crashed runs, or
+	// lost) and fails them. One process at a time runs it. Defaults to 5
+	// minutes.
+	ReconcileInterval time.Duration
 	// Embedded says this process is the only one using the database (the
 	// SQLite mode): a River job still marked running at start belongs to a
 	// run that died with an earlier process and is made available at once
-	// instead of waiting for RescueAfter.
+	// instead of waiting for RescueAfter. Only valid with the SQLite driver.
 	Embedded bool
 	// InsertOnly: no jobs are worked in this process (an API-only process).
 	InsertOnly bool
@@ -91,6 +104,7 @@ func (c Config) WithDefaults() Config {
 	c.MaxAttempts = cmp.Or(c.MaxAttempts, 5)
 	c.DrainTimeout = cmp.Or(c.DrainTimeout, 30*time.Second)
 	c.PollInterval = cmp.Or(c.PollInterval, 500*time.Millisecond)
+	c.ReconcileInterval = cmp.Or(c.ReconcileInterval, 5*time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -104,13 +118,16 @@ func (c Config) validate() error {
 	if c.RescueAfter <= c.JobTimeout {
 		return fmt.Errorf("queue: RescueAfter (%s) must exceed JobTimeout (%s), or live jobs would run twice", c.RescueAfter, c.JobTimeout)
 	}
+	if c.Embedded && c.Driver.name != "sqlite" {
+		return fmt.Errorf("queue: Embedded needs the SQLite driver, not %s: only there does one process own the database", c.Driver.name)
+	}
 	return nil
 }
 
 // Queue enqueues, cancels and works extraction jobs.
 type Queue struct {
 	cfg    Config
-	client *river.Client[*sql.Tx]
+	client riverClient
 	store  extract.Store
 	log    *slog.Logger
 }
@@ -124,14 +141,17 @@ type Args struct {
 // Kind names the River job kind.
 func (Args) Kind() string { return "extract" }
 
-// New migrates River's tables and builds the queue. Start it to work jobs.
+// New migrates River's tables where the driver owns them (see Driver) and
+// builds the queue. Start it to work jobs.
 func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Queue, error) {
+	if cfg.Driver.newClient == nil {
+		cfg.Driver = SQLite(st.DB())
+	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	driver := riversqlite.New(st.DB())
-	if err := migrate(ctx, driver, cfg.Logger); err != nil {
+	if err := Migrate(ctx, cfg.Driver, cfg.Logger); err != nil {
 		return nil, err
 	}
 	q := &Queue{cfg: cfg, store: st, log: cfg.Logger}
@@ -143,32 +163,31 @@ func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Qu
 		SoftStopTimeout:      cfg.DrainTimeout,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        50 * time.Millisecond,
+		PollOnly:             cfg.PollOnly,
 	}
 	if !cfg.InsertOnly {
 		workers := river.NewWorkers()
 		if err := river.AddWorkerSafely(workers, &worker{q: q, proc: proc}); err != nil {
 			return nil, fmt.Errorf("queue: add worker: %w", err)
 		}
+		if err := river.AddWorkerSafely(workers, &reconciler{q: q}); err != nil {
+			return nil, fmt.Errorf("queue: add reconciler: %w", err)
+		}
 		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{QueueName: {MaxWorkers: cfg.Workers}}
+		rc.Queues = map[string]river.QueueConfig{
+			QueueName: {MaxWorkers: cfg.Workers},
+			// Apart from extraction, so that a queue full of long jobs
+			// never holds the reconciler back.
+			maintenanceQueue: {MaxWorkers: 1},
+		}
+		rc.PeriodicJobs = []*river.PeriodicJob{reconcilePeriodically(cfg.ReconcileInterval)}
 	}
-	client, err := river.NewClient(driver, rc)
+	client, err := cfg.Driver.newClient(rc)
 	if err != nil {
 		return nil, fmt.Errorf("queue: new river client: %w", err)
 	}
 	q.client = client
 	return q, nil
-}
-
-func migrate(ctx context.Context, driver riverdriver.Driver[*sql.Tx], log *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log.With("component", "river-migrate")})
-	if err != nil {
-		return fmt.Errorf("queue: river migrator: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("queue: migrate river tables: %w", err)
-	}
-	return nil
 }
 
 // Start begins working jobs; it returns at once. A process that only
@@ -182,7 +201,7 @@ func (q *Queue) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := q.client.Start(ctx); err != nil {
+	if err := q.client.start(ctx); err != nil {
 		return fmt.Errorf("queue: start: %w", err)
 	}
 	return nil
@@ -194,7 +213,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if q.cfg.InsertOnly {
 		return nil
 	}
-	if err := q.client.Stop(ctx); err != nil {
+	if err := q.client.stop(ctx); err != nil {
 		return fmt.Errorf("queue: stop: %w", err)
 	}
 	return nil
@@ -218,7 +237,7 @@ func (q *Queue) reclaimOrphans(ctx context.Context) error {
 // Enqueue inserts the River job for a new extraction job inside the store's
 // transaction. It is an extract.EnqueueFunc.
 func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, job *extract.Job) (int64, error) {
-	res, err := q.client.InsertTx(ctx, tx, Args{JobID: job.ID}, &river.InsertOpts{
+	res, err := q.client.insertTx(ctx, tx, Args{JobID: job.ID}, &river.InsertOpts{
 		Queue:       QueueName,
 		MaxAttempts: q.cfg.MaxAttempts,
 	})
@@ -234,7 +253,7 @@ func (q *Queue) Cancel(ctx context.Context, tx *sql.Tx, queueID int64) error {
 	if queueID == 0 {
 		return nil
 	}
-	_, err := q.client.JobCancelTx(ctx, tx, queueID)
+	err := q.client.cancelTx(ctx, tx, queueID)
 	if err != nil && !errors.Is(err, rivertype.ErrNotFound) {
 		return fmt.Errorf("cancel queue job %d: %w", queueID, err)
 	}
@@ -248,7 +267,7 @@ func (q *Queue) Remove(ctx context.Context, tx *sql.Tx, queueID int64) error {
 	if queueID == 0 {
 		return nil
 	}
-	_, err := q.client.JobDeleteTx(ctx, tx, queueID)
+	err := q.client.deleteTx(ctx, tx, queueID)
 	switch {
 	case err == nil, errors.Is(err, rivertype.ErrNotFound):
 		return nil
@@ -263,7 +282,7 @@ func (q *Queue) Remove(ctx context.Context, tx *sql.Tx, queueID int64) error {
 func (q *Queue) Depth(ctx context.Context) (int64, error) {
 	var n int64
 	err := q.store.DB().QueryRowContext(ctx,
-		`SELECT count(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable')`).Scan(&n)
+		`SELECT count(*) FROM river_job WHERE queue = '`+QueueName+`' AND state IN ('available', 'scheduled', 'retryable')`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("queue depth: %w", err)
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store) {
 		{"FinishJob", testFinishJob},
 		{"RequeueJob", testRequeueJob},
 		{"CountJobsByStatus", testCountJobsByStatus},
+		{"FailAbandonedJobs", testFailAbandonedJobs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

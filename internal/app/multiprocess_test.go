@@ -1,0 +1,283 @@
+package app_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
+)
+
+// TestMultiProcess runs Quarry as it is scaled out: two API processes and
+// two worker processes of the real binary on one PostgreSQL database. Jobs
+// are created through both APIs while one worker is killed with SIGKILL
+// mid-run. Every job must end COMPLETED, each run to completion exactly
+// once (the killed worker's runs start again elsewhere, and nothing else
+// runs twice), and a client paging through the listing, switching API
+// process at every page, must see each job once.
+func TestMultiProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs four quarry processes on PostgreSQL")
+	}
+	pgtest.Require(t)
+	const jobs = 2000
+	bin := buildQuarry(t)
+	dbURL := pgtest.Database(t)
+	dir := t.TempDir() // the uploaded files, shared by every process
+	apiKey := "qry_multi-process-test-key-0123456789"
+	tokenKey := make([]byte, 32)
+	rand.Read(tokenKey)
+	common := []string{"--database", dbURL, "--token-key", hex.EncodeToString(tokenKey)}
+
+	var apis []*server
+	for range 2 {
+		_, base := runQuarry(t, bin, dir, apiKey, append(common, "--role", "api")...)
+		apis = append(apis, &server{tb: t, base: base, key: apiKey})
+	}
+	// Runs take 30 ms, so that a kill finds some in progress. A run that
+	// looks stuck for 3 s after its 2 s timeout is rescued.
+	var workers []*workerProc
+	for range 2 {
+		w := &workerProc{}
+		w.cmd, _ = runQuarryLogging(t, bin, dir, apiKey, w, append(common, "--role", "worker", "--workers", "8",
+			"--project-concurrency", "-1", "--job-timeout", "2s", "--rescue-after", "5s",
+			"--debug-extract-delay", "30ms", "--log-level", "info", "--log-format", "json")...)
+		workers = append(workers, w)
+	}
+
+	fileID := apis[0].upload("invoice.txt", testdata(t, "invoice.txt"))
+	body, _ := json.Marshal(map[string]any{"file_input": fileID, "configuration": map[string]any{"data_schema": invoiceSchema}})
+	var (
+		mu      sync.Mutex
+		created = map[string]bool{}
+		wg      sync.WaitGroup
+	)
+	const creators = 8
+	for c := range creators {
+		wg.Go(func() {
+			api := apis[c%2]
+			for range jobs / creators {
+				id, err := createRaw(api.base, apiKey, body)
+				if err != nil {
+					t.Errorf("create through %s: %v", api.base, err)
+					return
+				}
+				mu.Lock()
+				created[id] = true
+				mu.Unlock()
+			}
+		})
+	}
+
+	// Kill a worker once it has finished some jobs, while others run and
+	// more are being created.
+	killed := workers[0]
+	deadline := time.Now().Add(60 * time.Second)
+	for killed.finished() < 200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first worker finished %d jobs in 60s", killed.finished())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := killed.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.cmd.Wait()
+	wg.Wait()
+	if len(created) != jobs {
+		t.Fatalf("created %d jobs, want %d", len(created), jobs)
+	}
+
+	deadline = time.Now().Add(100 * time.Second)
+	for {
+		n := completed(t, apis[1])
+		if n == jobs {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jobs COMPLETED after 100s", n, jobs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// Runs: a job may start again only if the killed worker was running it;
+	// every job completes once, in one process.
+	started, finished := map[string]int{}, map[string]int{}
+	interrupted := 0
+	for i, w := range workers {
+		s, f := w.runs()
+		for id, n := range s {
+			started[id] += n
+			if i == 0 && n > f[id] {
+				interrupted++
+			}
+		}
+		for id, n := range f {
+			finished[id] += n
+		}
+	}
+	if interrupted == 0 {
+		t.Errorf("the killed worker was running no job: the test proved nothing about crashes")
+	}
+	killedStarted, killedFinished := killed.runs()
+	for id := range created {
+		switch n := finished[id]; {
+		case n > 1:
+			t.Errorf("job %s completed %d times, want once", id, n)
+		case n == 0 && (killedStarted[id] == 0 || started[id] > killedStarted[id]):
+			// Only the killed worker can have completed a job without
+			// saying so: it died between the commit and the log line, and
+			// then nothing else may have run the job.
+			t.Errorf("job %s is COMPLETED but no run of it completed (started %d times, %d by the killed worker)", id, started[id], killedStarted[id])
+		}
+		if extra := started[id] - 1; extra > 0 && killedStarted[id]-killedFinished[id] < extra {
+			t.Errorf("job %s started %d times, but the killed worker interrupted only %d of its runs", id, started[id], killedStarted[id]-killedFinished[id])
+		}
+	}
+	t.Logf("%d jobs; the killed worker had %d runs in progress", jobs, interrupted)
+
+	// Page through the listing switching API process at every page: tokens
+	// made by one open in the other.
+	seen := map[string]int{}
+	q := url.Values{"page_size": {"97"}}
+	for page := 0; ; page++ {
+		r, body := apis[page%2].list(q)
+		if body == nil {
+			t.Fatalf("page %d from %s: %d %s", page, apis[page%2].base, r.status, r.body)
+		}
+		for _, it := range body["items"].([]any) {
+			id := it.(map[string]any)["id"].(string)
+			seen[id]++
+			if st := it.(map[string]any)["status"]; st != "COMPLETED" {
+				t.Errorf("job %s listed as %v", id, st)
+			}
+		}
+		tok, _ := body["next_page_token"].(string)
+		if tok == "" {
+			break
+		}
+		q.Set("page_token", tok)
+	}
+	if len(seen) != jobs {
+		t.Errorf("listing showed %d jobs, want %d", len(seen), jobs)
+	}
+	for id, n := range seen {
+		if n != 1 || !created[id] {
+			t.Errorf("listing showed job %s %d times (created here: %v), want once", id, n, created[id])
+		}
+	}
+}
+
+// workerProc is a worker process and what its JSON log says about runs.
+type workerProc struct {
+	cmd *exec.Cmd
+
+	mu       sync.Mutex
+	buf      []byte
+	started  map[string]int
+	complete map[string]int
+}
+
+// Write takes the process's log, a JSON object a line.
+func (e *workerProc) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started == nil {
+		e.started, e.complete = map[string]int{}, map[string]int{}
+	}
+	e.buf = append(e.buf, p...)
+	for {
+		i := bytes.IndexByte(e.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		var line struct {
+			Msg    string `json:"msg"`
+			JobID  string `json:"job_id"`
+			Status string `json:"status"`
+		}
+		if json.Unmarshal(e.buf[:i], &line) == nil {
+			switch {
+			case line.Msg == "job running":
+				e.started[line.JobID]++
+			case line.Msg == "job finished" && line.Status == "COMPLETED":
+				e.complete[line.JobID]++
+			}
+		}
+		e.buf = e.buf[i+1:]
+	}
+}
+
+func (e *workerProc) finished() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.complete)
+}
+
+// runs returns, by job id, how many runs started and completed.
+func (e *workerProc) runs() (started, completed map[string]int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	started, completed = map[string]int{}, map[string]int{}
+	for k, v := range e.started {
+		started[k] = v
+	}
+	for k, v := range e.complete {
+		completed[k] = v
+	}
+	return started, completed
+}
+
+// createRaw creates a job and returns its id; safe from any goroutine.
+func createRaw(base, key string, body []byte) (string, error) {
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v2/extract", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("%d %s", resp.StatusCode, b)
+	}
+	var job struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &job); err != nil || job.ID == "" {
+		return "", fmt.Errorf("reply %s: %v", b, err)
+	}
+	return job.ID, nil
+}
+
+// completed counts the COMPLETED jobs through the API.
+func completed(t *testing.T, s *server) int {
+	t.Helper()
+	r, page := s.list(url.Values{"status": {"COMPLETED"}, "page_size": {"1"}, "expand": {"total_size"}})
+	if page == nil {
+		t.Fatalf("count completed jobs: %d %s", r.status, r.body)
+	}
+	n, err := strconv.Atoi(fmt.Sprint(page["total_size"]))
+	if err != nil {
+		t.Fatalf("total_size = %v", page["total_size"])
+	}
+	return n
+}
