@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 	"unicode"
 
@@ -43,21 +44,39 @@ type parseJob struct {
 // work reads pages of job with inst until none is left. The lead instance
 // selects the pages; helpers wait for that.
 func (p *Parser) work(ctx context.Context, inst pdfium.Pdfium, job *parseJob, lead bool) error {
+	var selected func()
 	if lead {
-		defer close(job.ready)
+		// Helpers wait for the pages to be selected, or for that to fail,
+		// but not for the lead to finish reading them.
+		selected = sync.OnceFunc(func() { close(job.ready) })
+		defer selected()
 	}
-	docRef, total, err := openDocument(inst, job.data, job.opts.PageLimit)
+	m, err := newModule(inst)
 	if err != nil {
 		return err
 	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: docRef})
+	doc, total, err := openPages(ctx, m, job.data, job.opts.PageLimit)
+	if err != nil {
+		return err
+	}
+	defer doc.close(ctx)
+	pages := &pageReader{doc: doc}
 	if lead {
 		keep, err := extract.SelectPages(total, job.opts.Pages, job.opts.MaxPages)
 		if err != nil {
 			return err
 		}
 		job.total, job.keep, job.pages = total, keep, make([]document.Page, len(keep))
+		selected()
 	}
+	// ocrDoc is the document opened through go-pdfium, which renders pages
+	// for OCR: opened at the first scanned page, as most documents have none.
+	var ocrDoc references.FPDF_DOCUMENT
+	defer func() {
+		if ocrDoc != "" {
+			inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: ocrDoc})
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -66,14 +85,19 @@ func (p *Parser) work(ctx context.Context, inst pdfium.Pdfium, job *parseJob, le
 		if i >= len(job.keep) {
 			return nil
 		}
-		page, scanned, err := readPage(inst, docRef, job.keep[i])
+		page, scanned, err := pages.read(ctx, job.keep[i])
 		if err != nil {
 			return err
 		}
 		if scanned {
 			job.scans.Add(1)
 			if job.tesseract != "" {
-				if err := p.ocrPage(ctx, inst, docRef, job.tesseract, &page); err != nil {
+				if ocrDoc == "" {
+					if ocrDoc, _, err = openDocument(inst, job.data, job.opts.PageLimit); err != nil {
+						return err
+					}
+				}
+				if err := p.ocrPage(ctx, inst, ocrDoc, job.tesseract, &page); err != nil {
 					return err
 				}
 			}
@@ -105,149 +129,170 @@ func (job *parseJob) document() (*document.Document, error) {
 	return doc, nil
 }
 
-// openDocument opens data and returns it with its page count, turning
-// PDFium's error codes into messages a user can act on.
+// openDocument opens data through go-pdfium, for rendering, and returns it
+// with its page count.
 func openDocument(inst pdfium.Pdfium, data []byte, limit int) (references.FPDF_DOCUMENT, int, error) {
-	if limit <= 0 {
-		limit = DefaultPageLimit
-	}
 	res, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
-	switch {
-	case errors.Is(err, pdfiumerrors.ErrPassword):
-		return "", 0, extract.Errorf(extract.CodeInvalid,
-			"the PDF is protected by a password; remove the password (for example, open it and print it to a new PDF) and upload it again")
-	case errors.Is(err, pdfiumerrors.ErrSecurity):
-		return "", 0, extract.Errorf(extract.CodeInvalid,
-			"the PDF is encrypted with a method that cannot be read; save it again without encryption and upload it again")
-	case errors.Is(err, pdfiumerrors.ErrFormat), errors.Is(err, pdfiumerrors.ErrFile), errors.Is(err, pdfiumerrors.ErrUnknown):
-		return "", 0, extract.Errorf(extract.CodeInvalid,
-			"the file is not a readable PDF: it is damaged or truncated (was the upload complete?); export it to PDF again and upload it again")
-	case err != nil:
-		return "", 0, fmt.Errorf("open pdf: %w", err)
+	if err != nil {
+		return "", 0, openError(err)
 	}
 	doc := res.Document
 	count, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc})
 	if err != nil {
-		inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
-		return "", 0, fmt.Errorf("count pdf pages: %w", err)
+		err = fmt.Errorf("count pdf pages: %w", err)
+	} else {
+		err = checkPageCount(count.PageCount, limit)
 	}
-	switch n := count.PageCount; {
-	case n == 0:
+	if err != nil {
 		inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
-		return "", 0, extract.Errorf(extract.CodeInvalid, "the PDF has no pages")
-	case n > limit:
-		inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
-		return "", 0, extract.Errorf(extract.CodeInvalid,
-			"the PDF has %d pages, more than the %d this server reads in one document; split it into smaller files", n, limit)
+		return "", 0, err
 	}
 	return doc, count.PageCount, nil
 }
 
-// readPage reads page n (1-based) of doc. scanned reports a page with no text
-// but with something drawn on it: a candidate for OCR.
-func readPage(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, n int) (page document.Page, scanned bool, err error) {
+// openPages opens data in m, for reading its pages, and returns it with its
+// page count.
+func openPages(ctx context.Context, m *module, data []byte, limit int) (*wasmDoc, int, error) {
+	doc, err := m.openDocument(ctx, data)
+	if err != nil {
+		return nil, 0, openError(err)
+	}
+	n, err := doc.pageCount(ctx)
+	if err != nil {
+		err = fmt.Errorf("count pdf pages: %w", err)
+	} else {
+		err = checkPageCount(n, limit)
+	}
+	if err != nil {
+		doc.close(ctx)
+		return nil, 0, err
+	}
+	return doc, n, nil
+}
+
+// openError turns PDFium's error codes for a document it cannot open into
+// messages a user can act on.
+func openError(err error) error {
+	switch {
+	case errors.Is(err, pdfiumerrors.ErrPassword):
+		return extract.Errorf(extract.CodeInvalid,
+			"the PDF is protected by a password; remove the password (for example, open it and print it to a new PDF) and upload it again")
+	case errors.Is(err, pdfiumerrors.ErrSecurity):
+		return extract.Errorf(extract.CodeInvalid,
+			"the PDF is encrypted with a method that cannot be read; save it again without encryption and upload it again")
+	case errors.Is(err, pdfiumerrors.ErrFormat), errors.Is(err, pdfiumerrors.ErrFile), errors.Is(err, pdfiumerrors.ErrUnknown):
+		return extract.Errorf(extract.CodeInvalid,
+			"the file is not a readable PDF: it is damaged or truncated (was the upload complete?); export it to PDF again and upload it again")
+	default:
+		return fmt.Errorf("open pdf: %w", err)
+	}
+}
+
+// checkPageCount refuses a document with no pages or more than limit
+// (DefaultPageLimit if limit <= 0).
+func checkPageCount(n, limit int) error {
+	if limit <= 0 {
+		limit = DefaultPageLimit
+	}
+	switch {
+	case n <= 0:
+		return extract.Errorf(extract.CodeInvalid, "the PDF has no pages")
+	case n > limit:
+		return extract.Errorf(extract.CodeInvalid,
+			"the PDF has %d pages, more than the %d this server reads in one document; split it into smaller files", n, limit)
+	}
+	return nil
+}
+
+// pageReader reads the pages of a document, keeping its buffers from one
+// page to the next: a page of text has thousands of characters.
+type pageReader struct {
+	doc   *wasmDoc
+	runes []rune
+	chars []char
+}
+
+// read reads page n (1-based). scanned reports a page with no text but with
+// something drawn on it: a candidate for OCR.
+func (pr *pageReader) read(ctx context.Context, n int) (page document.Page, scanned bool, err error) {
+	doc := pr.doc
 	damaged := func() error {
 		return extract.Errorf(extract.CodeInvalid,
 			"page %d of the PDF cannot be read: the file is damaged; export it to PDF again and upload it again", n)
 	}
-	loaded, err := inst.FPDF_LoadPage(&requests.FPDF_LoadPage{Document: doc, Index: n - 1})
-	if err != nil {
-		if errors.Is(err, pdfiumerrors.ErrPage) {
-			return page, false, damaged()
-		}
+	doc.m.impl.Lock()
+	defer doc.m.impl.Unlock()
+	pg, ok, err := doc.loadPage(ctx, n-1)
+	defer pg.close(ctx)
+	switch {
+	case err != nil:
 		return page, false, fmt.Errorf("load pdf page %d: %w", n, err)
+	case !ok:
+		return page, false, damaged()
 	}
-	ref := requests.Page{ByReference: &loaded.Page}
-	defer inst.FPDF_ClosePage(&requests.FPDF_ClosePage{Page: loaded.Page})
 
-	w, err := inst.FPDF_GetPageWidthF(&requests.FPDF_GetPageWidthF{Page: ref})
+	w, h, err := pg.size(ctx)
 	if err != nil {
-		return page, false, fmt.Errorf("pdf page %d width: %w", n, err)
+		return page, false, fmt.Errorf("pdf page %d size: %w", n, err)
 	}
-	h, err := inst.FPDF_GetPageHeightF(&requests.FPDF_GetPageHeightF{Page: ref})
-	if err != nil {
-		return page, false, fmt.Errorf("pdf page %d height: %w", n, err)
-	}
-	page = document.Page{Number: n, Width: round2(float64(w.PageWidth)), Height: round2(float64(h.PageHeight))}
+	page = document.Page{Number: n, Width: round2(w), Height: round2(h)}
 	if !(page.Width > 0 && page.Height > 0) || math.IsInf(page.Width, 0) || math.IsInf(page.Height, 0) {
 		return page, false, damaged()
 	}
-	m, err := displayMatrix(inst, ref, page.Width, page.Height)
+	m, err := displayMatrix(ctx, &pg, page.Width, page.Height)
 	if err != nil {
 		return page, false, fmt.Errorf("pdf page %d: %w", n, err)
 	}
 
-	text, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: ref})
-	if err != nil {
+	if ok, err := pg.loadText(ctx); err != nil || !ok {
+		// PDFium fails here only on content it cannot make sense of.
 		return page, false, damaged()
 	}
-	defer inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: text.TextPage})
-	count, err := inst.FPDFText_CountChars(&requests.FPDFText_CountChars{TextPage: text.TextPage})
+	count, err := pg.countChars(ctx)
+	if err == nil && count < 0 {
+		err = errors.New("pdfium failed")
+	}
 	if err != nil {
 		return page, false, fmt.Errorf("count chars of pdf page %d: %w", n, err)
 	}
-	runes, err := pageRunes(inst, text.TextPage, count.Count)
+	pr.runes, err = pg.runes(ctx, count, pr.runes)
 	if err != nil {
 		return page, false, fmt.Errorf("text of pdf page %d: %w", n, err)
 	}
-	chars := make([]char, 0, count.Count)
-	for i, r := range runes {
+	chars := pr.chars[:0]
+	for i, r := range pr.runes {
 		if isBreak(r) {
 			chars = append(chars, char{r: ' '})
 			continue
 		}
 		// Loose boxes span the font's ascent to descent, so all characters
 		// of a line get the same height whatever their shape.
-		b, err := inst.FPDFText_GetLooseCharBox(&requests.FPDFText_GetLooseCharBox{TextPage: text.TextPage, Index: i})
+		left, top, right, bottom, ok, err := pg.looseCharBox(ctx, i)
 		if err != nil {
+			return page, false, fmt.Errorf("box of char %d of pdf page %d: %w", i, n, err)
+		}
+		if !ok {
 			// PDFium has no box for some generated characters: treat them
 			// as the spaces they stand for.
 			chars = append(chars, char{r: ' '})
 			continue
 		}
-		box := m.box(float64(b.Rect.Left), float64(b.Rect.Top), float64(b.Rect.Right), float64(b.Rect.Bottom))
 		if r == 2 {
 			// PDFium reports a hyphen that ends a line as U+0002.
 			r = '-'
 		}
-		chars = append(chars, char{r: r, box: box})
+		chars = append(chars, char{r: r, box: m.box(left, top, right, bottom)})
 	}
+	pr.chars = chars
 	page.Words = words(chars)
 	if len(page.Words) == 0 {
-		objs, err := inst.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: ref})
+		objs, err := pg.countObjects(ctx)
 		if err != nil {
 			return page, false, fmt.Errorf("count objects of pdf page %d: %w", n, err)
 		}
-		scanned = objs.Count > 0
+		scanned = objs > 0
 	}
 	return page, scanned, nil
-}
-
-// pageRunes returns the character at each of the count indexes of a text
-// page. One call for the page's text is much cheaper than one per
-// character; it holds one rune per index unless PDFium's text differs from
-// its characters (it can, around ligatures and broken fonts), and then the
-// characters are asked for one by one.
-func pageRunes(inst pdfium.Pdfium, text references.FPDF_TEXTPAGE, count int) ([]rune, error) {
-	if count == 0 {
-		return nil, nil
-	}
-	all, err := inst.FPDFText_GetText(&requests.FPDFText_GetText{TextPage: text, Count: count})
-	if err != nil {
-		return nil, err
-	}
-	if runes := []rune(all.Text); len(runes) == count {
-		return runes, nil
-	}
-	runes := make([]rune, count)
-	for i := range runes {
-		u, err := inst.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: text, Index: i})
-		if err != nil {
-			return nil, fmt.Errorf("char %d: %w", i, err)
-		}
-		runes[i] = rune(u.Unicode)
-	}
-	return runes, nil
 }
 
 // isBreak reports characters that separate words: whitespace, and the
@@ -266,18 +311,15 @@ type matrix struct{ a, b, c, d, e, f float64 }
 // FPDF_PageToDevice returns whole device pixels, so the page is mapped onto
 // a device 64 times its size and the points are 1000 units apart: the error
 // is below 1/64 of a point.
-func displayMatrix(inst pdfium.Pdfium, page requests.Page, width, height float64) (matrix, error) {
+func displayMatrix(ctx context.Context, page *wasmPage, width, height float64) (matrix, error) {
 	const scale, span = 64.0, 1000.0
+	sx, sy := int(math.Round(width*scale)), int(math.Round(height*scale))
 	dev := func(x, y float64) (float64, float64, error) {
-		r, err := inst.FPDF_PageToDevice(&requests.FPDF_PageToDevice{
-			Page:  page,
-			SizeX: int(math.Round(width * scale)), SizeY: int(math.Round(height * scale)),
-			PageX: x, PageY: y,
-		})
+		dx, dy, err := page.toDevice(ctx, sx, sy, x, y)
 		if err != nil {
 			return 0, 0, fmt.Errorf("map page to device: %w", err)
 		}
-		return float64(r.DeviceX) / scale, float64(r.DeviceY) / scale, nil
+		return float64(dx) / scale, float64(dy) / scale, nil
 	}
 	e, f, err := dev(0, 0)
 	if err != nil {
@@ -296,6 +338,13 @@ func displayMatrix(inst pdfium.Pdfium, page requests.Page, width, height float64
 
 // box maps a rectangle of user space to the smallest displayed box holding it.
 func (m matrix) box(left, top, right, bottom float64) document.Box {
+	if m.b == 0 && m.c == 0 {
+		// Unrotated, the usual case: two corners are enough. It runs once
+		// per character, and the loop below costs several times more.
+		x0, x1 := m.a*left+m.e, m.a*right+m.e
+		y0, y1 := m.d*top+m.f, m.d*bottom+m.f
+		return document.Box{X: min(x0, x1), Y: min(y0, y1), W: max(x0, x1) - min(x0, x1), H: max(y0, y1) - min(y0, y1)}
+	}
 	x0, y0 := math.Inf(1), math.Inf(1)
 	x1, y1 := math.Inf(-1), math.Inf(-1)
 	for _, pt := range [4][2]float64{{left, top}, {right, top}, {left, bottom}, {right, bottom}} {

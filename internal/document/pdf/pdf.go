@@ -230,7 +230,14 @@ func New(ctx context.Context, opts Options) (*Parser, error) {
 		_ = pool.Close()
 		return nil, fmt.Errorf("start pdfium instance: %w", err)
 	}
+	// Pages are read by calling the module directly: a go-pdfium that no
+	// longer allows it fails here, not at the first document.
+	_, err = newModule(inst)
 	_ = inst.Close()
+	if err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("start pdfium: %w", err)
+	}
 	return p, nil
 }
 

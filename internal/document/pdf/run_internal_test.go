@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klippa-app/go-pdfium"
+
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -71,3 +73,40 @@ var minimalPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> end
 	"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n" +
 	"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n" +
 	"trailer << /Root 1 0 R >>\n%%EOF\n")
+
+// TestWorkSignalsHelpersBeforeReading: the lead instance lets helpers join as
+// soon as it has selected the pages, not once it has read them all, so that a
+// long document is read by every idle instance. The context ends when the
+// helpers are signalled: the lead must then not have read a page.
+func TestWorkSignalsHelpersBeforeReading(t *testing.T) {
+	p := SharedParser(t)
+	job := &parseJob{data: minimalPDF, ready: make(chan struct{})}
+	ctx := doneWhenClosed{Context: context.Background(), ch: job.ready}
+	err := p.withInstance(ctx, func(inst pdfium.Pdfium) error { return p.work(ctx, inst, job, true) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("work = %v, want it to stop at the context's end", err)
+	}
+	if len(job.keep) != 1 {
+		t.Fatalf("work selected pages %v, want [1]", job.keep)
+	}
+	if got := job.next.Load(); got != 0 {
+		t.Errorf("lead took %d pages before signalling helpers, want 0", got)
+	}
+}
+
+// doneWhenClosed is a context whose Err reports it canceled once ch is
+// closed, checked at each call rather than by a goroutine, so that what
+// happens after ch closes is deterministic.
+type doneWhenClosed struct {
+	context.Context
+	ch <-chan struct{}
+}
+
+func (c doneWhenClosed) Err() error {
+	select {
+	case <-c.ch:
+		return context.Canceled
+	default:
+		return c.Context.Err()
+	}
+}

@@ -2,7 +2,7 @@ package pdf
 
 import (
 	"math"
-	"strings"
+	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/document"
 )
@@ -24,16 +24,22 @@ const gapRatio = 0.3
 // words groups characters into words, in the order PDFium gives them.
 func words(chars []char) []document.Word {
 	var (
-		out  []document.Word
-		text strings.Builder
-		box  document.Box
-		prev *char
+		out []document.Word
+		// text holds the words' texts end to end, ends[i] where that of
+		// out[i] ends: all of a page's words share one string, instead of
+		// one allocation or more each.
+		text  []byte
+		ends  []int
+		start int
+		box   document.Box
+		prev  *char
 	)
 	flush := func() {
-		if text.Len() > 0 {
-			out = append(out, document.Word{Text: text.String(), Box: roundBox(box)})
+		if len(text) > start {
+			out = append(out, document.Word{Box: roundBox(box)})
+			ends = append(ends, len(text))
 		}
-		text.Reset()
+		start = len(text)
 		box = document.Box{}
 		prev = nil
 	}
@@ -46,11 +52,17 @@ func words(chars []char) []document.Word {
 		if prev != nil && apart(prev.box, c.box) {
 			flush()
 		}
-		text.WriteRune(c.r)
+		text = utf8.AppendRune(text, c.r)
 		box = box.Union(c.box)
 		prev = c
 	}
 	flush()
+	all := string(text)
+	start = 0
+	for i, end := range ends {
+		out[i].Text = all[start:end]
+		start = end
+	}
 	return out
 }
 
