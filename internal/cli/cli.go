@@ -76,6 +76,7 @@ Extract v2 API.`,
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(), newKeysCmd())
 	root.AddCommand(newParseCmd())
+	root.AddCommand(newEvalCmd())
 	root.AddCommand(newMigrateCmd())
 	g := &globals{}
 	g.register(root.PersistentFlags())

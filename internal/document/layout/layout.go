@@ -30,10 +30,14 @@
 // # Tables
 //
 // A table is a run of at least two consecutive rows that each have two or
-// more segments, whose gaps line up: the gutters common to all the rows (at
+// more segments, with no blank line between them, whose gaps line up: the gutters common to all the rows (at
 // least one) divide the rows into the same columns. A row with one segment
 // inside the run, such as a cell wrapped onto a second line, stays in the
 // table if it crosses no gutter and the row after it continues the table.
+// A blank line is a gap of most of a line that is half a line wider than the
+// spacing of the rows around it, so that a block of labels and values set
+// in two columns does not run into the item table under it, while a table
+// whose rows are all a blank line apart stays one table.
 // Two or three columns of running text line up the same way, so a run whose
 // cells hold four words or more in the median is read as text columns, not a
 // table. Every row of a table is a Line as well, so engines that read lines

@@ -340,6 +340,19 @@ func TestLinkTables(t *testing.T) {
 		"                  Gizmo       7      2.00",
 		"                  Doohickey   1      9.99",
 	)
+	// Amounts are right-aligned under headers wider than they are: the
+	// columns keep their right edges, not their left ones, from page to
+	// page.
+	rightAligned := grid(
+		"Some text before the table on the first page.",
+		"Item           Quantity       Amount",
+		"Widget                3        12.00",
+		"Gadget               15       120.50",
+	)
+	rightAlignedNext := grid(
+		"Gizmo                 7         2.00",
+		"Doohickey             1        19.99",
+	)
 	tests := []struct {
 		name       string
 		prev, next document.Page
@@ -347,6 +360,7 @@ func TestLinkTables(t *testing.T) {
 		want       bool
 	}{
 		{"Continued", endsWithTable, startsWithTable, 2, true},
+		{"ContinuedRightAligned", rightAligned, rightAlignedNext, 2, true},
 		{"ContinuedUnderFooter", endsWithTableAndFooter, startsWithTable, 2, true},
 		{"TextFirst", endsWithTable, startsWithText, 2, false},
 		{"OtherColumns", endsWithTable, otherColumns, 2, false},

@@ -30,7 +30,7 @@ func LinkTables(doc *document.Document) {
 			continue
 		}
 		tol := max(2*textHeight(prev), 0.02*max(prev.Width, cur.Width))
-		if sameColumns(columnStarts(last), columnStarts(first), tol) {
+		if sameColumns(columnEdges(last), columnEdges(first), tol) {
 			first.Continued = true
 		}
 	}
@@ -71,35 +71,47 @@ func textHeight(p *document.Page) float64 {
 	return max(hs[len(hs)/2], 1e-9)
 }
 
-// columnStarts returns where each column of a table starts: the leftmost
-// edge of its non-empty cells, NaN for a column empty in every row.
-func columnStarts(t *document.Table) []float64 {
-	var starts []float64
+// edges are where a table column's non-empty cells start and end: the
+// leftmost left edge and the rightmost right edge, NaN for a column empty
+// in every row.
+type edges struct{ start, end float64 }
+
+// columnEdges returns the edges of each column of a table.
+func columnEdges(t *document.Table) []edges {
+	var out []edges
 	for _, row := range t.Rows {
 		for k, c := range row {
-			if k >= len(starts) {
-				starts = append(starts, math.NaN())
+			if k >= len(out) {
+				out = append(out, edges{math.NaN(), math.NaN()})
 			}
 			if c.Text == "" {
 				continue
 			}
-			if math.IsNaN(starts[k]) || c.Box.X < starts[k] {
-				starts[k] = c.Box.X
+			if math.IsNaN(out[k].start) || c.Box.X < out[k].start {
+				out[k].start = c.Box.X
+			}
+			if math.IsNaN(out[k].end) || c.Box.X+c.Box.W > out[k].end {
+				out[k].end = c.Box.X + c.Box.W
 			}
 		}
 	}
-	return starts
+	return out
 }
 
-func sameColumns(a, b []float64, tol float64) bool {
+// sameColumns reports whether two tables have as many columns, each
+// starting or ending at the same place within tol: a left-aligned column
+// keeps its start from page to page, a right-aligned one (amounts) its
+// end, whatever the widths of the texts in it — a header wider than the
+// numbers under it goes on one page only.
+func sameColumns(a, b []edges, tol float64) bool {
 	if len(a) != len(b) || len(a) < 2 {
 		return false
 	}
 	for k := range a {
-		if math.IsNaN(a[k]) || math.IsNaN(b[k]) {
+		if math.IsNaN(a[k].start) || math.IsNaN(b[k].start) {
 			continue
 		}
-		if math.Abs(a[k]-b[k]) > tol {
+		if math.Abs(a[k].start-b[k].start) > tol && math.Abs(a[k].end-b[k].end) > tol {
 			return false
 		}
 	}

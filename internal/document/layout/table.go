@@ -25,7 +25,7 @@ func (a *analysis) findTables() {
 		}
 		gut := a.interiorGaps(i)
 		last, multi := i, 1
-		for j := i + 1; j < len(a.rows) && a.close(j-1, j); j++ {
+		for j := i + 1; j < len(a.rows) && a.close(j-1, j) && !a.blankBetween(i, j); j++ {
 			if len(a.rows[j].segs) >= 2 {
 				g := a.keepFree(gut, j)
 				if len(g) == 0 {
@@ -59,6 +59,33 @@ func (a *analysis) findTables() {
 // close reports whether row j follows row i closely enough to share a table.
 func (a *analysis) close(i, j int) bool {
 	return a.rows[j].top-a.rows[i].bottom <= maxRowGap*a.unit
+}
+
+// gap is the white space between rows j-1 and j.
+func (a *analysis) gap(j int) float64 { return a.rows[j].top - a.rows[j-1].bottom }
+
+// blankBetween reports whether a blank line separates row j from the row
+// above it, in a run of rows that started at row first: a gap of most of a
+// line that is half a line wider than the table's own spacing. The spacing
+// is the gap above row j-1 when the run has one, else the gap below row j,
+// so that a label and value block over an item table ends at the blank
+// line between them, while a table set with a blank line between all its
+// rows stays one table.
+func (a *analysis) blankBetween(first, j int) bool {
+	g := a.gap(j)
+	if g < 0.75*a.unit {
+		return false
+	}
+	var ref float64
+	switch {
+	case j-1 > first:
+		ref = a.gap(j - 1)
+	case j+1 < len(a.rows) && a.close(j, j+1):
+		ref = a.gap(j + 1)
+	default:
+		return false
+	}
+	return g > ref+a.unit/2
 }
 
 // minGutter is the narrowest white space that separates table columns.

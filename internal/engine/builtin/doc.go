@@ -54,12 +54,21 @@
 // a row of values reads in columns. Under the header of a table of several
 // rows that value is one of many, and scores low. In a table row, a cell
 // naming a field takes the next non-empty cell ("Subtotal | | 1,286.00").
-// A value that is itself a label, or says it is absent ("N/A", "-", a
-// rule), is not a value.
+// A label that ends its line takes the nearest segment to its right on the
+// same row, when the reading order cut the row between them. A value that
+// is itself a label (one misread letter included), or says it is absent
+// ("N/A", "-", a rule), is not a value.
+//
+// The name of whoever a document is from or about (a top-level name,
+// full_name, merchant_name, vendor) that no label gives is read from the
+// document's first line, as receipts and résumés print it, when that line
+// reads as a name: a few words, no digits, no label, no document title.
 //
 // Values are read by type (value.go): amounts with currency symbols or ISO
 // codes, thousands separators in either decimal convention and accounting
-// parentheses; percentages as the number written; booleans as yes/no,
+// parentheses, and a unit of measure after them ("41.5 kg", "30 days"; a
+// property named with its unit, notice_period_days, is labelled without
+// it); percentages as the number written; booleans as yes/no,
 // true/false, y/n; enum members in any case; dates from the common written
 // forms to ISO 8601, numeric ones day first or month first as the
 // document's unambiguous dates show (the column's own dates first, in a
@@ -98,7 +107,7 @@
 //
 //   - label: the property name 0.95, its title 0.90, a synonym 0.80, a
 //     label its description gives 0.75, a line of a section block 0.75, a
-//     fuzzy match 0.60; a nested property's own label outside its section
+//     fuzzy match 0.60, the first line read as a name 0.50; a nested property's own label outside its section
 //     ×0.6;
 //   - place: on the label's line or in the next cell 1.0, below the label
 //     0.85, under the header of a table of several rows 0.5;

@@ -114,6 +114,9 @@ func fill(ctx context.Context, pl *plan, pages []document.Page) (json.RawMessage
 		}
 		fd.scanPage(&pages[i])
 	}
+	if len(pages) > 0 {
+		fd.letterhead(&pages[0])
+	}
 	v := fd.values()
 	for _, a := range pl.tables {
 		v.rows[a] = tableArray(pages, a, fd.dayFirst)

@@ -20,6 +20,9 @@ type field struct {
 	// section is the index in schemaPlan.sections of the object whose
 	// section scoped labels must stand in, or -1 at the top level.
 	section int
+	// letterhead marks the name of whoever the document is from or about
+	// (merchant_name, name), which the first line may give unlabelled.
+	letterhead bool
 }
 
 // section is a nested object whose properties may stand in a block under
@@ -93,8 +96,36 @@ func newPlan(root *prop) *plan {
 			s.name = i
 		}
 	}
+	for i := range pl.fields {
+		pl.fields[i].letterhead = isLetterheadField(&pl.fields[i])
+	}
 	pl.ix = newLabelIndex(pl.fields)
 	return pl
+}
+
+// letterheadOwners are the words before "name" in a property naming the
+// party a document is from or about: its letterhead.
+var letterheadOwners = map[string]bool{"": true, "full": true, "merchant": true, "vendor": true, "store": true,
+	"business": true, "seller": true, "supplier": true, "issuer": true, "bank": true, "candidate": true, "shop": true}
+
+// isLetterheadField reports whether a field names the party whose name a
+// document prints first, unlabelled: a top-level plain string called
+// name, full_name, merchant_name, vendor and the like. A customer's or
+// another party's name is never the letterhead.
+func isLetterheadField(f *field) bool {
+	if f.section >= 0 || f.list || f.hint != hintNone || len(f.alts) == 0 ||
+		f.alts[0].kind != kindString || f.alts[0].format != "" || f.alts[0].enum != nil {
+		return false
+	}
+	words := strings.Fields(norm(f.prop.name))
+	switch {
+	case len(words) == 1:
+		return words[0] == "name" || words[0] == "merchant" || words[0] == "vendor" || words[0] == "seller" ||
+			words[0] == "supplier" || words[0] == "issuer" || words[0] == "store"
+	case len(words) == 2:
+		return words[1] == "name" && letterheadOwners[words[0]]
+	}
+	return false
 }
 
 func (pl *plan) addField(f field) {

@@ -236,6 +236,44 @@ func (v *pageView) text(si int) string {
 // height is a segment's height, never zero.
 func (v *pageView) height(si int) float64 { return max(v.segs[si].box.H, 1e-9) }
 
+// titleWords name kinds of documents; a first line holding one is the
+// document's title, not the name of its issuer.
+var titleWords = map[string]bool{
+	"invoice": true, "receipt": true, "statement": true, "order": true, "purchase": true, "form": true,
+	"application": true, "agreement": true, "contract": true, "bill": true, "lading": true, "quote": true,
+	"quotation": true, "resume": true, "curriculum": true, "vitae": true, "cv": true, "report": true,
+	"summary": true, "tax": true, "account": true, "delivery": true, "note": true, "packing": true,
+	"list": true, "credit": true, "debit": true, "memo": true, "page": true, "confidential": true,
+}
+
+// letterhead offers the first line of the document's first page as the
+// value of the fields that name its issuer or subject (see
+// isLetterheadField) for which nothing labelled was found: receipts print
+// the store's name first, résumés the candidate's. The line must read as a
+// name: a few words, no digits, no colon, no label and no document title.
+func (fd *finder) letterhead(p *document.Page) {
+	if p.Number != 1 || len(p.Lines) == 0 {
+		return
+	}
+	l := p.Lines[0]
+	text := strings.TrimSpace(l.Text)
+	words := strings.Fields(text)
+	if len(words) == 0 || len(words) > 6 || strings.ContainsAny(text, ":0123456789@") ||
+		!strings.ContainsFunc(text, unicode.IsLetter) || fd.plan.ix.isNonValue(text) || len(fd.plan.ix.match(text)) > 0 {
+		return
+	}
+	for _, w := range strings.Fields(norm(text)) {
+		if titleWords[w] {
+			return
+		}
+	}
+	for i, f := range fd.plan.fields {
+		if f.letterhead && len(fd.found[i]) == 0 {
+			fd.emitCites(i, text, []cite{{page: p.Number, text: text, box: l.Box}}, scoreLetterhead)
+		}
+	}
+}
+
 // scanPage collects the candidates of one page: sections first, so that
 // scoped labels know where they stand, then label and value pairs on
 // lines, then table rows read as label, value.
@@ -262,7 +300,28 @@ func (fd *finder) headingSections(v *pageView, si int) []int {
 	if t == "" {
 		return nil
 	}
-	return fd.plan.sectIx[norm(t)]
+	n := norm(t)
+	if ids := fd.plan.sectIx[n]; ids != nil {
+		return ids
+	}
+	// A heading misread by one letter ("Bi1led To") is still the heading,
+	// as a label is (see labelIndex.match), unless it is another field's
+	// label as written ("Invoice No" is not "Invoice To").
+	if utf8.RuneCountInString(n) < 6 || fd.plan.ix.exact[n] != nil || fd.plan.ix.nonValue[n] {
+		return nil
+	}
+	var out []int
+	for l, ids := range fd.plan.sectIx {
+		if utf8.RuneCountInString(l) >= 6 && editDistanceAtMostOne(n, l) {
+			for _, id := range ids {
+				if !slices.Contains(out, id) {
+					out = append(out, id)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // markSection finds the sections a heading segment opens and records the
@@ -497,6 +556,17 @@ func (fd *finder) standalone(v *pageView, si int, hits []labelHit) {
 		}
 		// Nothing beside the label fits it: in a row of labels over a row
 		// of values, the next cell is the next label.
+	} else if ri, ok := v.right(si); ok {
+		// The value stands on the label's row but in another line: the
+		// reading order cut the row at the gap between them, as it does
+		// for a column of labels beside a column of values.
+		rl := &v.lines[v.segs[ri].line]
+		rs := rl.segs[v.segs[ri].seg]
+		val := trimValue(rl.runes, rs)
+		if val.from < val.to && !fd.plan.ix.isNonValue(rl.text(val)) && !fd.hasLabel(rl, rs) &&
+			fd.emitLine(v.p, rl, hits, val, placeSameLine) {
+			return
+		}
 	}
 	var blockHits, lineHits []labelHit
 	for _, h := range hits {
@@ -550,6 +620,23 @@ func (fd *finder) emitBlockHit(v *pageView, h labelHit, block []int) {
 		lc.items = append(lc.items, fd.splitItems(v.p, lt, h.field, s, lc.score)...)
 	}
 	fd.addList(h.field, lc)
+}
+
+// right returns the nearest segment to the right of segment si on its row,
+// when si ends its line: the first thing after the label, left to right.
+func (v *pageView) right(si int) (int, bool) {
+	lb := v.segs[si].box
+	h := v.height(si)
+	best, bestX := -1, math.Inf(1)
+	for j, s := range v.segs {
+		if j == si || math.Abs((s.box.Y+s.box.H/2)-(lb.Y+lb.H/2)) > h/2 || s.box.X < lb.X+lb.W {
+			continue
+		}
+		if s.box.X < bestX {
+			best, bestX = j, s.box.X
+		}
+	}
+	return best, best >= 0
 }
 
 // below returns the nearest segment under segment si, at most two blank

@@ -21,15 +21,18 @@ const (
 	// scoreBlock is a line of a block under a section label ("Bill To:")
 	// taken for a name or an address by its position in the block.
 	scoreBlock = 0.75
+	// scoreLetterhead is the first line of a document taken, unlabelled,
+	// for the name of its issuer or subject.
+	scoreLetterhead = 0.5
 )
 
 // synonymGroups are labels that name the same business field, normalized
 // (see norm). A property whose name or title is in a group is also looked
 // for under every other label of the group.
 var synonymGroups = [][]string{
-	{"total", "total amount", "amount total", "grand total", "amount due", "balance due", "total due", "invoice total", "total payable", "amount payable", "total amount due", "total to pay"},
+	{"total", "total amount", "amount total", "grand total", "amount due", "balance due", "total due", "invoice total", "total payable", "amount payable", "total amount due", "total to pay", "order total", "po total"},
 	{"vendor", "vendor name", "seller", "seller name", "supplier", "supplier name", "from", "sold by", "merchant", "issuer", "store", "store name"},
-	{"customer", "customer name", "client", "client name", "buyer", "bill to", "billed to", "sold to", "invoice to"},
+	{"customer", "customer name", "client", "client name", "buyer", "bill to", "billed to", "sold to", "invoice to", "ordered by", "purchaser"},
 	{"date", "invoice date", "issue date", "date of issue", "issued", "issued on", "date issued", "dated"},
 	{"due date", "payment due", "payment due date", "due", "due by", "pay by"},
 	{"email", "e mail", "email address", "e mail address"},
@@ -38,21 +41,21 @@ var synonymGroups = [][]string{
 	{"subtotal", "sub total", "net total", "total before tax"},
 	{"tax", "tax amount", "vat", "sales tax", "gst", "total tax", "vat amount", "tax total"},
 	{"invoice number", "invoice no", "invoice #", "invoice num", "invoice nr", "invoice id", "inv no", "inv #"},
-	{"po number", "purchase order", "purchase order number", "po #", "po no", "order reference"},
+	{"po number", "purchase order", "purchase order number", "p o number", "order reference"},
 	{"order number", "order no", "order #", "order id"},
 	{"quantity", "qty", "qty ordered", "quantity ordered", "units", "hours", "hrs"},
 	{"unit price", "price", "rate", "unit cost", "price each", "each"},
 	{"amount", "line total", "line amount", "extended price", "ext price", "net amount"},
-	{"description", "item", "item description", "product", "details", "particulars", "narrative", "memo", "transaction details", "service", "article"},
+	{"description", "item", "item description", "product", "details", "particulars", "narrative", "memo", "transaction details", "service", "article", "description of goods", "goods", "goods description"},
 	{"sku", "item code", "product code", "part number", "part no", "item no", "item #", "article no"},
 	{"currency", "currency code"},
 	{"ship to", "deliver to", "consignee", "recipient", "delivery address", "shipping address"},
 	{"shipper", "ship from", "sender", "consignor"},
-	{"carrier", "shipped via", "ship via", "courier", "shipping method"},
+	{"carrier", "shipped via", "ship via", "courier", "shipping method", "shipping line"},
 	{"tracking number", "tracking no", "tracking #", "tracking id", "tracking", "waybill", "waybill number", "awb"},
-	{"ship date", "shipping date", "date shipped", "dispatch date", "shipped on"},
+	{"ship date", "shipping date", "date shipped", "dispatch date", "shipped on", "date of shipment", "shipment date"},
 	{"delivery date", "expected delivery", "deliver by", "delivery by", "estimated delivery"},
-	{"weight", "gross weight", "total weight"},
+	{"weight", "gross weight", "total weight", "total gross weight"},
 	{"account number", "account no", "account #", "acct no", "acct #", "account"},
 	{"opening balance", "beginning balance", "previous balance", "balance brought forward", "starting balance"},
 	{"closing balance", "ending balance", "new balance", "balance carried forward", "final balance"},
@@ -64,11 +67,29 @@ var synonymGroups = [][]string{
 	{"skills", "technical skills", "key skills", "core skills", "competencies"},
 	{"job title", "position", "role", "designation", "current title"},
 	{"company", "company name", "employer", "organization", "organisation"},
-	{"address", "street address", "mailing address"},
+	{"address", "street address", "mailing address", "home address", "residential address", "postal address"},
 	{"location", "city", "based in"},
-	{"payment terms", "terms", "terms of payment"},
+	{"payment terms", "terms", "terms of payment", "payment conditions"},
 	{"receipt number", "receipt no", "receipt #", "transaction number", "transaction no"},
-	{"account holder", "account name", "account owner"},
+	{"account holder", "account name", "account owner", "account holder name"},
+	{"order date", "po date", "date of order", "ordered on", "date", "issue date"},
+	{"bill of lading number", "b l number", "bol number", "bl number", "bill of lading"},
+	{"port of loading", "loading port", "pol", "port of shipment"},
+	{"port of discharge", "discharge port", "port of destination", "destination port", "pod"},
+	{"packages", "no of packages", "number of packages", "pkgs", "pieces", "cartons", "packages count"},
+	{"full name", "name", "applicant name", "name of applicant", "applicant"},
+	{"date of birth", "dob", "birth date", "birthdate"},
+	{"application date", "date of application", "date submitted", "submission date", "date applied"},
+	{"occupation", "profession"},
+	{"annual income", "yearly income", "income", "annual salary"},
+	{"start date", "start", "from", "since", "effective date", "commencement date"},
+	{"end date", "end", "to", "until", "expiry date", "expiration date", "termination date"},
+	{"contract value", "total contract value", "contract amount", "contract price", "fees", "contract sum"},
+	{"provider", "service provider", "contractor", "consultant"},
+	{"governing law", "applicable law", "jurisdiction"},
+	{"notice period", "termination notice", "notice"},
+	{"auto renewal", "automatic renewal", "renews automatically", "auto renew"},
+	{"merchant name", "merchant", "store", "store name", "shop"},
 }
 
 // oneWay are synonyms that hold in one direction only: a line item's
@@ -171,6 +192,11 @@ func baseLabels(p *prop) []label {
 	name, title := norm(p.name), norm(p.title)
 	add(name, scoreName)
 	add(title, scoreTitle)
+	// A name that ends in its unit (notice_period_days, weight_kg) is
+	// labelled without it in documents, which write the unit by the value.
+	if words := strings.Fields(name); len(words) >= 2 && unitWords[words[len(words)-1]] {
+		add(strings.Join(words[:len(words)-1], " "), scoreSynonym)
+	}
 	if p.shape == shapeArray {
 		if s, ok := strings.CutSuffix(name, "s"); ok && len(s) >= 3 {
 			add(s, scoreName)
@@ -267,15 +293,18 @@ func synonyms(label string) []string {
 	} else if strings.Contains(padded, " e mail ") {
 		out = append(out, strings.TrimSpace(strings.ReplaceAll(padded, " e mail ", " email ")))
 	}
-	words := strings.Fields(label)
-	last := words[len(words)-1]
-	for _, w := range numberWords {
-		if last == w {
-			prefix := strings.Join(words[:len(words)-1], " ")
-			for _, v := range numberWords {
-				out = append(out, strings.TrimSpace(prefix+" "+v))
+	// A label ending in "number" (or "no", "#") is written with any of
+	// them, its synonyms too: "Purchase Order No." for po_number.
+	for _, l := range append([]string{label}, out...) {
+		words := strings.Fields(l)
+		if len(words) == 0 || !slices.Contains(numberWords, words[len(words)-1]) {
+			continue
+		}
+		prefix := strings.Join(words[:len(words)-1], " ")
+		for _, v := range numberWords {
+			if w := prefix + " " + v; !slices.Contains(out, w) {
+				out = append(out, w)
 			}
-			break
 		}
 	}
 	return out
@@ -349,7 +378,13 @@ func containsField(hits []labelHit, f int) bool {
 // cell, or a label whose value is missing.
 func (ix *labelIndex) isNonValue(text string) bool {
 	l := norm(strings.TrimSuffix(strings.TrimSpace(text), ":"))
-	return ix.nonValue[l] || ix.exact[l] != nil
+	if ix.nonValue[l] || ix.exact[l] != nil {
+		return true
+	}
+	// A label misread by one letter ("Acc0unt No.") is still a label.
+	// Values with digits are left alone unless they read as a label:
+	// "PO-1044" is one letter from no label worth the risk.
+	return utf8.RuneCountInString(l) >= 6 && len(ix.match(text)) > 0
 }
 
 // editDistanceAtMostOne reports whether one insertion, deletion or

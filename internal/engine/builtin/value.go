@@ -236,6 +236,11 @@ func parseNumber(text string) (r *big.Rat, clean, ok bool) {
 			t, percent, changed = t[:len(t)-1], true, true
 		}
 	}
+	// A unit after the number is written by the value, not part of it:
+	// "1,250.5 kg", "30 days".
+	if i := strings.LastIndexByte(t, ' '); i > 0 && unitWords[strings.ToLower(t[i+1:])] {
+		t = strings.TrimSpace(t[:i])
+	}
 	digits, ok := normalizeDigits(t)
 	if !ok {
 		return nil, false, false
@@ -245,6 +250,18 @@ func parseNumber(text string) (r *big.Rat, clean, ok bool) {
 	}
 	r, ok = new(big.Rat).SetString(digits)
 	return r, false, ok
+}
+
+// unitWords are units of measure written after a quantity: a number
+// followed by one of them reads as the number ("41.5 kg", "30 days").
+// Counted things are not among them: "3 pcs" or "42 items" may be a count
+// or part of a phrase, and a count field has its own label. Property names
+// ending in a unit are labelled without it (see baseLabels).
+var unitWords = map[string]bool{
+	"kg": true, "kgs": true, "g": true, "lb": true, "lbs": true, "t": true, "tonnes": true, "tons": true,
+	"m": true, "km": true, "cm": true, "mm": true, "l": true, "ml": true, "m3": true, "cbm": true,
+	"days": true, "weeks": true, "months": true, "years": true, "hours": true, "hrs": true, "minutes": true,
+	"percent": true, "pct": true,
 }
 
 // currencyPrefix is a currency symbol with the letters some countries put

@@ -1,0 +1,311 @@
+// Package eval measures an extraction engine on a corpus of documents with
+// known answers: it parses each document, runs the engine with the
+// corpus's schema, compares the result with the gold, and reports field
+// precision, recall and F1, line-item row F1, how often citations point at
+// the right page, and how well confidence scores are calibrated, per
+// document type and overall.
+//
+// A corpus is a manifest, corpus.jsonl, with one JSON object a line:
+//
+//	{"id": "invoice-000", "type": "invoice", "document": "docs/invoice-000.pdf",
+//	 "schema": "schemas/invoice.schema.json", "gold": "gold/invoice-000.json",
+//	 "pages": "gold/invoice-000.pages.json"}
+//
+// Paths are relative to the manifest. "pages" is optional: it maps each
+// gold value's path ("total", "line_items[2].amount", "skills[0]") to its
+// page; without it citations are checked for presence only. Package
+// internal/eval/corpus generates such corpora.
+//
+// # Scoring
+//
+// Fields are the scalars outside arrays of objects, and the items of arrays
+// of scalars (matched as a multiset): a value equal to the gold is a true
+// positive, a value where the gold is null or differs a false positive, a
+// gold value missed or different a false negative. Rows are the elements of
+// arrays of objects; a predicted row is right when every value in it equals
+// the gold row's. Strings compare after folding case and collapsing white
+// space, numbers numerically, dates as dates, booleans as booleans.
+//
+// Citation accuracy is over the non-null predicted values whose gold is not
+// null (fields and the cells of rows): the share whose first citation is on
+// the gold value's page. Calibration puts every non-null predicted value in
+// a bin by its confidence and compares the bin's mean confidence with the
+// share of its values that are right.
+package eval
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/document/parse"
+	"github.com/quarrylabs/quarry/internal/extract"
+)
+
+// Entry is one line of a manifest.
+type Entry struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Document string `json:"document"`
+	Schema   string `json:"schema"`
+	Gold     string `json:"gold"`
+	Pages    string `json:"pages,omitempty"`
+}
+
+// ReadManifest reads a manifest's entries.
+func ReadManifest(path string) ([]Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open manifest: %w", err)
+	}
+	defer f.Close()
+	var out []Entry
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	seen := map[string]bool{}
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Bytes()
+		if len(slices.DeleteFunc(slices.Clone(line), func(b byte) bool { return b == ' ' || b == '\t' || b == '\r' })) == 0 {
+			continue
+		}
+		var e Entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, fmt.Errorf("manifest line %d: %w", n, err)
+		}
+		if e.ID == "" || e.Document == "" || e.Schema == "" || e.Gold == "" {
+			return nil, fmt.Errorf("manifest line %d: id, document, schema and gold are required", n)
+		}
+		if filepath.Base(e.ID) != e.ID || e.ID == "." || e.ID == ".." {
+			return nil, fmt.Errorf("manifest line %d: id %q must be usable as a file name", n, e.ID)
+		}
+		if seen[e.ID] {
+			return nil, fmt.Errorf("manifest line %d: id %q is repeated", n, e.ID)
+		}
+		seen[e.ID] = true
+		e.Type = cmp.Or(e.Type, "unknown")
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	return out, nil
+}
+
+// Config says what to evaluate and with what.
+type Config struct {
+	// Manifest is the path of the corpus manifest. Required.
+	Manifest string
+	// Out is the directory the predictions and report.json are written
+	// to. Required.
+	Out string
+	// Parser parses the documents. Required.
+	Parser *parse.Parser
+	// Engine extracts from them. Required.
+	Engine extract.Engine
+	// Workers is how many documents are worked on at once. Defaults to
+	// runtime.GOMAXPROCS(0).
+	Workers int
+	// Logger receives a line per document that fails. Defaults to
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	c.Workers = cmp.Or(c.Workers, runtime.GOMAXPROCS(0))
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Manifest == "":
+		return errors.New("eval: Manifest is required")
+	case c.Out == "":
+		return errors.New("eval: Out is required")
+	case c.Parser == nil:
+		return errors.New("eval: Parser is required")
+	case c.Engine == nil:
+		return errors.New("eval: Engine is required")
+	case c.Workers < 1:
+		return errors.New("eval: Workers must be at least 1")
+	}
+	return nil
+}
+
+// Prediction is what DIR/<id>.json holds: the engine's output for one
+// document and how it scored.
+type Prediction struct {
+	ID            string          `json:"id"`
+	Type          string          `json:"type"`
+	Document      string          `json:"document"`
+	Result        json.RawMessage `json:"result,omitempty"`
+	FieldMetadata json.RawMessage `json:"field_metadata,omitempty"`
+	Usage         extract.Usage   `json:"usage"`
+	Error         string          `json:"error,omitempty"`
+	Fields        Counts          `json:"fields"`
+	Rows          Counts          `json:"rows"`
+	Citations     Citations       `json:"citations"`
+	// Mistakes lists each value that differs from the gold.
+	Mistakes []string `json:"mistakes,omitempty"`
+}
+
+// Run evaluates every document of the manifest and returns the report,
+// which it also writes to Out/report.json. A document that fails to parse
+// or extract counts as predicting nothing; ctx cancels the run.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	entries, err := ReadManifest(cfg.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	base := filepath.Dir(cfg.Manifest)
+	results := make([]*docResult, len(entries))
+	start := time.Now()
+	var wg sync.WaitGroup
+	next := make(chan int)
+	var firstErr error
+	var mu sync.Mutex
+	for range min(cfg.Workers, max(len(entries), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				r, err := evaluate(ctx, cfg, base, entries[i])
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+					continue
+				}
+				results[i] = r
+			}
+		})
+	}
+feed:
+	for i := range entries {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	rep := newReport(results, time.Since(start))
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.Out, "report.json"), append(data, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("write report: %w", err)
+	}
+	return rep, nil
+}
+
+// docResult is one document's scores, for the report.
+type docResult struct {
+	entry  Entry
+	cmp    *comparison
+	pages  int
+	failed bool
+}
+
+// evaluate runs one document. Only a problem with the corpus itself (a
+// missing gold or schema file) or with writing the prediction is an error;
+// a document the parser or engine fails on is scored as predicting nothing.
+func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult, error) {
+	schema, err := os.ReadFile(filepath.Join(base, e.Schema))
+	if err != nil {
+		return nil, fmt.Errorf("%s: read schema: %w", e.ID, err)
+	}
+	var gold any
+	if err := readJSON(filepath.Join(base, e.Gold), &gold); err != nil {
+		return nil, fmt.Errorf("%s: read gold: %w", e.ID, err)
+	}
+	var pages map[string]int
+	if e.Pages != "" {
+		if err := readJSON(filepath.Join(base, e.Pages), &pages); err != nil {
+			return nil, fmt.Errorf("%s: read pages: %w", e.ID, err)
+		}
+	}
+	pred := Prediction{ID: e.ID, Type: e.Type, Document: e.Document}
+	res := &docResult{entry: e}
+	var result, meta any
+	doc, _, err := cfg.Parser.File(ctx, filepath.Join(base, e.Document), parse.Options{})
+	if err == nil {
+		res.pages = len(doc.Pages)
+		var out extract.Outcome
+		out, err = cfg.Engine.Extract(ctx, doc, extract.Configuration{DataSchema: schema, CiteSources: true, ConfidenceScores: true})
+		if err == nil {
+			pred.Result, pred.Usage = out.Result, out.Usage
+			if out.FieldMetadata != nil {
+				pred.FieldMetadata = out.FieldMetadata.Document
+			}
+			_ = json.Unmarshal(pred.Result, &result)
+			_ = json.Unmarshal(pred.FieldMetadata, &meta)
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", e.ID, ctx.Err())
+		}
+		cfg.Logger.Warn("document failed", "id", e.ID, "error", err)
+		pred.Error, res.failed = err.Error(), true
+	}
+	res.cmp = compare(gold, result, meta, pages)
+	pred.Fields, pred.Rows, pred.Citations = res.cmp.fields, res.cmp.rows, res.cmp.cites
+	pred.Fields.finish()
+	pred.Rows.finish()
+	pred.Citations.Accuracy = ratio(pred.Citations.RightPage, pred.Citations.Values)
+	pred.Mistakes = res.cmp.errors
+	data, err := json.MarshalIndent(pred, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("%s: encode prediction: %w", e.ID, err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.Out, e.ID+".json"), append(data, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("%s: write prediction: %w", e.ID, err)
+	}
+	return res, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,143 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is the outcome of a run.
+type Report struct {
+	// Documents is how many documents were run; Failed how many of them
+	// the parser or engine failed on (they count as predicting nothing).
+	Documents int `json:"documents"`
+	Failed    int `json:"failed"`
+	Pages     int `json:"pages"`
+	// Seconds is the run's wall time.
+	Seconds float64 `json:"seconds"`
+	// Overall and ByType are the scores of all documents and of each type.
+	Overall Scores            `json:"overall"`
+	ByType  map[string]Scores `json:"by_type"`
+	// Calibration bins the predicted values by confidence, in tenths.
+	Calibration []Bin `json:"calibration"`
+	// ECE is the expected calibration error: the bins' gaps between mean
+	// confidence and accuracy, weighted by their share of values.
+	ECE float64 `json:"ece"`
+}
+
+// Scores are the measures of a set of documents.
+type Scores struct {
+	Documents int       `json:"documents"`
+	Fields    Counts    `json:"fields"`
+	Rows      Counts    `json:"rows"`
+	Citations Citations `json:"citations"`
+}
+
+func (s *Scores) add(c *comparison) {
+	s.Documents++
+	s.Fields.add(c.fields)
+	s.Rows.add(c.rows)
+	s.Citations.add(c.cites)
+}
+
+func (s *Scores) finish() {
+	s.Fields.finish()
+	s.Rows.finish()
+	s.Citations.Accuracy = ratio(s.Citations.RightPage, s.Citations.Values)
+}
+
+// Bin is one confidence range [Lo, Hi) (the last includes 1).
+type Bin struct {
+	Lo             float64 `json:"lo"`
+	Hi             float64 `json:"hi"`
+	Count          int     `json:"count"`
+	MeanConfidence float64 `json:"mean_confidence"`
+	Accuracy       float64 `json:"accuracy"`
+}
+
+const bins = 10
+
+func newReport(results []*docResult, took time.Duration) *Report {
+	rep := &Report{Documents: len(results), Seconds: took.Seconds(), ByType: map[string]Scores{}}
+	cal := make([]Bin, bins)
+	var right [bins]int
+	for i := range cal {
+		cal[i].Lo, cal[i].Hi = float64(i)/bins, float64(i+1)/bins
+	}
+	total := 0
+	for _, r := range results {
+		if r.failed {
+			rep.Failed++
+		}
+		rep.Pages += r.pages
+		rep.Overall.add(r.cmp)
+		s := rep.ByType[r.entry.Type]
+		s.add(r.cmp)
+		rep.ByType[r.entry.Type] = s
+		for _, j := range r.cmp.judged {
+			k := min(int(j.conf*bins), bins-1)
+			k = max(k, 0)
+			cal[k].Count++
+			cal[k].MeanConfidence += j.conf
+			if j.correct {
+				right[k]++
+			}
+			total++
+		}
+	}
+	rep.Overall.finish()
+	for t, s := range rep.ByType {
+		s.finish()
+		rep.ByType[t] = s
+	}
+	for i := range cal {
+		if cal[i].Count > 0 {
+			cal[i].MeanConfidence /= float64(cal[i].Count)
+			cal[i].Accuracy = float64(right[i]) / float64(cal[i].Count)
+			rep.ECE += float64(cal[i].Count) / float64(total) * math.Abs(cal[i].MeanConfidence-cal[i].Accuracy)
+		}
+	}
+	rep.Calibration = cal
+	return rep
+}
+
+// Print writes the report as tables.
+func (r *Report) Print(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%d documents (%d failed), %d pages, %.1f s, %.1f pages/s\n\n", r.Documents, r.Failed, r.Pages, r.Seconds, float64(r.Pages)/max(r.Seconds, 1e-9))
+	fmt.Fprintln(tw, "type\tdocs\tfield P\tfield R\tfield F1\trow P\trow R\trow F1\tcitation page\t")
+	types := make([]string, 0, len(r.ByType))
+	for t := range r.ByType {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	line := func(name string, s Scores) {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%s\t%s\t%s\t%.3f\t\n", name, s.Documents,
+			s.Fields.Precision, s.Fields.Recall, s.Fields.F1, rowCell(s, s.Rows.Precision), rowCell(s, s.Rows.Recall), rowCell(s, s.Rows.F1), s.Citations.Accuracy)
+	}
+	for _, t := range types {
+		line(t, r.ByType[t])
+	}
+	line("overall", r.Overall)
+	fmt.Fprintf(tw, "\nconfidence\tvalues\tmean confidence\taccuracy\t\n")
+	for _, b := range r.Calibration {
+		if b.Count == 0 {
+			fmt.Fprintf(tw, "%.1f–%.1f\t0\t–\t–\t\n", b.Lo, b.Hi)
+			continue
+		}
+		fmt.Fprintf(tw, "%.1f–%.1f\t%d\t%.3f\t%.3f\t\n", b.Lo, b.Hi, b.Count, b.MeanConfidence, b.Accuracy)
+	}
+	fmt.Fprintf(tw, "\nexpected calibration error: %.3f\n", r.ECE)
+	return tw.Flush()
+}
+
+// rowCell prints a row measure, or a dash for documents without tables.
+func rowCell(s Scores, v float64) string {
+	if s.Rows.TP+s.Rows.FP+s.Rows.FN == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
