@@ -95,7 +95,14 @@ same files.`,
 			if count < 1 {
 				return &ExitError{Code: 2, Err: fmt.Errorf("--count must be at least 1")}
 			}
-			entries, err := corpus.Generate(out, corpus.Options{Seed: seed, Count: count, Formats: formats, Types: kinds})
+			opts := corpus.Options{Seed: seed, Count: count, Formats: formats, Types: kinds}
+			// A format or type the generator does not know is the user's
+			// mistake, a usage error like a bad flag; a failure to write
+			// the corpus is not.
+			if err := opts.Validate(); err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			entries, err := corpus.Generate(out, opts)
 			if err != nil {
 				return err
 			}

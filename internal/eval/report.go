@@ -26,6 +26,10 @@ type Report struct {
 	// ECE is the expected calibration error: the bins' gaps between mean
 	// confidence and accuracy, weighted by their share of values.
 	ECE float64 `json:"ece"`
+	// Judgments are the predicted values the calibration table bins, for
+	// fitting a calibration map (see FitCalibration). They are left out
+	// of report.json, whose table sums them up.
+	Judgments []Judgment `json:"-"`
 }
 
 // Scores are the measures of a set of documents.
@@ -78,6 +82,7 @@ func newReport(results []*docResult, took time.Duration) *Report {
 		s.add(r.cmp)
 		rep.ByType[r.entry.Type] = s
 		for _, j := range r.cmp.judged {
+			rep.Judgments = append(rep.Judgments, Judgment{Confidence: j.conf, Correct: j.correct})
 			k := min(int(j.conf*bins), bins-1)
 			k = max(k, 0)
 			cal[k].Count++

@@ -33,8 +33,8 @@
 // from; customer: bill to, sold to; a trailing "number": no, #, num, nr; …).
 // Labels match whatever their case and the punctuation, quotes or Markdown
 // emphasis around them; one typo in a label of six letters or more, a
-// plural, a parenthetical ("Total (EUR)") or a rate ("VAT 20%") is a fuzzy
-// match.
+// plural, a parenthetical ("Total (EUR)"), a rate ("VAT 20%") or a scan's
+// "rn" for "m" ("Date Subrnitted") is a fuzzy match.
 //
 // A property of a nested object is named by its parent's label and its own
 // ("customer email", "bill to e-mail") anywhere, and by its own label alone
@@ -51,7 +51,9 @@
 // value after it. A label alone in its segment takes the next segment of
 // its row if that fits, else the nearest segment below it that overlaps it
 // horizontally, at most two blank lines down, so that a row of labels over
-// a row of values reads in columns. Under the header of a table of several
+// a row of values reads in columns; a value stops where the next label's
+// column starts, even when the layout ran it into its neighbour, and an
+// address wrapped in its column reads as one line. Under the header of a table of several
 // rows that value is one of many, and scores low. In a table row, a cell
 // naming a field takes the next non-empty cell ("Subtotal | | 1,286.00").
 // A label that ends its line takes the nearest segment to its right on the
@@ -81,7 +83,9 @@
 //
 // An array of scalars is read from a labelled line split at commas,
 // semicolons, pipes and bullets ("Skills: Go, SQL"), or from the block of
-// lines under its label, one item per line with its bullet removed.
+// lines under its label, one item per line with its bullet removed; a
+// bulleted list ends at a line without a bullet that is not indented under
+// the items (the next heading).
 //
 // An array of objects is read from a table (table.go). A table is found by
 // its header line: a row of segments of which at least two (one for a
@@ -96,7 +100,10 @@
 // footer; such rows fill the document's total fields instead. An opening
 // balance row is skipped. A row with one text cell under a row of items is
 // that item's text wrapped onto a second line. A table marked Continued at
-// the top of the next page adds its rows; a header repeated there starts a
+// the top of the next page adds its rows, as do the first rows of the next
+// page when, unmarked, they fit the table's columns and types (a column
+// empty on a whole page makes the layout see another table); a header
+// repeated there starts a
 // table with the same columns, which joins the first. The array takes the
 // table that names the most fields (a caption naming the array breaks
 // ties) and every table with the same columns.
@@ -119,8 +126,13 @@
 // Every other value found for the property lowers the confidence: by 40%
 // times that value's best score over the winner's, so two equally good
 // labels disagreeing leave 60% of the score. A table cell scores its
-// column header's label × parse × fit. Confidences are between 0 and 0.95
-// and rounded to three decimals.
+// column header's label × parse × fit.
+//
+// That raw score orders values well but is no probability, so the
+// confidence reported is the raw score through a monotone map fitted on a
+// generated corpus (calibration.go): among values given confidence c,
+// about c are right. The map keeps the raw order, stays below 0.975, and
+// keeps low scores low. Confidences are rounded to three decimals.
 //
 // # Metadata
 //

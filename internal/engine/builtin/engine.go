@@ -18,7 +18,12 @@ const Name = "builtin"
 // document's text, with no model. It holds no state, so one Engine serves
 // any number of jobs at once. It is a struct, built by New, so that options
 // (extra synonyms, locale hints) can come later without changing callers.
-type Engine struct{}
+type Engine struct {
+	// raw leaves confidences as the raw scores, uncalibrated (see
+	// calibration.go): for fitting the calibration map, and for tests
+	// that pin the scoring itself.
+	raw bool
+}
 
 // New returns the built-in engine.
 func New() *Engine { return &Engine{} }
@@ -43,14 +48,14 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 	meta := &extract.FieldMetadata{}
 	switch target := cmp.Or(cfg.ExtractionTarget, extract.TargetPerDoc); target {
 	case extract.TargetPerDoc:
-		if result, meta.Document, err = fill(ctx, pl, doc.Pages); err != nil {
+		if result, meta.Document, err = fill(ctx, pl, doc.Pages, e.raw); err != nil {
 			return extract.Outcome{}, err
 		}
 	case extract.TargetPerPage:
 		objects := []json.RawMessage{}
 		meta.Pages = []json.RawMessage{}
 		for i := range doc.Pages {
-			obj, m, err := fill(ctx, pl, doc.Pages[i:i+1])
+			obj, m, err := fill(ctx, pl, doc.Pages[i:i+1], e.raw)
 			if err != nil {
 				return extract.Outcome{}, err
 			}
@@ -71,6 +76,9 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 				v, ok := rowValues(r, c.cols, pl, order)
 				if !ok {
 					continue
+				}
+				if !e.raw {
+					v.calibrate()
 				}
 				obj, m, _ := buildObject(root, v)
 				objects = append(objects, obj)
@@ -104,8 +112,9 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 }
 
 // fill extracts one object from the pages: scalars and lists from their
-// lines, arrays of objects from their tables.
-func fill(ctx context.Context, pl *plan, pages []document.Page) (json.RawMessage, json.RawMessage, error) {
+// lines, arrays of objects from their tables. Confidences are calibrated
+// unless raw.
+func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.RawMessage, json.RawMessage, error) {
 	fd := newFinder(pl)
 	fd.dayFirst = docDateOrder(pages)
 	for i := range pages {
@@ -120,6 +129,9 @@ func fill(ctx context.Context, pl *plan, pages []document.Page) (json.RawMessage
 	v := fd.values()
 	for _, a := range pl.tables {
 		v.rows[a] = tableArray(pages, a, fd.dayFirst)
+	}
+	if !raw {
+		v.calibrate()
 	}
 	obj, meta, _ := buildObject(pl.root, v)
 	return obj, meta, nil

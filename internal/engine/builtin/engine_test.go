@@ -100,7 +100,8 @@ func TestNothingInvented(t *testing.T) {
 }
 
 // TestLabels pins how a document's label is matched to a property, and the
-// confidence that comes of it.
+// raw score that comes of it (before calibration, which TestCalibrationMap
+// covers).
 func TestLabels(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -123,6 +124,7 @@ func TestLabels(t *testing.T) {
 		{"MarkdownBoldValue", `"total": {"type": "number"}`, "Total: **12.50**", `12.5`, 0.95},
 		{"FuzzyQualifier", `"total": {"type": "number"}`, "Total (EUR): 12.50", `12.5`, 0.6},
 		{"FuzzyTypo", `"invoice_number": {"type": "string"}`, "Invoce Number: A-1", `"A-1"`, 0.6},
+		{"ScanRnForM", `"date_submitted": {"type": "string", "format": "date"}`, "Date Subrnitted: 2024-05-01", `"2024-05-01"`, 0.6},
 		{"FuzzyPlural", `"note": {"type": "string"}`, "Notes: call first", `"call first"`, 0.6},
 		{"Tab", `"total": {"type": "number"}`, "Total\t12.50", `12.5`, 0.95},
 		{"ColumnGap", `"total": {"type": "number"}`, "Total      12.50", `12.5`, 0.95},
@@ -156,7 +158,7 @@ func TestLabels(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			doc := parseText(t, tt.line, text.FormatText)
-			out, err := builtin.New().Extract(context.Background(), doc,
+			out, err := builtin.NewUncalibrated().Extract(context.Background(), doc,
 				extract.Configuration{DataSchema: json.RawMessage(`{"properties": {` + tt.schema + `}}`)})
 			if err != nil {
 				t.Fatal(err)
@@ -196,7 +198,7 @@ func TestLabels(t *testing.T) {
 func TestCitation(t *testing.T) {
 	t.Parallel()
 	doc := parseText(t, "Header\n  Total:$1,234.56   Paid: yes\n", text.FormatText)
-	out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{
+	out, err := builtin.NewUncalibrated().Extract(context.Background(), doc, extract.Configuration{
 		DataSchema: json.RawMessage(`{"properties": {"total": {"type": "number"}, "paid": {"type": "boolean"}}}`),
 	})
 	if err != nil {

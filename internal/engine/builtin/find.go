@@ -365,12 +365,7 @@ func (fd *finder) looksLabelled(v *pageView, si int) bool {
 func (v *pageView) column(si, limit int, stop func(*pageView, int) bool) []int {
 	hb := v.segs[si].box
 	h := v.height(si)
-	lo, hi := hb.X-h, math.Inf(1)
-	for j, s := range v.segs {
-		if j != si && math.Abs(s.box.Y-hb.Y) < h/2 && s.box.X > hb.X {
-			hi = min(hi, s.box.X)
-		}
-	}
+	lo, hi := hb.X-h, v.columnEnd(si)
 	var out []int
 	bottom := hb.Y + hb.H
 	for range limit {
@@ -402,6 +397,54 @@ func (v *pageView) column(si, limit int, stop func(*pageView, int) bool) []int {
 	return out
 }
 
+// columnEnd is where the column of segment si ends: at the next segment
+// on its row, or nowhere.
+func (v *pageView) columnEnd(si int) float64 {
+	hb := v.segs[si].box
+	h := v.height(si)
+	hi := math.Inf(1)
+	for j, s := range v.segs {
+		if j != si && math.Abs(s.box.Y-hb.Y) < h/2 && s.box.X > hb.X {
+			hi = min(hi, s.box.X)
+		}
+	}
+	return hi
+}
+
+// columnStart is where the column of segment si starts, when a segment
+// stands left of it on its row, so that text reaching in from there is
+// another column's; else nowhere.
+func (v *pageView) columnStart(si int) float64 {
+	hb := v.segs[si].box
+	h := v.height(si)
+	for j, s := range v.segs {
+		if j != si && math.Abs(s.box.Y-hb.Y) < h/2 && s.box.X < hb.X {
+			return hb.X - h
+		}
+	}
+	return math.Inf(-1)
+}
+
+// clip narrows a span of a line to the words that start in [lo, hi): in a
+// row of values under a row of labels, a value the layout ran into its
+// neighbour ("97205 Engineer" with no gap) still stops where the next
+// label's column starts.
+func clip(p *document.Page, lt *lineText, s span, lo, hi float64) span {
+	in := func(i int) bool {
+		w := lt.word[i]
+		return w < 0 || p.Words[w].Box.X >= lo && p.Words[w].Box.X < hi
+	}
+	from, to := s.from, s.to
+	for from < to && (lt.word[from] < 0 || !in(from)) {
+		from++
+	}
+	end := from
+	for end < to && in(end) {
+		end++
+	}
+	return trimValue(lt.runes, span{from, end})
+}
+
 // readBlock reads the unlabelled lines under a section heading: an e-mail
 // address or a phone number by their look, then the first other line as
 // the name and the rest as the address, as invoices write "Bill To:".
@@ -421,7 +464,7 @@ func (fd *finder) readBlock(v *pageView, s section, block []int) {
 		rest = rest[1:]
 	}
 	if s.address >= 0 && len(rest) > 0 {
-		fd.emitBlock(v, s.address, rest, scoreBlock)
+		fd.emitBlock(v, s.address, rest, scoreBlock, math.Inf(-1), math.Inf(1))
 	}
 }
 
@@ -431,21 +474,42 @@ func (fd *finder) tryBlockValue(v *pageView, f, si int, text string) bool {
 
 // emitBlock records lines as one value, joined by ", " as an address is
 // written on one line, with a citation per line.
-func (fd *finder) emitBlock(v *pageView, f int, segs []int, score float64) {
-	var parts []string
+//
+// The lines are cut to the column [lo, hi) (see clip). A line that is the
+// one above wrapped, because its first word would not have fitted before
+// hi, continues it after a space instead: "181 Bridge Street, Boston, MA"
+// over "02110" is one line of an address, not two.
+func (fd *finder) emitBlock(v *pageView, f int, segs []int, score, lo, hi float64) {
+	var value string
 	var cites []cite
+	prevRight, prevChar, prevComma := 0.0, 0.0, false
 	for _, si := range segs {
 		lt := &v.lines[v.segs[si].line]
-		sp := trimValue(lt.runes, lt.segs[v.segs[si].seg])
+		sp := clip(v.p, lt, lt.segs[v.segs[si].seg], lo, hi)
 		if sp.from >= sp.to {
 			continue
 		}
 		t := strings.ReplaceAll(lt.text(sp), string(gap), " ")
-		parts = append(parts, strings.TrimRight(t, ","))
-		cites = append(cites, cite{page: v.p.Number, text: t, box: spanBox(v.p, lt, sp)})
+		box := spanBox(v.p, lt, sp)
+		first := v.p.Words[lt.word[sp.from]].Box
+		switch {
+		case value == "":
+			value = t
+		case prevRight+prevChar+first.W > hi && prevComma:
+			value += ", " + t
+		case prevRight+prevChar+first.W > hi:
+			value += " " + t
+		default:
+			value = strings.TrimRight(value, ",") + ", " + t
+		}
+		prevRight, prevChar = box.X+box.W, box.W/float64(max(sp.to-sp.from, 1))
+		// trimValue took off a comma ending the line; a wrapped line
+		// after it keeps it.
+		prevComma = sp.to < len(lt.runes) && lt.runes[sp.to] == ','
+		cites = append(cites, cite{page: v.p.Number, text: t, box: box})
 	}
-	if len(parts) > 0 {
-		fd.emitCites(f, strings.Join(parts, ", "), cites, score)
+	if value = strings.TrimRight(value, ","); value != "" {
+		fd.emitCites(f, value, cites, score)
 	}
 }
 
@@ -579,7 +643,7 @@ func (fd *finder) standalone(v *pageView, si int, hits []labelHit) {
 	if len(blockHits) > 0 {
 		if block := v.column(si, 12, fd.looksLabelled); len(block) > 0 {
 			for _, h := range blockHits {
-				fd.emitBlockHit(v, h, block)
+				fd.emitBlockHit(v, si, h, block)
 			}
 		}
 	}
@@ -592,7 +656,7 @@ func (fd *finder) standalone(v *pageView, si int, hits []labelHit) {
 	}
 	bl := &v.lines[v.segs[bi].line]
 	pick := bl.segs[v.segs[bi].seg]
-	val := trimValue(bl.runes, pick)
+	val := clip(v.p, bl, pick, v.columnStart(si), v.columnEnd(si))
 	if val.from >= val.to || fd.plan.ix.isNonValue(bl.text(val)) || fd.hasLabel(bl, pick) {
 		return
 	}
@@ -606,17 +670,29 @@ func (fd *finder) standalone(v *pageView, si int, hits []labelHit) {
 // emitBlockHit reads the block under a label for a list (one item per
 // line, or per comma when a line holds several) or an address (the lines
 // joined).
-func (fd *finder) emitBlockHit(v *pageView, h labelHit, block []int) {
+func (fd *finder) emitBlockHit(v *pageView, si int, h labelHit, block []int) {
 	f := fd.plan.fields[h.field]
 	if !f.list {
-		fd.emitBlock(v, h.field, block, h.score*placeBelow)
+		fd.emitBlock(v, h.field, block, h.score*placeBelow, v.columnStart(si), v.columnEnd(si))
 		return
 	}
 	lc := listCandidate{score: h.score * placeBelow, order: fd.order}
+	bulletX := math.Inf(1) // left edge of the first bulleted line
 	for _, si := range block {
 		lt := &v.lines[v.segs[si].line]
 		s := lt.segs[v.segs[si].seg]
-		s.from = skipBullet(lt.runes, s)
+		from := skipBullet(lt.runes, s)
+		// A list whose items have bullets ends at a line without one that
+		// is not indented under them: the heading of what follows ("Work
+		// Experience" under the skills), where no blank line set it off.
+		switch x := v.segs[si].box.X; {
+		case from > s.from:
+			bulletX = min(bulletX, x)
+		case x <= bulletX+v.height(si)/2:
+			fd.addList(h.field, lc)
+			return
+		}
+		s.from = from
 		lc.items = append(lc.items, fd.splitItems(v.p, lt, h.field, s, lc.score)...)
 	}
 	fd.addList(h.field, lc)
@@ -793,7 +869,7 @@ func (fd *finder) scanRow(p *document.Page, row []document.Cell) {
 			if strings.TrimSpace(v.Text) == "" {
 				continue
 			}
-			if !fd.plan.ix.isNonValue(v.Text) {
+			if !fd.plan.ix.isNonValue(v.Text) && !fd.plan.ix.twoLabels(v.Text) {
 				if text, box, ok := cellValue(p, v); ok {
 					for _, h := range hits {
 						fd.emitCites(h.field, text, []cite{{page: p.Number, text: text, box: box}}, h.score*placeSameLine)

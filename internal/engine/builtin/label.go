@@ -329,7 +329,8 @@ const maxLabelRunes = 60
 
 // match returns the fields a label in the document names. Exact matches are
 // the labels themselves; fuzzy ones drop a parenthetical qualifier or a
-// plural s, or are one edit away from a label of six or more letters.
+// plural s, read "rn" as "m", or are one edit away from a label of six or
+// more letters.
 func (ix *labelIndex) match(text string) []labelHit {
 	if utf8.RuneCountInString(text) > maxLabelRunes {
 		return nil
@@ -354,6 +355,11 @@ func (ix *labelIndex) match(text string) []labelHit {
 	}
 	if s, ok := strings.CutSuffix(label, "s"); ok {
 		addFuzzy(ix.exact[s])
+	}
+	// "rn" is how a scan most often misreads "m" ("Horne Address", "Date
+	// Subrnitted"): two letters for one, which one edit cannot undo.
+	if strings.Contains(label, "rn") {
+		addFuzzy(ix.exact[strings.ReplaceAll(label, "rn", "m")])
 	}
 	if n := utf8.RuneCountInString(label); n >= 6 {
 		for l := range ix.labels {
@@ -385,6 +391,19 @@ func (ix *labelIndex) isNonValue(text string) bool {
 	// Values with digits are left alone unless they read as a label:
 	// "PO-1044" is one letter from no label worth the risk.
 	return utf8.RuneCountInString(l) >= 6 && len(ix.match(text)) > 0
+}
+
+// twoLabels reports whether text is two labels side by side ("Date of
+// Birth Email"), as a table cell is when the layout merged two columns of
+// a row of labels.
+func (ix *labelIndex) twoLabels(text string) bool {
+	words := strings.Fields(text)
+	for k := 1; k < len(words); k++ {
+		if ix.isNonValue(strings.Join(words[:k], " ")) && ix.isNonValue(strings.Join(words[k:], " ")) {
+			return true
+		}
+	}
+	return false
 }
 
 // editDistanceAtMostOne reports whether one insertion, deletion or

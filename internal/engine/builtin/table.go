@@ -38,6 +38,10 @@ type chain struct {
 	// zones are the boundaries between the columns of a table read from
 	// its header line (nil for a parser's table).
 	zones []float64
+	// cellZones are the boundaries between the header cells of a parser's
+	// table that has their boxes: where its rows go on, by geometry, on a
+	// page that does not mark them continued.
+	cellZones []float64
 	// closed is set after a closing summary row: the rest of the table is
 	// its footer.
 	closed bool
@@ -74,6 +78,26 @@ func readChains(pages []document.Page, rp *plan) []*chain {
 				lb = max(lb, len(c.cols))
 			}
 		}
+		if open != nil && open.cellZones != nil && !open.closed && lb == 0 && tb == 0 &&
+			(len(p.Tables) == 0 || !p.Tables[0].Continued) {
+			// A parser's table the layout did not link to this page: its
+			// rows may still go on here, in its header's columns.
+			geo := &chain{cols: open.cols, header: open.header, zones: open.cellZones}
+			if found := lineChains(v, rp, geo, need); len(found) > 0 {
+				for _, c := range found {
+					if c != geo {
+						out = append(out, c)
+					}
+				}
+				open.rows = append(open.rows, geo.rows...)
+				open.closed = geo.closed
+				if last := found[len(found)-1]; last != geo {
+					open = last
+				}
+				openPage = p.Number
+				continue
+			}
+		}
 		useLines := lb > tb || lb == 0 && tb == 0 && open != nil && open.zones != nil
 		if geo := lineChains(v, rp, open, need); useLines && len(geo) > 0 {
 			for _, c := range geo {
@@ -100,12 +124,27 @@ func readChains(pages []document.Page, rp *plan) []*chain {
 			for ci := range cols {
 				c.header[ci] = norm(t.Rows[h][ci].Text)
 			}
+			c.cellZones = cellZones(t.Rows[h])
 			c.addRows(p, t.Rows[h+1:], rp)
 			out = append(out, c)
 			open, openPage = c, p.Number
 		}
 	}
 	return out
+}
+
+// cellZones are the boundaries between a header row's cells, halfway
+// between neighbours, or nil when the cells have no boxes left to right.
+func cellZones(header []document.Cell) []float64 {
+	var zones []float64
+	for i := 0; i+1 < len(header); i++ {
+		a, b := header[i].Box, header[i+1].Box
+		if a.W <= 0 || b.W <= 0 || b.X < a.X+a.W {
+			return nil
+		}
+		zones = append(zones, (a.X+a.W+b.X)/2)
+	}
+	return zones
 }
 
 // row is the segments of a page at one height, left to right.
@@ -151,9 +190,18 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 	rows := rowsOf(v)
 	var out []*chain
 	cur := (*chain)(nil)
-	if open != nil && open.zones != nil && len(v.p.Tables) > 0 && v.p.Tables[0].Continued {
+	start := math.Inf(-1) // where open's rows start on this page
+	switch {
+	case open == nil || open.zones == nil:
+	case len(v.p.Tables) > 0 && v.p.Tables[0].Continued:
 		cur, open.closed = open, false
+		start = v.p.Tables[0].Box.Y
 		out = append(out, open)
+	case !open.closed:
+		if y, ok := open.continuesAt(v, rows, rp); ok {
+			cur, start = open, y
+			out = append(out, open)
+		}
 	}
 	prevBottom := math.Inf(-1)
 	for ri, r := range rows {
@@ -172,7 +220,7 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 		if cur == nil {
 			continue
 		}
-		if cur == open && top < v.p.Tables[0].Box.Y-h/2 {
+		if cur == open && top < start-h/2 {
 			continue // a running header above the continued table
 		}
 		afterGap := prevBottom > math.Inf(-1) && top-prevBottom > 0.8*h
@@ -194,6 +242,42 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 		cur.addRows(v.p, [][]document.Cell{cells}, rp)
 	}
 	return out
+}
+
+// continuesAt reports whether a page goes on with the chain's rows where
+// the layout did not mark it continued (a column empty on a whole page
+// makes its table look like another one), and where they start: one of the
+// first three rows of the page, after a running header at most and before
+// any header line, fits the chain's columns and gives at least two of its
+// fields (one for a single-column table) a value of their type.
+func (c *chain) continuesAt(v *pageView, rows []segRow, rp *plan) (float64, bool) {
+	need := min(2, len(c.cols))
+	for ri, r := range rows {
+		if ri >= 3 {
+			break
+		}
+		if _, ok := headerChain(v, r, rp, need); ok {
+			return 0, false
+		}
+		if len(r) < need {
+			continue
+		}
+		cells, ok := c.cells(v, r)
+		if !ok || summaryKind(cells, c.cols) != summaryNone {
+			continue
+		}
+		row := make(dataRow, len(cells))
+		for ci, cell := range cells {
+			if strings.TrimSpace(cell.Text) != "" {
+				row[ci] = []fragment{{v.p, cell}}
+			}
+		}
+		vals, _ := rowValues(row, c.cols, rp, 0)
+		if len(vals.leaf)+len(vals.items) >= need {
+			return v.segs[r[0]].box.Y, true
+		}
+	}
+	return 0, false
 }
 
 // headerChain reads a row as a table header if enough of its segments are

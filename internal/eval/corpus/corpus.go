@@ -72,7 +72,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-func (o Options) validate() error {
+// Validate reports options no corpus can be made with: an unknown format
+// or type, a negative count. Generate checks them too; a caller that
+// tells its user's mistakes from failures to write checks first.
+func (o Options) Validate() error {
 	if o.Count < 0 {
 		return fmt.Errorf("count must be at least 1, not %d", o.Count)
 	}
@@ -140,7 +143,7 @@ const ManifestName = "corpus.jsonl"
 // a larger count keeps the documents of a smaller one.
 func Generate(dir string, opts Options) ([]Entry, error) {
 	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	for _, sub := range []string{"docs", "schemas", "gold"} {
