@@ -38,6 +38,8 @@ type Store interface {
 	// operations commit together.
 	DB() *sql.DB
 	Close() error
+	// WebhookStore keeps saved webhooks and jobs' webhook deliveries.
+	WebhookStore
 
 	// EnsureDefaults creates the default organization and project on first
 	// start and returns them; created reports whether they were new.

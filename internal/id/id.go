@@ -18,6 +18,9 @@ const (
 	Organization  = "org"
 	APIKey        = "key"
 	ParseJob      = "pjb"
+	Webhook       = "whc" // a saved webhook configuration
+	Delivery      = "whd" // one event sent to one webhook
+	Event         = "evt" // a job's status change, as webhooks see it
 )
 
 // New returns a new id with the given prefix.

@@ -169,7 +169,7 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 			return err
 		}
 		created = true
-		return nil
+		return s.emit(ctx, tx, stored)
 	})
 	if err != nil {
 		return extract.Job{}, false, fmt.Errorf("create job: %w", err)
@@ -361,7 +361,7 @@ func (s *Store) CancelJob(ctx context.Context, projectID, id string, at time.Tim
 				return fmt.Errorf("cancel queued work: %w", err)
 			}
 		}
-		return nil
+		return s.emit(ctx, tx, j)
 	})
 	if err != nil {
 		return extract.Job{}, fmt.Errorf("cancel job: %w", err)
@@ -453,10 +453,15 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 			return nil
 		}
 		res = extract.StartRun
+		// A crashed run claimed again has told its receivers already.
+		rerun := j.Status == extract.StatusRunning
 		_, err = tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = $2, updated_at = $2 WHERE id = $3`,
 			string(extract.StatusRunning), at, id)
 		j.Status, j.StartedAt, j.UpdatedAt = extract.StatusRunning, &at, at
-		return err
+		if err != nil || rerun {
+			return err
+		}
+		return s.emit(ctx, tx, j)
 	})
 	if err != nil {
 		return extract.Job{}, 0, fmt.Errorf("start job %s: %w", id, err)
@@ -491,18 +496,26 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 	if failure != "" {
 		status = extract.StatusFailed
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE extract_jobs
+	var changed bool
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE extract_jobs
 		SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6, finished_at = $7, updated_at = $7
 		WHERE id = $8 AND status = $9`,
-		string(status), failure, result, metadata, usage, engine, ms(at), id, string(extract.StatusRunning))
+			string(status), failure, result, metadata, usage, engine, ms(at), id, string(extract.StatusRunning))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		return s.emitByID(ctx, tx, id)
+	})
 	if err != nil {
 		return false, fmt.Errorf("finish job %s: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("finish job %s: %w", id, err)
-	}
-	return n > 0, nil
+	return changed, nil
 }
 
 // RequeueJob puts a RUNNING job back to PENDING (a run interrupted by

@@ -35,6 +35,8 @@ type Store struct {
 	db      *sql.DB // database/sql over pool
 	logger  *slog.Logger
 	configs configCache
+	// planner turns status changes into webhook deliveries; nil: none.
+	planner extract.WebhookPlanner
 }
 
 var _ extract.Store = (*Store)(nil)

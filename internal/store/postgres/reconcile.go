@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -125,24 +126,38 @@ func (s *Store) failDead(ctx context.Context, batch []queuedJob, at time.Time, m
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `UPDATE extract_jobs AS j SET status = $1, error_message = $2, finished_at = $3, updated_at = $3
+	var failed []string
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		failed = nil
+		rows, err := tx.QueryContext(ctx, `UPDATE extract_jobs AS j SET status = $1, error_message = $2, finished_at = $3, updated_at = $3
 		FROM unnest($4::text[], $5::bigint[]) AS d (id, queue_id)
 		WHERE j.id = d.id AND coalesce(j.queue_id, 0) = d.queue_id AND j.status = ANY ($6)
 		RETURNING j.id`,
-		string(extract.StatusFailed), message, ms(at), ids, dead, unfinished)
-	if err != nil {
-		return nil, fmt.Errorf("fail jobs: %w", err)
-	}
-	defer rows.Close()
-	var failed []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+			string(extract.StatusFailed), message, ms(at), ids, dead, unfinished)
+		if err != nil {
+			return err
 		}
-		failed = append(failed, id)
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			failed = append(failed, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		// The failures tell their webhooks in the same transaction.
+		for _, id := range failed {
+			if err := s.emitByID(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("fail jobs: %w", err)
 	}
 	return failed, nil

@@ -163,8 +163,11 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 			return err
 		}
 		stored, err = s.scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM extract_jobs WHERE id = ?`, job.ID))
+		if err != nil {
+			return err
+		}
 		created = true
-		return err
+		return s.emit(ctx, tx, stored)
 	})
 	if err != nil {
 		return extract.Job{}, false, fmt.Errorf("create job: %w", err)
@@ -390,7 +393,7 @@ func (s *Store) CancelJob(ctx context.Context, projectID, id string, at time.Tim
 				return fmt.Errorf("cancel queued work: %w", err)
 			}
 		}
-		return nil
+		return s.emit(ctx, tx, j)
 	})
 	if err != nil {
 		return extract.Job{}, fmt.Errorf("cancel job: %w", err)
@@ -473,10 +476,15 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 			return nil
 		}
 		res = extract.StartRun
+		// A crashed run claimed again has told its receivers already.
+		rerun := j.Status == extract.StatusRunning
 		_, err = tx.ExecContext(ctx, `UPDATE extract_jobs SET status = ?, started_at = ?, updated_at = ? WHERE id = ?`,
 			string(extract.StatusRunning), millis(at), millis(at), id)
 		j.Status, j.StartedAt, j.UpdatedAt = extract.StatusRunning, &at, at
-		return err
+		if err != nil || rerun {
+			return err
+		}
+		return s.emit(ctx, tx, j)
 	})
 	if err != nil {
 		return extract.Job{}, 0, fmt.Errorf("start job %s: %w", id, err)
@@ -509,18 +517,26 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 	if failure != "" {
 		status = extract.StatusFailed
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE extract_jobs
+	var changed bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE extract_jobs
 		SET status = ?, error_message = ?, result = ?, field_metadata = ?, usage = ?, engine = ?, finished_at = ?, updated_at = ?
 		WHERE id = ? AND status = ?`,
-		string(status), failure, result, metadata, usage, engine, millis(at), millis(at), id, string(extract.StatusRunning))
+			string(status), failure, result, metadata, usage, engine, millis(at), millis(at), id, string(extract.StatusRunning))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		return s.emitByID(ctx, tx, id)
+	})
 	if err != nil {
 		return false, fmt.Errorf("finish job %s: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("finish job %s: %w", id, err)
-	}
-	return n > 0, nil
+	return changed, nil
 }
 
 // RequeueJob puts a RUNNING job back to PENDING (a run interrupted by

@@ -134,6 +134,9 @@ func (s *Store) failDead(ctx context.Context, batch []queuedJob, at time.Time, m
 				return err
 			} else if n > 0 {
 				failed = append(failed, j.id)
+				if err := s.emitByID(ctx, tx, j.id); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -35,6 +35,8 @@ type Store struct {
 	read    *sql.DB // query_only connections for reads
 	logger  *slog.Logger
 	configs configCache
+	// planner turns status changes into webhook deliveries; nil: none.
+	planner extract.WebhookPlanner
 }
 
 var _ extract.Store = (*Store)(nil)

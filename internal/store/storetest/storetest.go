@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store) {
 		{"RequeueJob", testRequeueJob},
 		{"CountJobsByStatus", testCountJobsByStatus},
 		{"FailAbandonedJobs", testFailAbandonedJobs},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
