@@ -37,6 +37,8 @@ type Client struct {
 	Extract *ExtractService
 	// Configurations manages saved extraction configurations.
 	Configurations *ConfigurationsService
+	// WebhookConfigs manages saved webhook configurations.
+	WebhookConfigs *WebhookConfigsService
 
 	cfg config
 }
@@ -174,6 +176,7 @@ func newClient(cfg config) *Client {
 	c.Files = &FilesService{c: c}
 	c.Extract = &ExtractService{c: c}
 	c.Configurations = &ConfigurationsService{c: c}
+	c.WebhookConfigs = &WebhookConfigsService{c: c}
 	return c
 }
 

@@ -139,6 +139,9 @@ type CreateJobParams struct {
 	ConfigurationID string `json:"configuration_id,omitempty"`
 	// WebhookConfigurations subscribe URLs to the job's status changes.
 	WebhookConfigurations []WebhookConfiguration `json:"webhook_configurations,omitempty"`
+	// WebhookConfigurationIDs name saved webhook configurations (whc-…) to
+	// notify as well; the job keeps a copy of each.
+	WebhookConfigurationIDs []string `json:"webhook_configuration_ids,omitempty"`
 	// IdempotencyKey, when set, is sent as the Idempotency-Key header: a
 	// retried create with the same key returns the same job instead of
 	// starting another, which is also what lets the client retry creates
@@ -172,6 +175,9 @@ type Job struct {
 	ExtractMetadata *ExtractMetadata `json:"extract_metadata,omitempty"`
 	// Metadata holds usage; present with ExpandMetadata.
 	Metadata *JobMetadata `json:"metadata,omitempty"`
+	// WebhookDeliveries are the job's webhook deliveries with every
+	// attempt; present with ExpandWebhookDeliveries.
+	WebhookDeliveries []WebhookDelivery `json:"webhook_deliveries,omitempty"`
 }
 
 // DecodeResult unmarshals the job's extract_result into v. It fails if the

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/blob/s3"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
@@ -35,6 +37,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/queue"
 	"github.com/quarrylabs/quarry/internal/store/postgres"
 	"github.com/quarrylabs/quarry/internal/store/sqlite"
+	"github.com/quarrylabs/quarry/internal/webhook"
 )
 
 // Role is what one process does when several share a PostgreSQL database.
@@ -56,10 +59,19 @@ var Roles = []Role{RoleAll, RoleAPI, RoleWorker}
 type Config struct {
 	// Addr is where the API listens. Defaults to 127.0.0.1:8080.
 	Addr string
-	// DataDir holds the database, the uploaded files and the token key.
-	// With PostgreSQL it holds only the uploaded files, and every process
-	// must see the same one. Defaults to ./quarry-data.
+	// DataDir holds the database, the uploaded files (unless Blob says
+	// otherwise) and the token key. With PostgreSQL it holds only the
+	// uploaded files, and every process must see the same one. Defaults to
+	// ./quarry-data.
 	DataDir string
+	// Blob is where uploaded files' bytes are kept: s3://bucket/prefix for
+	// an S3-compatible bucket, which API and worker processes on different
+	// machines can share. Defaults to the files directory in DataDir.
+	Blob string
+	// S3 configures the bucket's client when Blob is an s3:// URL: the
+	// endpoint, region and credentials (s3.ConfigFromEnv reads the AWS
+	// variables). Its Logger defaults to Logger.
+	S3 s3.Config
 	// Database is a postgres:// (or postgresql://) URL to keep Quarry's
 	// state in PostgreSQL, shared by several processes. Defaults to an
 	// SQLite database in DataDir, for one process.
@@ -93,8 +105,32 @@ type Config struct {
 	// pays for it. CacheDir defaults to quarry/pdfium in the user's cache
 	// directory, so that only the first start on a machine compiles PDFium.
 	PDF pdf.Options
+	// RateLimit is each API key's request budget (see httpapi.RateLimit).
+	// Defaults to no limit; `quarry serve` sets a generous one.
+	RateLimit httpapi.RateLimit
+	// HTTP bounds what one connection may cost the server.
+	HTTP HTTPLimits
+	// Webhook configures the HTTP side of webhook deliveries (timeout,
+	// whether private addresses may be reached); Queue.Webhook their
+	// retries. A Queue.Webhook.Sender, if set, replaces the sender built
+	// from it.
+	Webhook webhook.Config
 	// Logger receives logs. Defaults to discarding them.
 	Logger *slog.Logger
+}
+
+// HTTPLimits bound what a client can make the HTTP server hold.
+type HTTPLimits struct {
+	// ReadHeaderTimeout is how long a client has to send a request's
+	// headers, so that connections held open with a header sent a byte at
+	// a time (slowloris) are closed. Defaults to 10 seconds.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes keep-alive connections left unused. Defaults to
+	// 2 minutes.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes caps a request's headers; over it the answer is 431.
+	// Defaults to 64 KiB.
+	MaxHeaderBytes int
 }
 
 func (c Config) withDefaults() Config {
@@ -140,6 +176,9 @@ func (c Config) validate() error {
 	if err := c.validateDatabase(); err != nil {
 		return err
 	}
+	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") {
+		return errors.New("app: Blob must be an s3://bucket/prefix URL, or empty for the files directory in DataDir")
+	}
 	switch c.Role {
 	case RoleAll:
 	case RoleAPI, RoleWorker:
@@ -171,6 +210,7 @@ type App struct {
 	lock      *os.File
 	store     extract.Store
 	pdf       *parse.LazyPDF
+	blobs     httpapi.Blobs
 	queue     *queue.Queue
 	http      *http.Server
 	listener  net.Listener
@@ -210,8 +250,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "files"))
-	if err != nil {
+	if a.blobs, err = openBlobs(ctx, cfg); err != nil {
 		return nil, err
 	}
 
@@ -221,11 +260,17 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	qcfg := cfg.Queue
 	qcfg.Driver = driver
 	qcfg.OnFinish = jm.observe
+	if qcfg.Webhook.Sender == nil {
+		qcfg.Webhook.Sender = webhook.NewSender(cfg.Webhook)
+	}
 	a.pdf = parse.NewLazyPDF(cfg.PDF)
-	proc := &processor{store: a.store, blobs: blobs, parser: parse.New(a.pdf, cfg.Parse), engine: cfg.Engine}
+	proc := &processor{store: a.store, blobs: a.blobs, parser: parse.New(a.pdf, cfg.Parse), engine: cfg.Engine}
 	if a.queue, err = queue.New(ctx, a.store, proc, qcfg); err != nil {
 		return nil, err
 	}
+	// Status changes enqueue their webhook deliveries in their own
+	// transaction from here on.
+	a.store.SetWebhookPlanner(&webhook.Planner{Render: httpapi.RenderJob, Queue: a.queue.EnqueueWebhook})
 	jm.depth = a.queue.Depth
 
 	var handler http.Handler
@@ -234,15 +279,19 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	} else {
 		handler = httpapi.New(httpapi.Config{
 			MaxUploadBytes: cfg.MaxUploadBytes,
+			RateLimit:      cfg.RateLimit,
 			Registry:       reg,
 			Logger:         cfg.Logger,
-		}, a.store, a.queue, blobs, tokens)
+		}, a.store, a.queue, a.blobs, tokens)
 	}
+	// No ReadTimeout or WriteTimeout: they would cut off large uploads and
+	// downloads on slow links. Headers have ReadHeaderTimeout, other bodies
+	// httpapi's BodyTimeout, and idle connections IdleTimeout.
 	a.http = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: cmp.Or(cfg.HTTP.ReadHeaderTimeout, 10*time.Second),
+		IdleTimeout:       cmp.Or(cfg.HTTP.IdleTimeout, 2*time.Minute),
+		MaxHeaderBytes:    cmp.Or(cfg.HTTP.MaxHeaderBytes, 64<<10),
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -276,6 +325,23 @@ func (a *App) openStore(ctx context.Context) (extract.Store, queue.Driver, error
 		return nil, queue.Driver{}, err
 	}
 	return st, queue.SQLite(st.DB()), nil
+}
+
+// openBlobs opens the store of uploaded files' bytes the configuration
+// names: a bucket, or the files directory in the data directory.
+func openBlobs(ctx context.Context, cfg Config) (httpapi.Blobs, error) {
+	if cfg.Blob == "" {
+		return blob.NewLocal(filepath.Join(cfg.DataDir, "files"))
+	}
+	s3cfg := cfg.S3
+	if s3cfg.Logger == nil {
+		s3cfg.Logger = cfg.Logger
+	}
+	st, err := s3.New(ctx, cfg.Blob, s3cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
+	return st, nil
 }
 
 // Migrate brings the database's schema, Quarry's and River's, up to date
@@ -391,8 +457,8 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// Close releases the store, the PDF parser and the data directory lock. Run
-// calls it.
+// Close releases the store, the blob store, the PDF parser and the data
+// directory lock. Run calls it.
 func (a *App) Close() {
 	if a.listener != nil {
 		a.listener.Close()
@@ -406,6 +472,12 @@ func (a *App) Close() {
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil
+	}
+	if c, ok := a.blobs.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			a.log.Warn("close the blob store", "err", err)
+		}
+		a.blobs = nil
 	}
 	if a.lock != nil {
 		a.lock.Close()

@@ -42,17 +42,20 @@ func TestMultiProcess(t *testing.T) {
 
 	var apis []*server
 	for range 2 {
-		_, base := runQuarry(t, bin, dir, apiKey, append(common, "--role", "api")...)
+		// One client creating thousands of jobs at once is the point here,
+		// not something to rate-limit.
+		_, base := runQuarry(t, bin, dir, apiKey, append(common, "--role", "api", "--rate-limit", "0")...)
 		apis = append(apis, &server{tb: t, base: base, key: apiKey})
 	}
-	// Runs take 30 ms, so that a kill finds some in progress. A run that
-	// looks stuck for 3 s after its 2 s timeout is rescued.
+	// Runs take 30 ms, so that a kill finds some in progress. The job
+	// timeout and --rescue-after keep their defaults (an hour and more):
+	// the killed worker's runs start again elsewhere because its liveness
+	// lock is gone.
 	var workers []*workerProc
 	for range 2 {
 		w := &workerProc{}
 		w.cmd, _ = runQuarryLogging(t, bin, dir, apiKey, w, append(common, "--role", "worker", "--workers", "8",
-			"--project-concurrency", "-1", "--job-timeout", "2s", "--rescue-after", "5s",
-			"--debug-extract-delay", "30ms", "--log-level", "info", "--log-format", "json")...)
+			"--project-concurrency", "-1", "--debug-extract-delay", "30ms", "--log-level", "info", "--log-format", "json")...)
 		workers = append(workers, w)
 	}
 
@@ -176,6 +179,83 @@ func TestMultiProcess(t *testing.T) {
 		if n != 1 || !created[id] {
 			t.Errorf("listing showed job %s %d times (created here: %v), want once", id, n, created[id])
 		}
+	}
+}
+
+// TestDeadWorkerJobsRunAgain kills a worker process with SIGKILL while it
+// runs jobs, on PostgreSQL with the default --rescue-after (the job timeout
+// plus five minutes): the other worker must run them to completion long
+// before that, because the dead worker's liveness lock went with it. The
+// surviving worker's own runs, longer than several scans for dead workers'
+// jobs, must each start once: a live worker's job is never taken from it.
+func TestDeadWorkerJobsRunAgain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three quarry processes on PostgreSQL")
+	}
+	pgtest.Require(t)
+	bin := buildQuarry(t)
+	dbURL := pgtest.Database(t)
+	dir := t.TempDir()
+	apiKey := "qry_dead-worker-test-key-0123456789"
+	tokenKey := make([]byte, 32)
+	rand.Read(tokenKey)
+	common := []string{"--database", dbURL, "--token-key", hex.EncodeToString(tokenKey)}
+	_, base := runQuarry(t, bin, dir, apiKey, append(common, "--role", "api")...)
+	api := &server{tb: t, base: base, key: apiKey}
+
+	// Two slots per worker and four jobs: once all four run, each worker
+	// holds two. A run takes 6 s, three scans for dead workers' jobs.
+	var workers []*workerProc
+	for range 2 {
+		w := &workerProc{}
+		w.cmd, _ = runQuarryLogging(t, bin, dir, apiKey, w, append(common, "--role", "worker", "--workers", "2",
+			"--project-concurrency", "-1", "--debug-extract-delay", "6s", "--log-level", "info", "--log-format", "json")...)
+		workers = append(workers, w)
+	}
+	fileID := api.upload("invoice.txt", testdata(t, "invoice.txt"))
+	var ids []string
+	for range 4 {
+		ids = append(ids, api.createJob(fileID, map[string]any{"data_schema": invoiceSchema})["id"].(string))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		a, _ := workers[0].runs()
+		b, _ := workers[1].runs()
+		if len(a)+len(b) == len(ids) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jobs started in 60s", len(a)+len(b), len(ids))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	killed, survivor := workers[0], workers[1]
+	if err := killed.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = killed.cmd.Wait()
+	orphaned, _ := killed.runs()
+	own, _ := survivor.runs()
+
+	for _, id := range ids {
+		got := api.waitStatusWithin(id, 90*time.Second, "COMPLETED", "FAILED", "CANCELLED")
+		if got["status"] != "COMPLETED" {
+			t.Errorf("job %s = %v (%v), want COMPLETED", id, got["status"], got["error_message"])
+		}
+	}
+	started, finished := survivor.runs()
+	for id := range orphaned {
+		if started[id] != 1 || finished[id] != 1 {
+			t.Errorf("job %s of the killed worker: the survivor started it %d times and completed it %d times, want once each", id, started[id], finished[id])
+		}
+	}
+	for id := range own {
+		if started[id] != 1 || finished[id] != 1 {
+			t.Errorf("job %s of the live worker started %d times and completed %d times, want once each", id, started[id], finished[id])
+		}
+	}
+	if len(orphaned) == 0 || len(own) == 0 {
+		t.Errorf("the killed worker ran %d jobs and the survivor %d; the test needs both busy", len(orphaned), len(own))
 	}
 }
 

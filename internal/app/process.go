@@ -3,16 +3,21 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 
-	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
+// opener reads uploaded files' bytes: a local directory or a bucket.
+type opener interface {
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
 // processor does one job's work: load the file, parse it, run the engine.
 type processor struct {
 	store  extract.Store
-	blobs  *blob.Local
+	blobs  opener
 	parser *parse.Parser
 	engine extract.Engine
 }

@@ -72,9 +72,9 @@ func testCrashRestartResumesJob(t *testing.T, db database, bin string) {
 
 	// On SQLite the restarted process owns the database and resumes the
 	// killed runs at once. On PostgreSQL another process could own them,
-	// so they wait until they look stuck for --rescue-after; a short job
-	// timeout allows a short wait (runs here take milliseconds).
-	_, base = runQuarry(t, bin, dir, key, slices.Concat(db.args, []string{"--job-timeout=1s", "--rescue-after=2s"})...)
+	// and the restarted one runs them again once it sees that the killed
+	// one's liveness lock is gone, with --rescue-after at its default.
+	_, base = runQuarry(t, bin, dir, key, db.args...)
 	s.base = base
 	for _, id := range ids {
 		got := s.waitStatusWithin(id, 90*time.Second, "COMPLETED", "FAILED", "CANCELLED")

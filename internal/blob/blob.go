@@ -1,6 +1,6 @@
 // Package blob keeps uploaded files' bytes. The local store writes each blob
-// to its own file under a directory; object storage comes in its own package
-// later behind the same methods.
+// to its own file under a directory; object storage (package s3) has the same
+// methods, and the blobtest suite holds both to one behaviour.
 package blob
 
 import (
@@ -74,8 +74,10 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, limit int64) (
 	return Written{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// Open returns the blob's bytes; CodeNotFound if there is none.
-func (l *Local) Open(ctx context.Context, key string) (*os.File, error) {
+// Open returns the blob's bytes; CodeNotFound if there is none. The reader
+// is an *os.File, so it also seeks: the download endpoint serves byte
+// ranges from it.
+func (l *Local) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	path, err := l.path(key)
 	if err != nil {
 		return nil, err

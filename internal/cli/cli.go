@@ -78,6 +78,8 @@ Extract v2 API.`,
 	root.AddCommand(newParseCmd())
 	root.AddCommand(newEvalCmd())
 	root.AddCommand(newMigrateCmd())
+	root.AddCommand(newBackupCmd())
+	root.AddCommand(newBenchCmd())
 	g := &globals{}
 	g.register(root.PersistentFlags())
 	registerFormatCompletion(root)

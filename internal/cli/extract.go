@@ -37,7 +37,8 @@ one step: upload, create, wait, print.`,
   quarry extract get ext-0193… --expand extract_metadata`,
 	})
 	cmd.AddCommand(newExtractListCmd(g), newExtractGetCmd(g), newExtractCreateCmd(g), newExtractCancelCmd(g),
-		newExtractDeleteCmd(g), newValidateSchemaCmd(g), newGenerateSchemaCmd(g), newExtractRunCmd(g))
+		newExtractDeleteCmd(g), newValidateSchemaCmd(g), newGenerateSchemaCmd(g), newExtractRunCmd(g),
+		newExtractDeliveriesCmd(g))
 	return cmd
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/blob/s3"
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -36,9 +39,12 @@ To run several processes, give them one PostgreSQL database with --database
 and the same --token-key; each then takes a --role: "api" processes take
 requests and enqueue jobs, "worker" processes run jobs and serve only /healthz
 and /metrics, "all" (the default) does both. The data directory then holds
-only the uploaded files, and every process must see the same one. The
-database's schema is migrated at start (processes starting at once take
-turns) or beforehand by "quarry migrate".
+only the uploaded files, and every process must see the same one, unless
+--blob keeps them in an S3-compatible bucket (endpoint, region and
+credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY, or the AWS SDK's usual chain). The database's schema
+is migrated at start (processes starting at once take turns) or beforehand
+by "quarry migrate".
 
 On first start it creates a default organization, a default project and an API
 key, which it prints once. Set QUARRY_API_KEY to choose the key instead.
@@ -51,8 +57,8 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 
   # Several processes on PostgreSQL
   export QUARRY_DATABASE_URL=postgres://quarry@db.internal/quarry QUARRY_TOKEN_KEY=$(openssl rand -hex 32)
-  quarry serve --role api --addr 0.0.0.0:8080
-  quarry serve --role worker --addr 127.0.0.1:9090`,
+  quarry serve --role api --addr 0.0.0.0:8080 --blob s3://quarry-files/prod
+  quarry serve --role worker --addr 127.0.0.1:9090 --blob s3://quarry-files/prod`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger(cmd.ErrOrStderr(), logLevel, logFormat)
@@ -80,6 +86,12 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 					"a page token or download link made by one process must open in every other, so all processes need the same key " +
 					"(make one with: openssl rand -hex 32)")}
 			}
+			if cfg.Blob != "" {
+				if !strings.HasPrefix(cfg.Blob, "s3://") {
+					return &ExitError{Code: 2, Err: fmt.Errorf("--blob %q is not an s3://bucket/prefix URL (leave it empty for files in --data-dir)", cfg.Blob)}
+				}
+				cfg.S3 = s3.ConfigFromEnv(os.Getenv)
+			}
 			if debugDelay > 0 {
 				cfg.Engine = delayEngine{builtin.New(), debugDelay}
 			}
@@ -93,9 +105,16 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 				fmt.Fprintf(out, "Created organization %s and project %s.\n", b.OrganizationID, b.ProjectID)
 				fmt.Fprintf(out, "API key (shown only now; keep it safe):\n\n    %s\n\n", b.APIKey)
 			}
+			files := cfg.DataDir
+			if cfg.Blob != "" {
+				files = cfg.Blob
+			}
 			where := "data in " + cfg.DataDir
-			if cfg.Database != "" {
-				where = "role " + string(cfg.Role) + ", files in " + cfg.DataDir
+			switch {
+			case cfg.Database != "":
+				where = "role " + string(cfg.Role) + ", files in " + files
+			case cfg.Blob != "":
+				where += ", files in " + files
 			}
 			fmt.Fprintf(out, "Quarry is serving on http://%s (%s)\n", a.Addr(), where)
 			return a.Run(cmd.Context())
@@ -104,6 +123,7 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", env("QUARRY_ADDR", "127.0.0.1:8080"), "address to listen on (env QUARRY_ADDR)")
 	registerDatabaseFlags(f, &cfg)
+	f.StringVar(&cfg.Blob, "blob", env("QUARRY_BLOB", ""), "where uploaded files are kept: s3://bucket/prefix for an S3-compatible bucket (endpoint, region and credentials from the AWS_* variables); empty: --data-dir (env QUARRY_BLOB)")
 	f.StringVar(&role, "role", env("QUARRY_ROLE", string(app.RoleAll)), "what this process does: api (requests only), worker (jobs only) or all; api and worker need --database (env QUARRY_ROLE)")
 	f.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", envInt64("QUARRY_MAX_UPLOAD_BYTES", 100<<20), "largest file an upload may carry, in bytes (env QUARRY_MAX_UPLOAD_BYTES)")
 	f.IntVar(&cfg.Queue.Workers, "workers", envInt("QUARRY_WORKERS", 0), "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
@@ -112,6 +132,9 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.DurationVar(&cfg.Queue.RescueAfter, "rescue-after", envDuration("QUARRY_RESCUE_AFTER", 0), "how long a job may look running before it is taken for orphaned by a dead process and run again; must exceed --job-timeout; 0 means --job-timeout + 5m (env QUARRY_RESCUE_AFTER)")
 	f.DurationVar(&cfg.Queue.ReconcileInterval, "reconcile-interval", envDuration("QUARRY_RECONCILE_INTERVAL", 5*time.Minute), "how often one worker fails the jobs whose queued work was given up on or lost (env QUARRY_RECONCILE_INTERVAL)")
 	f.BoolVar(&cfg.Queue.PollOnly, "poll-only", envBool("QUARRY_POLL_ONLY", false), "with PostgreSQL, poll for new jobs and cancellations instead of using LISTEN/NOTIFY, as behind PgBouncer in transaction mode (env QUARRY_POLL_ONLY)")
+	f.BoolVar(&cfg.Webhook.AllowPrivate, "webhook-allow-private", envBool("QUARRY_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach loopback, private and link-local addresses, for receivers on this host or network (env QUARRY_WEBHOOK_ALLOW_PRIVATE)")
+	f.Float64Var(&cfg.RateLimit.PerSecond, "rate-limit", envFloat("QUARRY_RATE_LIMIT", 200), "requests a second each API key may send on average; more get 429 with Retry-After; 0 for no limit (env QUARRY_RATE_LIMIT)")
+	f.IntVar(&cfg.RateLimit.Burst, "rate-burst", envInt("QUARRY_RATE_BURST", 1000), "requests an API key may send at once above --rate-limit (env QUARRY_RATE_BURST)")
 	f.DurationVar(&cfg.Queue.DrainTimeout, "drain-timeout", envDuration("QUARRY_DRAIN_TIMEOUT", 30*time.Second), "at shutdown, how long running jobs may finish before they are interrupted and requeued (env QUARRY_DRAIN_TIMEOUT)")
 	f.StringVar(&tokenKey, "token-key", env("QUARRY_TOKEN_KEY", ""), "key sealing page tokens and download links, hex or base64 of 32+ bytes; required with --database, the same in every process; default: a key kept in the data directory (env QUARRY_TOKEN_KEY)")
 	f.StringVar(&logLevel, "log-level", env("QUARRY_LOG_LEVEL", "info"), "debug, info, warn or error (env QUARRY_LOG_LEVEL)")
@@ -151,4 +174,11 @@ func checkDatabase(url string) error {
 		return nil
 	}
 	return &ExitError{Code: 2, Err: errors.New("--database must be a postgres:// or postgresql:// URL (or empty for SQLite in --data-dir)")}
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(env(name, ""), 64); err == nil {
+		return v
+	}
+	return def
 }

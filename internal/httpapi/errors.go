@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -21,6 +23,9 @@ var statusOf = map[extract.Code]int{
 	extract.CodeInternal:        http.StatusInternalServerError,
 }
 
+// statusClientClosed records a request whose client disconnected first.
+const statusClientClosed = 499
+
 // errorBody is the API's error reply.
 type errorBody struct {
 	Detail string `json:"detail"`
@@ -34,6 +39,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away before the reply: nobody reads it, and it
+		// is no fault of ours. Metrics and logs say so (nginx's 499)
+		// instead of counting a server error.
+		status = statusClientClosed
 	}
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))

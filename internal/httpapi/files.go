@@ -7,9 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,13 +119,16 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 
 // uploadError turns a failed read of the upload into a reply.
 func uploadError(err error, limit int64) error {
-	var tooBig *http.MaxBytesError
+	var (
+		tooBig *http.MaxBytesError
+		header textproto.ProtocolError // a part's headers are malformed
+	)
 	switch {
 	case errors.As(err, &tooBig):
 		return extract.Errorf(extract.CodeTooLarge, "the upload is larger than the server's limit of %d bytes", limit)
 	case extract.ErrorCode(err) != extract.CodeInternal:
 		return err
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &header), strings.Contains(err.Error(), "multipart"):
 		return extract.Errorf(extract.CodeMalformed, "the multipart body is malformed or was cut short")
 	}
 	return err
@@ -161,6 +166,9 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r.Context())
 	fileID := r.PathValue("id")
+	if err := s.checkFileUnused(r.Context(), p.ProjectID, fileID); err != nil {
+		return err
+	}
 	if err := s.store.DeleteFile(r.Context(), p.ProjectID, fileID); err != nil {
 		return err
 	}
@@ -169,6 +177,34 @@ func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// checkFileUnused refuses to delete a file that jobs still have to read
+// (PENDING, THROTTLED or RUNNING), naming them, so that deleting the input
+// of queued work is a choice (cancel them, or wait) rather than a job that
+// fails later. Finished jobs keep their results and the file's id in
+// file_input after the file is gone. A job created between this check and
+// the deletion fails with a message saying its file was deleted.
+func (s *Server) checkFileUnused(ctx context.Context, projectID, fileID string) error {
+	const shown = 5
+	var ids []string
+	for _, st := range []extract.Status{extract.StatusPending, extract.StatusThrottled, extract.StatusRunning} {
+		jobs, err := s.store.ListJobs(ctx, extract.JobFilter{ProjectID: projectID, FileInput: fileID, Status: st}, extract.Page{Limit: shown + 1})
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			ids = append(ids, j.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list := strings.Join(ids[:min(len(ids), shown)], ", ")
+	if len(ids) > shown {
+		list += " and more"
+	}
+	return extract.Errorf(extract.CodeConflict, "file %s is the input of unfinished jobs (%s); cancel them or wait until they finish, then delete the file", fileID, list)
 }
 
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
@@ -242,10 +278,29 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer body.Close()
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", f.UpdatedAt, body)
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	if rs, ok := body.(io.ReadSeeker); ok {
+		// A local file: ServeContent answers Range and conditional
+		// requests from it.
+		http.ServeContent(w, r, "", f.UpdatedAt, rs)
+		return nil
+	}
+	// An object store's stream cannot seek: the whole file, its length
+	// from the file record so the client can tell a cut transfer.
+	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	h.Set("Last-Modified", f.UpdatedAt.UTC().Format(http.TimeFormat))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := io.Copy(w, body); err != nil {
+		// The status is sent: all that is left is to cut the reply short,
+		// which the client sees against Content-Length.
+		s.log.WarnContext(r.Context(), "download cut short", "file_id", f.ID, "err", err)
+	}
 	return nil
 }
 

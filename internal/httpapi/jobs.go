@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -65,9 +64,6 @@ func (s *Server) newJob(r *http.Request, p extract.Principal, req createJobReque
 	if hasInline == hasSaved {
 		return extract.Job{}, extract.Errorf(extract.CodeInvalid, "give exactly one of configuration (inline) and configuration_id (a saved configuration)")
 	}
-	if len(req.WebhookConfigurationIDs) > 0 {
-		return extract.Job{}, extract.Errorf(extract.CodeInvalid, "webhook_configuration_ids are not supported yet; pass webhook_configurations inline")
-	}
 	job := extract.Job{
 		ID:             id.New(id.Job),
 		ProjectID:      p.ProjectID,
@@ -108,12 +104,11 @@ func (s *Server) newJob(r *http.Request, p extract.Principal, req createJobReque
 		job.Configuration = cfg
 	}
 	job.Configuration = job.Configuration.Resolve()
-	if !isNull(req.WebhookConfigurations) {
-		if err := checkWebhooks(req.WebhookConfigurations); err != nil {
-			return extract.Job{}, err
-		}
-		job.Webhooks = req.WebhookConfigurations
+	hooks, err := s.jobWebhooks(ctx, p.ProjectID, req.WebhookConfigurations, req.WebhookConfigurationIDs)
+	if err != nil {
+		return extract.Job{}, err
 	}
+	job.Webhooks = hooks
 	job.RequestHash = requestHash(job)
 	return job, nil
 }
@@ -136,30 +131,6 @@ func checkConfiguration(raw json.RawMessage, prefix string, allowExtra ...string
 	return cfg, nil
 }
 
-type webhookConfiguration struct {
-	URL           string            `json:"webhook_url"`
-	Events        []string          `json:"webhook_events"`
-	Headers       map[string]string `json:"webhook_headers"`
-	SigningSecret *string           `json:"webhook_signing_secret"`
-	OutputFormat  *string           `json:"webhook_output_format"`
-}
-
-func checkWebhooks(raw json.RawMessage) error {
-	var hooks []webhookConfiguration
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&hooks); err != nil {
-		return extract.Errorf(extract.CodeInvalid, "webhook_configurations must be an array of {webhook_url, webhook_events, webhook_headers, webhook_signing_secret, webhook_output_format}: %v", err)
-	}
-	for i, h := range hooks {
-		u, err := url.Parse(h.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return extract.Errorf(extract.CodeInvalid, "webhook_configurations[%d].webhook_url %q must be an http or https URL", i, h.URL)
-		}
-	}
-	return nil
-}
-
 // requestHash fingerprints what a create request asked for.
 func requestHash(j extract.Job) string {
 	h := sha256.New()
@@ -169,13 +140,21 @@ func requestHash(j extract.Job) string {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
-	ex, err := parseExpand(r, "configuration", "extract_metadata", "metadata", "usage")
+	ex, err := parseExpand(r, "configuration", "extract_metadata", "metadata", "usage", "webhook_deliveries")
 	if err != nil {
 		return err
 	}
 	job, err := s.store.Job(r.Context(), principal(r.Context()).ProjectID, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if wantsDeliveries(r) {
+		out, err := s.withDeliveries(r.Context(), job, toJobJSON(job, ex))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
 	}
 	writeJSON(w, http.StatusOK, toJobJSON(job, ex))
 	return nil

@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -33,10 +32,12 @@ type Queue interface {
 	Remove(ctx context.Context, tx *sql.Tx, queueID int64) error
 }
 
-// Blobs keeps uploaded files' bytes.
+// Blobs keeps uploaded files' bytes: a local directory or object storage.
+// Open's reader may also be an io.Seeker (a local file), which lets a
+// download serve byte ranges.
 type Blobs interface {
 	Put(ctx context.Context, key string, r io.Reader, limit int64) (blob.Written, error)
-	Open(ctx context.Context, key string) (*os.File, error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	Delete(ctx context.Context, key string) error
 }
 
@@ -50,6 +51,15 @@ type Config struct {
 	// DownloadTTL is how long a file download URL stays valid. Defaults to
 	// 1 hour.
 	DownloadTTL time.Duration
+	// RateLimit is each API key's request budget; over it a request gets
+	// 429 with Retry-After. /healthz, /metrics and download links are not
+	// counted. Defaults to no limit.
+	RateLimit RateLimit
+	// BodyTimeout bounds how long a client may take to send a request body
+	// other than an upload, so that a body trickled a byte at a time cannot
+	// hold a connection. Uploads are bounded by size only: a large file on
+	// a slow link is legitimate. Defaults to 1 minute.
+	BodyTimeout time.Duration
 	// Registry receives the API's metrics. Defaults to a new registry.
 	Registry *prometheus.Registry
 	// Logger receives request logs. Defaults to discarding them.
@@ -62,6 +72,7 @@ func (c Config) withDefaults() Config {
 	c.MaxUploadBytes = cmp.Or(c.MaxUploadBytes, 100<<20)
 	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 10<<20)
 	c.DownloadTTL = cmp.Or(c.DownloadTTL, time.Hour)
+	c.BodyTimeout = cmp.Or(c.BodyTimeout, time.Minute)
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
 	}
@@ -84,6 +95,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	mux     *http.ServeMux
+	limiter *keyLimiter
 }
 
 // New builds the API. tokens seals page tokens and download links; it must
@@ -92,6 +104,7 @@ func New(cfg Config, st extract.Store, q Queue, blobs Blobs, tokens *pagetoken.S
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, store: st, queue: q, blobs: blobs, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(cfg.Registry)
+	s.limiter = newKeyLimiter(cfg.RateLimit, cfg.Now)
 	s.routes()
 	return s
 }
@@ -124,6 +137,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/beta/configurations/{id}", s.authed("configurations.get", s.getConfiguration))
 	s.mux.Handle("PUT /api/v1/beta/configurations/{id}", s.authed("configurations.update", s.updateConfiguration))
 	s.mux.Handle("DELETE /api/v1/beta/configurations/{id}", s.authed("configurations.delete", s.deleteConfiguration))
+
+	s.mux.Handle("POST /api/v1/beta/webhook-configs", s.authed("webhook_configs.create", s.createWebhookConfig))
+	s.mux.Handle("GET /api/v1/beta/webhook-configs", s.authed("webhook_configs.list", s.listWebhookConfigs))
+	s.mux.Handle("GET /api/v1/beta/webhook-configs/{id}", s.authed("webhook_configs.get", s.getWebhookConfig))
+	s.mux.Handle("PUT /api/v1/beta/webhook-configs/{id}", s.authed("webhook_configs.update", s.updateWebhookConfig))
+	s.mux.Handle("DELETE /api/v1/beta/webhook-configs/{id}", s.authed("webhook_configs.delete", s.deleteWebhookConfig))
 
 	// Anything else under the API is a clear 404 in the API's error shape,
 	// not the mux's plain-text one.
@@ -179,10 +198,18 @@ func (s *Server) wrap(route string, auth bool, h handlerFunc) http.Handler {
 		}()
 
 		err := func() error {
+			if route != "files.upload" {
+				// Uploads set their own, larger, limit. Elsewhere a body is
+				// at most a JSON document, and must arrive in good time.
+				r.Body = s.limitBody(rec, r)
+			}
 			if auth {
 				p, err := s.authenticate(r)
 				if err != nil {
 					return err
+				}
+				if ok, wait := s.limiter.allow(p.KeyID); !ok {
+					return s.rateLimited(rec, wait)
 				}
 				r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 			}

@@ -26,6 +26,9 @@ type Driver struct {
 	newClient func(rc *river.Config) (riverClient, error)
 	// migrate brings River's tables up to date; nil when the store does it.
 	migrate func(ctx context.Context, log *slog.Logger) error
+	// pool is the PostgreSQL pool, for the workers' liveness locks; nil on
+	// SQLite.
+	pool *pgxpool.Pool
 }
 
 // SQLite runs River on the embedded store's single writer connection
@@ -59,6 +62,7 @@ func Postgres(pool *pgxpool.Pool, txFromContext func(ctx context.Context) (pgx.T
 	d := riverpgxv5.New(pool)
 	return Driver{
 		name: "postgres",
+		pool: pool,
 		newClient: func(rc *river.Config) (riverClient, error) {
 			c, err := river.NewClient(d, rc)
 			if err != nil {

@@ -72,11 +72,24 @@ type Config struct {
 	// PollInterval is how often the queue looks for new work and for
 	// cancellations when no notification arrives. Defaults to 500 ms.
 	PollInterval time.Duration
+	// FetchCooldown is the shortest time between two fetches of jobs by
+	// this process's queue, which fetches at most as many jobs as it has
+	// free workers each time: Workers / FetchCooldown caps a process's
+	// rate of short jobs. Defaults to 10 ms.
+	FetchCooldown time.Duration
 	// PollOnly makes River poll instead of using PostgreSQL's LISTEN and
 	// NOTIFY, for connection poolers that do not carry them (PgBouncer in
 	// transaction mode): new work and cancellations are then seen within
-	// PollInterval. SQLite always polls.
+	// PollInterval. It also turns off the workers' liveness locks, which
+	// need a session of their own: a dead worker's jobs then run again
+	// after RescueAfter. SQLite always polls.
 	PollOnly bool
+	// OrphanScanInterval is how often, on PostgreSQL, each worker process
+	// looks for jobs left running by a worker process that has died (its
+	// liveness lock is gone; see liveness.go) and makes them available
+	// again: such a job runs again within about two intervals, instead of
+	// after RescueAfter. Defaults to 2 seconds.
+	OrphanScanInterval time.Duration
 	// ReconcileInterval is how often the reconciler looks for jobs whose
 	// queued work is gone (given up on after MaxAttempts crashed runs, or
 	// lost) and fails them. One process at a time runs it. Defaults to 5
@@ -91,7 +104,10 @@ type Config struct {
 	InsertOnly bool
 	// OnFinish, if set, is told of every run that ends a job, for metrics.
 	OnFinish func(status extract.Status, ran time.Duration)
-	Logger   *slog.Logger
+	// Webhook configures the delivery of webhook events; see WebhookConfig.
+	Webhook WebhookConfig
+	// Logger receives the queue's logs. Defaults to discarding them.
+	Logger *slog.Logger
 }
 
 // WithDefaults returns the config with zero fields set to their defaults.
@@ -104,7 +120,9 @@ func (c Config) WithDefaults() Config {
 	c.MaxAttempts = cmp.Or(c.MaxAttempts, 5)
 	c.DrainTimeout = cmp.Or(c.DrainTimeout, 30*time.Second)
 	c.PollInterval = cmp.Or(c.PollInterval, 500*time.Millisecond)
+	c.FetchCooldown = cmp.Or(c.FetchCooldown, 10*time.Millisecond)
 	c.ReconcileInterval = cmp.Or(c.ReconcileInterval, 5*time.Minute)
+	c.OrphanScanInterval = cmp.Or(c.OrphanScanInterval, 2*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,6 +148,10 @@ type Queue struct {
 	client riverClient
 	store  extract.Store
 	log    *slog.Logger
+	// On PostgreSQL, a worker's proof of life and its search for the
+	// jobs of dead ones; nil otherwise.
+	liveLock *liveness
+	orphans  *orphanScanner
 }
 
 // Args are a River job's arguments: only the id; everything else is read
@@ -162,7 +184,7 @@ func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Qu
 		MaxAttempts:          cfg.MaxAttempts,
 		SoftStopTimeout:      cfg.DrainTimeout,
 		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        50 * time.Millisecond,
+		FetchCooldown:        min(cfg.FetchCooldown, cfg.PollInterval),
 		PollOnly:             cfg.PollOnly,
 	}
 	if !cfg.InsertOnly {
@@ -181,6 +203,18 @@ func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Qu
 			maintenanceQueue: {MaxWorkers: 1},
 		}
 		rc.PeriodicJobs = []*river.PeriodicJob{reconcilePeriodically(cfg.ReconcileInterval)}
+		if err := q.addWebhookWorker(workers, rc); err != nil {
+			return nil, err
+		}
+		// Behind a pooler in transaction mode (PollOnly) a session lock
+		// would stay on whichever server connection took it, and could
+		// vanish while this process lives: dead workers' jobs then wait
+		// for RescueAfter instead.
+		if pool := cfg.Driver.pool; pool != nil && !cfg.PollOnly {
+			rc.ID = newLivenessID()
+			q.liveLock = &liveness{pool: pool, id: rc.ID, log: cfg.Logger}
+			q.orphans = &orphanScanner{pool: pool, log: cfg.Logger, every: cfg.OrphanScanInterval}
+		}
 	}
 	client, err := cfg.Driver.newClient(rc)
 	if err != nil {
@@ -201,8 +235,21 @@ func (q *Queue) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if q.liveLock != nil {
+		// Locked before the first fetch: a job this process runs must
+		// never look orphaned.
+		if err := q.liveLock.acquire(ctx); err != nil {
+			return err
+		}
+	}
 	if err := q.client.start(ctx); err != nil {
+		if q.liveLock != nil {
+			q.liveLock.release(context.WithoutCancel(ctx))
+		}
 		return fmt.Errorf("queue: start: %w", err)
+	}
+	if q.orphans != nil {
+		q.orphans.start()
 	}
 	return nil
 }
@@ -213,7 +260,15 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if q.cfg.InsertOnly {
 		return nil
 	}
-	if err := q.client.stop(ctx); err != nil {
+	if q.orphans != nil {
+		q.orphans.close()
+	}
+	err := q.client.stop(ctx)
+	if q.liveLock != nil {
+		// After River has stopped: until then, jobs may still run here.
+		q.liveLock.release(context.WithoutCancel(ctx))
+	}
+	if err != nil {
 		return fmt.Errorf("queue: stop: %w", err)
 	}
 	return nil

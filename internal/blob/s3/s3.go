@@ -161,6 +161,13 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Close releases the store's idle connections; calls in flight finish.
+// A server closes its store at shutdown so that no connection outlives it.
+func (s *Store) Close() error {
+	s.transport.CloseIdleConnections()
+	return nil
+}
+
 // checkKey applies blob.Local's rule, so that a key valid in one store is
 // valid in the other: keys are resource ids, never paths.
 func checkKey(key string) error {

@@ -1,0 +1,218 @@
+package app_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/queue"
+	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
+)
+
+// BenchmarkThroughput measures jobs per second end to end on PostgreSQL:
+// each op is one job created through the API (a tiny text document, the
+// built-in engine) and run to COMPLETED, by an API server and one or two
+// worker servers (Apps with their own pools and River clients, as separate
+// processes have, in this one process). Next to it, River's own figure for
+// a no-op job, inserted in batches and worked on the same PostgreSQL with
+// the same fetch settings, is the ceiling Quarry's figure is read against.
+//
+//	go test -run XXX -bench Throughput -benchtime 20000x ./internal/app/
+//
+// QUARRY_BENCH_WORKERS sets each worker server's --workers (default 100),
+// QUARRY_BENCH_POOL each server's pool_max_conns (default half that).
+func BenchmarkThroughput(b *testing.B) {
+	pgtest.Require(b)
+	workers := 100
+	if v := os.Getenv("QUARRY_BENCH_WORKERS"); v != "" {
+		var err error
+		if workers, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("QUARRY_BENCH_WORKERS=%q: %v", v, err)
+		}
+	}
+	b.Run("RiverNoop", func(b *testing.B) { benchRiverNoop(b, workers) })
+	// No worker: how fast the API alone creates jobs, the first half of
+	// each end-to-end op.
+	b.Run("Quarry/WorkerProcesses=0", func(b *testing.B) { benchQuarry(b, 0, workers) })
+	for _, procs := range []int{1, 2} {
+		b.Run(fmt.Sprintf("Quarry/WorkerProcesses=%d", procs), func(b *testing.B) { benchQuarry(b, procs, workers) })
+	}
+}
+
+// benchDatabase is a fresh database with a pool size that suits workers.
+func benchDatabase(b *testing.B, workers int) string {
+	b.Helper()
+	return pgtest.WithParam(b, pgtest.Database(b), "pool_max_conns", strconv.Itoa(benchPoolSize(workers)))
+}
+
+// benchPoolSize is each server's pool_max_conns (QUARRY_BENCH_POOL, or
+// half the workers: a run holds a connection only for its queries).
+func benchPoolSize(workers int) int {
+	if n, err := strconv.Atoi(os.Getenv("QUARRY_BENCH_POOL")); err == nil {
+		return n
+	}
+	return max(16, workers/2)
+}
+
+func benchQuarry(b *testing.B, procs, workers int) {
+	url := benchDatabase(b, workers)
+	key := make([]byte, 32)
+	rand.Read(key)
+	dir := b.TempDir()
+	apiKey := "qry_throughput-bench-key-0123456789"
+	db := func(c *app.Config) {
+		c.Database, c.TokenKey, c.DataDir = url, key, dir
+		c.Logger = slog.New(slog.DiscardHandler)
+		c.Queue.PollInterval = 0 // the defaults, as `quarry serve` has them
+	}
+	api := start(b, db, withAPIKey(apiKey), withRole(app.RoleAPI))
+	for range procs {
+		start(b, db, withRole(app.RoleWorker), withProjectConcurrency(-1), func(c *app.Config) { c.Queue.Workers = workers })
+	}
+	fileID := api.upload("invoice.txt", testdata(b, "invoice.txt"))
+	body, _ := json.Marshal(map[string]any{"file_input": fileID, "configuration": map[string]any{"data_schema": invoiceSchema}})
+	pool, err := pgxpool.New(b.Context(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	// Done is COMPLETED, or created when no worker runs them.
+	countDone := `SELECT count(*) FROM extract_jobs WHERE status = 'COMPLETED'`
+	if procs == 0 {
+		countDone = `SELECT count(*) FROM extract_jobs`
+	}
+	base := 0 // jobs done by earlier runs of this benchmark
+	if err := pool.QueryRow(b.Context(), countDone).Scan(&base); err != nil {
+		b.Fatal(err)
+	}
+
+	b.ResetTimer()
+	began := time.Now()
+	// Creators keep a steady stream of requests in flight, as many
+	// clients would.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for next.Add(1) <= int64(b.N) {
+				if _, err := createRaw(api.base, apiKey, body); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for {
+		var n int
+		if err := pool.QueryRow(b.Context(), countDone).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		if n-base >= b.N {
+			break
+		}
+		if b.Failed() {
+			b.FailNow()
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(began)
+	b.StopTimer()
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// noopArgs is River's no-op job.
+type noopArgs struct{}
+
+func (noopArgs) Kind() string { return "noop" }
+
+type noopWorker struct {
+	river.WorkerDefaults[noopArgs]
+}
+
+func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
+
+// benchRiverNoop is River alone: insert b.N no-op jobs in batches while a
+// client with Quarry's fetch settings and as many workers works them.
+func benchRiverNoop(b *testing.B, workers int) {
+	url := benchDatabase(b, workers)
+	pool, err := pgxpool.New(b.Context(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	driver := riverpgxv5.New(pool)
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.Migrate(b.Context(), rivermigrate.DirectionUp, nil); err != nil {
+		b.Fatal(err)
+	}
+	ws := river.NewWorkers()
+	river.AddWorker(ws, noopWorker{})
+	client, err := river.NewClient(driver, &river.Config{
+		Logger:            slog.New(slog.DiscardHandler),
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
+		Workers:           ws,
+		FetchCooldown:     benchQueue.FetchCooldown,
+		FetchPollInterval: benchQueue.PollInterval,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done, cancel := client.Subscribe(river.EventKindJobCompleted)
+	defer cancel()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	if err := client.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer client.Stop(context.Background())
+
+	b.ResetTimer()
+	began := time.Now()
+	go func() {
+		const batch = 1000
+		for left := b.N; left > 0; left -= batch {
+			params := make([]river.InsertManyParams, min(batch, left))
+			for i := range params {
+				params[i] = river.InsertManyParams{Args: noopArgs{}}
+			}
+			if _, err := client.InsertMany(ctx, params); err != nil && ctx.Err() == nil {
+				b.Error(err)
+				return
+			}
+		}
+	}()
+	for range b.N {
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			b.Fatalf("no job completed for a minute")
+		}
+	}
+	elapsed := time.Since(began)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+}
+
+// benchQueue holds the queue's default settings, which River's no-op run
+// shares.
+var benchQueue = queue.Config{}.WithDefaults()
