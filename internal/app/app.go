@@ -105,6 +105,11 @@ type Config struct {
 	// pays for it. CacheDir defaults to quarry/pdfium in the user's cache
 	// directory, so that only the first start on a machine compiles PDFium.
 	PDF pdf.Options
+	// WarmPDF starts the PDF pool in the background as the server starts
+	// running jobs, so that the first PDF job does not wait for PDFium.
+	// Off by default: tests and commands that read no PDF should not pay
+	// for it.
+	WarmPDF bool
 	// RateLimit is each API key's request budget (see httpapi.RateLimit).
 	// Defaults to no limit; `quarry serve` sets a generous one.
 	RateLimit httpapi.RateLimit
@@ -433,6 +438,13 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.queue.Start(ctx); err != nil {
 		a.Close()
 		return err
+	}
+	if a.cfg.WarmPDF && a.cfg.Role != RoleAPI {
+		go func() {
+			if err := a.pdf.Warm(ctx); err != nil {
+				a.log.Warn("start the PDF parser", "err", err)
+			}
+		}()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.http.Serve(a.listener) }()

@@ -67,6 +67,8 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			}
 			cfg.Logger = log
 			cfg.APIKey = env("QUARRY_API_KEY", "")
+			// A server pays PDFium's start-up once, before its first PDF job.
+			cfg.WarmPDF = true
 			if err := checkDatabase(cfg.Database); err != nil {
 				return err
 			}

@@ -37,6 +37,13 @@ func (l *LazyPDF) Parse(ctx context.Context, r io.Reader, opts pdf.ParseOptions)
 	return p.Parse(ctx, r, opts)
 }
 
+// Warm starts the pool now rather than at the first PDF, so that a
+// server's first PDF job does not pay PDFium's start-up.
+func (l *LazyPDF) Warm(ctx context.Context) error {
+	_, err := l.get(ctx)
+	return err
+}
+
 func (l *LazyPDF) get(ctx context.Context) (*pdf.Parser, error) {
 	select {
 	case l.sem <- struct{}{}:
