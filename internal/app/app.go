@@ -282,12 +282,12 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.Role == RoleWorker {
 		handler = workerHandler(a.store, reg)
 	} else {
-		handler = httpapi.New(httpapi.Config{
+		handler = a.withDashboard(httpapi.New(httpapi.Config{
 			MaxUploadBytes: cfg.MaxUploadBytes,
 			RateLimit:      cfg.RateLimit,
 			Registry:       reg,
 			Logger:         cfg.Logger,
-		}, a.store, a.queue, a.blobs, tokens)
+		}, a.store, a.queue, a.blobs, tokens), proc.parser)
 	}
 	// No ReadTimeout or WriteTimeout: they would cut off large uploads and
 	// downloads on slow links. Headers have ReadHeaderTimeout, other bodies

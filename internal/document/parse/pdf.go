@@ -37,6 +37,16 @@ func (l *LazyPDF) Parse(ctx context.Context, r io.Reader, opts pdf.ParseOptions)
 	return p.Parse(ctx, r, opts)
 }
 
+// RenderPNG starts the pool if need be and draws page n (1-based) of the PDF
+// at dpi as a PNG; see pdf.Parser.RenderPNG.
+func (l *LazyPDF) RenderPNG(ctx context.Context, r io.Reader, n, dpi int, opts pdf.ParseOptions) ([]byte, error) {
+	p, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.RenderPNG(ctx, r, n, dpi, opts)
+}
+
 // Warm starts the pool now rather than at the first PDF, so that a
 // server's first PDF job does not pay PDFium's start-up.
 func (l *LazyPDF) Warm(ctx context.Context) error {

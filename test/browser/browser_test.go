@@ -1,0 +1,247 @@
+// Package browser drives Quarry's web dashboard in a real browser: Debian's
+// chromium, through playwright-core (pinned in package-lock.json), against
+// a real Quarry server. The Go test owns the server, the invoice it
+// uploads and where the invoice's total is printed; dashboard.mjs owns the
+// clicks and the assertions, made the way a user sees the page.
+package browser
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+	"go.uber.org/goleak"
+
+	"github.com/quarrylabs/quarry/internal/app"
+)
+
+// TestMain checks that the server the test starts leaves no goroutine
+// behind once stopped.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// apiKey is the key the server accepts and the browser signs in with.
+const apiKey = "qry_browser-test-key-0123456789"
+
+// chromiumPath is Debian's chromium, which .ci/run installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// The invoice is a Letter page in points; the total's line has its
+// baseline at totalBaseline, starting at invoiceLeft.
+const (
+	pageWidth     = 612.0
+	pageHeight    = 792.0
+	invoiceLeft   = 72.0
+	totalBaseline = 300.0
+	fontSize      = 14.0
+)
+
+func TestDashboard(t *testing.T) {
+	node, npm := tools(t)
+	installPackages(t, npm)
+
+	dir := t.TempDir()
+	invoice := filepath.Join(dir, "invoice.pdf")
+	if err := os.WriteFile(invoice, invoicePDF(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t)
+
+	// Where the total's value may be highlighted: its line, from the left
+	// margin to the middle of the page, in fractions of the page. The
+	// script checks that the highlight drawn over the page image overlaps
+	// it and is centred on the line.
+	region := map[string]float64{
+		"x": invoiceLeft / pageWidth, "w": (pageWidth/2 - invoiceLeft) / pageWidth,
+		"y": (totalBaseline - fontSize) / pageHeight, "h": (fontSize + 6) / pageHeight,
+	}
+	regionJSON, _ := json.Marshal(region)
+	artifacts := t.ArtifactDir()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "dashboard.mjs")
+	cmd.Env = append(os.Environ(),
+		"QUARRY_BASE_URL="+base,
+		"QUARRY_API_KEY="+apiKey,
+		"QUARRY_INVOICE="+invoice,
+		"QUARRY_TOTAL_REGION="+string(regionJSON),
+		"QUARRY_ARTIFACTS="+artifacts,
+		"CHROMIUM="+chromiumPath,
+	)
+	out, err := cmd.CombinedOutput()
+	t.Logf("node dashboard.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("node dashboard.mjs: %v", err)
+	}
+	for _, name := range []string{"jobs.png", "job.png"} {
+		if fi, err := os.Stat(filepath.Join(artifacts, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("screenshot %s was not written: %v", name, err)
+		}
+	}
+}
+
+// invoicePDF draws a one-page invoice with "Label: value" lines, the shape
+// the built-in engine reads.
+func invoicePDF(tb testing.TB) []byte {
+	tb.Helper()
+	f := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: pageWidth, Ht: pageHeight}})
+	f.SetAutoPageBreak(false, 0)
+	f.AddPage()
+	f.SetFont("Helvetica", "B", 22)
+	f.Text(invoiceLeft, 90, "INVOICE")
+	f.SetFont("Helvetica", "", fontSize)
+	lines := []struct {
+		y    float64
+		text string
+	}{
+		{150, "Invoice Number: INV-2024-0042"},
+		{190, "Invoice Date: March 5, 2024"},
+		{230, "Customer: Northwind Traders"},
+		{totalBaseline, "Total: $1,234.56"},
+	}
+	for _, l := range lines {
+		f.Text(invoiceLeft, l.y, l.text)
+	}
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		tb.Fatalf("write invoice PDF: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// tools finds node, npm and chromium. Without them the test cannot run: it
+// skips on a developer's machine and fails under CI, where skipping would
+// hide that the dashboard was never tried in a browser.
+func tools(t *testing.T) (node, npm string) {
+	t.Helper()
+	unavailable := func(why string) {
+		msg := "the dashboard browser test needs Node.js 20+, npm and " + chromiumPath + " (apt-get install chromium): " + why
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		unavailable(err.Error())
+	}
+	node, nerr := exec.LookPath("node")
+	npm, perr := exec.LookPath("npm")
+	if err := errors.Join(nerr, perr); err != nil {
+		unavailable(err.Error())
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		unavailable(fmt.Sprintf("node --version: %v", err))
+	}
+	version := strings.TrimSpace(string(out))
+	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	if n, err := strconv.Atoi(major); err != nil || n < 20 {
+		unavailable("found node " + version)
+	}
+	return node, npm
+}
+
+// installPackages runs `npm ci` when node_modules does not hold exactly the
+// versions package-lock.json pins.
+func installPackages(t *testing.T, npm string) {
+	t.Helper()
+	stale, err := staleModules(".")
+	if err != nil {
+		t.Fatalf("check node_modules: %v", err)
+	}
+	if stale == "" {
+		return
+	}
+	t.Logf("running npm ci: %s", stale)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	if stale, err := staleModules("."); err != nil || stale != "" {
+		t.Fatalf("node_modules still out of date after npm ci: %s %v", stale, err)
+	}
+}
+
+// staleModules compares every package package-lock.json pins with the one
+// installed, and says what differs ("" when nothing does).
+func staleModules(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		return "", fmt.Errorf("read lock file: %w", err)
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(b, &lock); err != nil {
+		return "", fmt.Errorf("parse package-lock.json: %w", err)
+	}
+	for path, pkg := range lock.Packages {
+		if path == "" || pkg.Version == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path), "package.json"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return path + " is not installed", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("read installed %s: %w", path, err)
+		}
+		var installed struct {
+			Version string `json:"version"`
+		}
+		if err := json.Unmarshal(b, &installed); err != nil {
+			return "", fmt.Errorf("parse installed %s/package.json: %w", path, err)
+		}
+		if installed.Version != pkg.Version {
+			return fmt.Sprintf("%s is %s, the lock file pins %s", path, installed.Version, pkg.Version), nil
+		}
+	}
+	return "", nil
+}
+
+// startServer runs a Quarry server on a loopback port with its own data
+// directory until the test ends, and returns its base URL.
+func startServer(t *testing.T) string {
+	t.Helper()
+	cfg := app.Config{
+		Addr:    "127.0.0.1:0",
+		DataDir: t.TempDir(),
+		APIKey:  apiKey,
+		Logger:  slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	cfg.Queue.Workers = 2
+	cfg.Queue.PollInterval = 50 * time.Millisecond
+	cfg.Queue.DrainTimeout = time.Second
+	a, err := app.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server Run: %v", err)
+		}
+	})
+	return "http://" + a.Addr()
+}
