@@ -30,6 +30,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
+	"github.com/quarrylabs/quarry/internal/engine/llm"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/httpapi"
 	"github.com/quarrylabs/quarry/internal/id"
@@ -95,8 +96,13 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may finish at
 	// shutdown. Defaults to 15 seconds.
 	ShutdownTimeout time.Duration
-	// Engine runs extractions. Defaults to the built-in engine.
+	// Engine runs extractions. Defaults to the llm engine when LLM names a
+	// model (the agentic tiers on the model, the others built in), and to
+	// the built-in engine otherwise.
 	Engine extract.Engine
+	// LLM configures the model the agentic tiers use; see llm.Config. Its
+	// Builtin and Logger default to the built-in engine and Logger.
+	LLM llm.Config
 	// Parse bounds what one document may cost to parse (size, pages,
 	// decompressed bytes, time); see parse.Limits for the defaults.
 	Parse parse.Limits
@@ -145,7 +151,7 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.Engine == nil {
+	if c.Engine == nil && !c.LLM.Enabled() {
 		c.Engine = builtin.New()
 	}
 	if c.PDF.CacheDir == "" {
@@ -229,6 +235,18 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Engine == nil {
+		lc := cfg.LLM
+		if lc.Builtin == nil {
+			lc.Builtin = builtin.New()
+		}
+		if lc.Logger == nil {
+			lc.Logger = cfg.Logger
+		}
+		if cfg.Engine, err = llm.New(lc); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
 	}
 	a = &App{cfg: cfg, log: cfg.Logger}
 	defer func() {

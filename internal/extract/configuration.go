@@ -51,6 +51,11 @@ type Configuration struct {
 	SheetNames       []string        `json:"sheet_names,omitempty"`
 	SpreadsheetMode  bool            `json:"spreadsheet_mode,omitempty"`
 	DisableCache     bool            `json:"disable_cache,omitempty"`
+	// StrictGrounding is a Quarry extension: a value a model returned that
+	// cannot be found in the document's words becomes null instead of
+	// standing with a low confidence. The built-in engine only ever returns
+	// values it read, so it ignores the flag.
+	StrictGrounding bool `json:"strict_grounding,omitempty"`
 	// Version is "latest" or a date. The API shows it under both names the
 	// public clients use: extract_version (command line) and version
 	// (TypeScript).
@@ -63,6 +68,7 @@ var configurationKeys = []string{
 	"data_schema", "tier", "extraction_target", "cite_sources", "confidence_scores",
 	"system_prompt", "target_pages", "max_pages", "parse_tier", "parse_config_id",
 	"sheet_names", "spreadsheet_mode", "disable_cache", "version", "extract_version",
+	"strict_grounding",
 }
 
 // MarshalJSON writes the configuration with its version under both names.

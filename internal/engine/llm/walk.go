@@ -1,0 +1,394 @@
+package llm
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+)
+
+// leafMeta is one value's metadata as the API shows it. grounded and
+// quality stay internal: they steer the second pass and the merge.
+type leafMeta struct {
+	Citation   []citation `json:"citation"`
+	Confidence float64    `json:"confidence"`
+	// Reasoning says why a confidence was lowered (a value not found, a
+	// total that does not add up), when it was.
+	Reasoning string `json:"reasoning,omitempty"`
+
+	grounded bool
+}
+
+func nullLeaf() *leafMeta { return &leafMeta{Citation: []citation{}} }
+
+// Confidence is built from three signals (see the package doc).
+const (
+	confUngrounded = 0.15  // a value not found in the document
+	confCap        = 0.975 // nothing is certain; the built-in engine caps the same
+)
+
+// grounder checks one chunk's answer against that chunk's words.
+type grounder struct {
+	streams []stream
+	strict  bool
+	lp      *logprobIndex
+}
+
+// walk grounds v (already coerced to n) and returns it with its metadata.
+// hint and hintMeta are the built-in engine's value and metadata at the
+// same place, or nil.
+func (g *grounder) walk(n *node, v, hint, hintMeta any) (any, any) {
+	switch n.kind {
+	case kindObject:
+		o, _ := v.(*object)
+		ho, _ := hint.(*object)
+		hmo, _ := hintMeta.(*object)
+		out, meta := newObject(), newObject()
+		for _, f := range n.props {
+			var x, h, hm any
+			if o != nil {
+				x, _ = o.get(f.name)
+			}
+			if ho != nil {
+				h, _ = ho.get(f.name)
+			}
+			if hmo != nil {
+				hm, _ = hmo.get(f.name)
+			}
+			cv, cm := g.walk(f.n, x, h, hm)
+			out.set(f.name, cv)
+			meta.set(f.name, cm)
+		}
+		return out, meta
+	case kindArray:
+		a, _ := v.([]any)
+		ha, _ := hint.([]any)
+		hma, _ := hintMeta.([]any)
+		vals, metas := []any{}, []any{}
+		for i, x := range a {
+			var h, hm any
+			if n.items.kind == kindScalar {
+				// Lists of scalars: the built-in item with the same value.
+				for j, y := range ha {
+					if sameValue(x, y) && j < len(hma) {
+						h, hm = y, hma[j]
+						break
+					}
+				}
+			} else if i < len(ha) && i < len(hma) {
+				// Rows: both read tables in document order.
+				h, hm = ha[i], hma[i]
+			}
+			cv, cm := g.walk(n.items, x, h, hm)
+			if cv == nil {
+				continue
+			}
+			vals, metas = append(vals, cv), append(metas, cm)
+		}
+		return vals, metas
+	}
+	if v == nil {
+		return nil, nullLeaf()
+	}
+	hintCite, hintConf := readHintMeta(hintMeta)
+	agree := hint != nil && sameValue(v, hint)
+	var near *citation
+	if agree && hintCite != nil {
+		near = hintCite
+	}
+	m, found := locate(g.streams, n, v, near)
+	if agree && hintCite != nil && g.hasPage(hintCite.Page) && (!found || m.quality < qualityNormalised) {
+		// The built-in engine read this very value here from a label.
+		m, found = match{quality: qualityNormalised, cite: *hintCite}, true
+	}
+	meta := &leafMeta{Citation: []citation{}, grounded: found}
+	conf := confUngrounded
+	if found {
+		meta.Citation = []citation{m.cite}
+		conf = 0.5 + 0.45*m.quality
+	} else {
+		meta.Reasoning = "the value was not found in the document's text"
+	}
+	if p, ok := g.lp.prob(v); ok {
+		conf *= 0.7 + 0.3*p
+	}
+	switch {
+	case agree:
+		conf += (1 - conf) * 0.5 * hintConf
+	case hint != nil && hintConf > 0:
+		conf *= 1 - 0.3*hintConf
+	}
+	meta.Confidence = round3(min(max(conf, 0), confCap))
+	if !found && g.strict {
+		m := nullLeaf()
+		m.Reasoning = "the model's value was not found in the document's text, and strict_grounding is set"
+		return nil, m
+	}
+	return v, meta
+}
+
+func (g *grounder) hasPage(n int) bool {
+	for _, s := range g.streams {
+		if s.page.Number == n {
+			return true
+		}
+	}
+	return false
+}
+
+// readHintMeta reads the built-in engine's metadata of one value.
+func readHintMeta(m any) (*citation, float64) {
+	o, ok := m.(*object)
+	if !ok {
+		return nil, 0
+	}
+	var conf float64
+	if c, ok := o.m["confidence"].(json.Number); ok {
+		conf, _ = c.Float64()
+	}
+	cites, _ := o.m["citation"].([]any)
+	if len(cites) == 0 {
+		return nil, conf
+	}
+	var c citation
+	if err := json.Unmarshal(mustJSON(cites[0]), &c); err != nil {
+		return nil, conf
+	}
+	return &c, conf
+}
+
+// sameValue compares two scalars as values: numbers by amount, text by its
+// letters and digits.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		fx, err1 := x.Float64()
+		fy, err2 := y.Float64()
+		return err1 == nil && err2 == nil && math.Abs(fx-fy) < 0.005
+	case string:
+		y, ok := b.(string)
+		return ok && norm(x) == norm(y) && norm(x) != ""
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	}
+	return false
+}
+
+// logprobIndex finds the tokens a value was written with in the model's
+// reply, to read how sure the model was of them.
+type logprobIndex struct {
+	content string
+	starts  []int
+	lps     []float64
+	cursor  int
+}
+
+func newLogprobIndex(r reply) *logprobIndex {
+	if len(r.logprobs) == 0 {
+		return nil
+	}
+	idx := &logprobIndex{content: r.content}
+	var b strings.Builder
+	for _, t := range r.logprobs {
+		idx.starts = append(idx.starts, b.Len())
+		idx.lps = append(idx.lps, t.Logprob)
+		b.WriteString(t.Token)
+	}
+	// Offsets mean something only if the tokens spell the reply.
+	if b.String() != r.content {
+		return nil
+	}
+	return idx
+}
+
+// prob is the geometric mean probability of the tokens of v's first
+// occurrence after the last value looked up (values are looked up in the
+// order a strict schema makes the model write them).
+func (x *logprobIndex) prob(v any) (float64, bool) {
+	if x == nil {
+		return 0, false
+	}
+	text := string(mustJSON(v))
+	pos := strings.Index(x.content[x.cursor:], text)
+	if pos >= 0 {
+		pos += x.cursor
+	} else if pos = strings.Index(x.content, text); pos < 0 {
+		return 0, false
+	}
+	end := pos + len(text)
+	x.cursor = end
+	sum, n := 0.0, 0
+	for i, s := range x.starts {
+		tokEnd := len(x.content)
+		if i+1 < len(x.starts) {
+			tokEnd = x.starts[i+1]
+		}
+		if tokEnd > pos && s < end {
+			sum += x.lps[i]
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return math.Exp(sum / float64(n)), true
+}
+
+// mergeParts folds the chunks' answers in page order: a scalar keeps the
+// most confident non-null value, objects merge by property, arrays are
+// concatenated without the rows the page two chunks share gave twice.
+func mergeParts(n *node, parts []part) (any, any) {
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	val, meta := parts[0].val, parts[0].meta
+	for i := 1; i < len(parts); i++ {
+		prev, cur := parts[i-1].pages, parts[i].pages
+		overlap := 0
+		if prev[len(prev)-1].Number == cur[0].Number {
+			overlap = cur[0].Number
+		}
+		val, meta = merge(n, val, meta, parts[i].val, parts[i].meta, overlap)
+	}
+	return val, meta
+}
+
+func merge(n *node, a, am, b, bm any, overlap int) (any, any) {
+	switch n.kind {
+	case kindObject:
+		ao, _ := a.(*object)
+		bo, _ := b.(*object)
+		aom, _ := am.(*object)
+		bom, _ := bm.(*object)
+		if ao == nil || aom == nil {
+			return b, bm
+		}
+		if bo == nil || bom == nil {
+			return a, am
+		}
+		out, meta := newObject(), newObject()
+		for _, f := range n.props {
+			x, xm := merge(f.n, ao.m[f.name], aom.m[f.name], bo.m[f.name], bom.m[f.name], overlap)
+			out.set(f.name, x)
+			meta.set(f.name, xm)
+		}
+		return out, meta
+	case kindArray:
+		aa, _ := a.([]any)
+		ba, _ := b.([]any)
+		aam, _ := am.([]any)
+		bam, _ := bm.([]any)
+		vals, metas := append([]any{}, aa...), append([]any{}, aam...)
+		for i, row := range ba {
+			if overlap > 0 && citedOnlyOn(bam[i], overlap) && containsRow(aa, row) {
+				continue
+			}
+			vals, metas = append(vals, row), append(metas, bam[i])
+		}
+		return vals, metas
+	}
+	al, _ := am.(*leafMeta)
+	bl, _ := bm.(*leafMeta)
+	switch {
+	case b == nil || bl == nil:
+		return a, am
+	case a == nil || al == nil || bl.Confidence > al.Confidence:
+		return b, bm
+	}
+	return a, am
+}
+
+func containsRow(rows []any, row any) bool {
+	j := string(mustJSON(row))
+	for _, r := range rows {
+		if string(mustJSON(r)) == j {
+			return true
+		}
+	}
+	return false
+}
+
+// citedOnlyOn reports whether every citation in a row's metadata is on
+// page (or the row has none), i.e. the row may have come from a shared
+// page.
+func citedOnlyOn(meta any, page int) bool {
+	switch m := meta.(type) {
+	case *leafMeta:
+		for _, c := range m.Citation {
+			if c.Page != page {
+				return false
+			}
+		}
+	case *object:
+		for _, k := range m.keys {
+			if !citedOnlyOn(m.m[k], page) {
+				return false
+			}
+		}
+	case []any:
+		for _, x := range m {
+			if !citedOnlyOn(x, page) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// finish writes the value in the user's schema's shape: what was not found
+// stands as the built-in engine writes it, so that both engines' results
+// look alike. A property nothing was found for is null where the schema
+// allows null; an object stands with its own properties absent (left out
+// when optional and empty); an array is empty; an optional scalar that may
+// not be null is left out, a required one is null. keep says whether the
+// value stands.
+func finish(n *node, v, meta any, required bool) (any, any, bool) {
+	switch n.kind {
+	case kindObject:
+		o, _ := v.(*object)
+		om, _ := meta.(*object)
+		if o == nil && n.nullable {
+			return nil, nullLeaf(), true
+		}
+		out, outMeta := newObject(), newObject()
+		for _, f := range n.props {
+			var x, xm any
+			if o != nil && om != nil {
+				x, xm = o.m[f.name], om.m[f.name]
+			}
+			cv, cm, keep := finish(f.n, x, xm, f.required)
+			if keep {
+				out.set(f.name, cv)
+				outMeta.set(f.name, cm)
+			}
+		}
+		return out, outMeta, o != nil || required || len(out.keys) > 0
+	case kindArray:
+		a, _ := v.([]any)
+		am, _ := meta.([]any)
+		if a == nil && n.nullable {
+			return nil, nullLeaf(), true
+		}
+		vals, metas := []any{}, []any{}
+		for i, x := range a {
+			cv, cm, _ := finish(n.items, x, am[i], true)
+			vals, metas = append(vals, cv), append(metas, cm)
+		}
+		return vals, metas, true
+	}
+	if v == nil {
+		m, _ := meta.(*leafMeta)
+		if m == nil {
+			m = nullLeaf()
+		}
+		if !n.nullable && !required {
+			return nil, nil, false
+		}
+		return nil, m, true
+	}
+	return v, meta, true
+}
