@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -74,28 +73,11 @@ func newConfigListCmd(g *globals) *cobra.Command {
 		Example: `  quarry configurations list
   quarry configurations list --name invoices --format yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := g.outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			if err := pg.check(); err != nil {
-				return err
-			}
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			doc, err := collect(cmd.Context(), pg, func(ctx context.Context, size int, token string) (*client.SavedConfigurationPage, error) {
-				q := p
-				q.PageSize, q.PageToken = size, token
-				return c.Configurations.ListPage(ctx, &q)
-			})
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), format, doc, configurationTable)
-		},
+		RunE: runList(g, &pg, configurationTable, nil, func(ctx context.Context, c *client.Client, size int, token string) (*client.SavedConfigurationPage, error) {
+			q := p
+			q.PageSize, q.PageToken = size, token
+			return c.Configurations.ListPage(ctx, &q)
+		}),
 	}
 	cmd.Flags().StringVar(&p.Name, "name", "", "Filter by name")
 	cmd.Flags().StringVar(&p.ProductType, "product-type", "", "Filter by product type (extract_v2)")
@@ -111,21 +93,9 @@ func newConfigGetCmd(g *globals) *cobra.Command {
 		Example:           "  quarry configurations get cfg-0193…\n  quarry configurations get cfg-0193… --format json | jq .parameters.data_schema",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			saved, err := c.Configurations.Get(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, *saved, configurationTable)
-		},
+		RunE: runShow(g, configurationTable, func(ctx context.Context, c *client.Client, id string) (*client.SavedConfiguration, error) {
+			return c.Configurations.Get(ctx, id)
+		}),
 	}
 }
 
@@ -192,18 +162,8 @@ func newConfigDeleteCmd(g *globals) *cobra.Command {
 		Example:           "  quarry configurations delete cfg-0193…",
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			for _, id := range args {
-				if err := c.Configurations.Delete(cmd.Context(), id); err != nil {
-					return fmt.Errorf("delete %s: %w", id, err)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Deleted %s\n", id)
-			}
-			return nil
-		},
+		RunE: runDelete(g, func(ctx context.Context, c *client.Client, id string) error {
+			return c.Configurations.Delete(ctx, id)
+		}),
 	}
 }

@@ -44,12 +44,11 @@ one step: upload, create, wait, print.`,
 
 func newExtractListCmd(g *globals) *cobra.Command {
 	var (
-		p         client.ListJobsParams
-		status    string
-		after     string
-		before    string
-		pg        paging
-		listFlags *pflag.FlagSet
+		p      client.ListJobsParams
+		status string
+		after  string
+		before string
+		pg     paging
 	)
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -67,14 +66,8 @@ per-field metadata.`,
   quarry extract list --file-input dfl-0193… --expand configuration --format yaml
   quarry extract list --job-id ext-0193a… --job-id ext-0193b… --format jsonl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := g.outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			if err := pg.check(); err != nil {
-				return err
-			}
+		RunE: runList(g, &pg, jobTable, func(cmd *cobra.Command) error {
+			var err error
 			if status != "" {
 				if !slices.Contains(statuses, strings.ToUpper(status)) {
 					return usageError("--status %q is not one of %s", status, strings.Join(statuses, ", "))
@@ -87,26 +80,17 @@ per-field metadata.`,
 			if p.CreatedAtOnOrBefore, err = parseTimeFlag("created-at-on-or-before", before); err != nil {
 				return err
 			}
-			if listFlags.Changed("document-input-value") {
+			if cmd.Flags().Changed("document-input-value") {
 				fmt.Fprintln(cmd.ErrOrStderr(), "Warning: --document-input-value is deprecated; use --file-input")
 			}
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			doc, err := collect(cmd.Context(), pg, func(ctx context.Context, size int, token string) (*client.JobPage, error) {
-				q := p
-				q.PageSize, q.PageToken = size, token
-				return c.Extract.ListPage(ctx, &q)
-			})
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), format, doc, jobTable)
-		},
+			return nil
+		}, func(ctx context.Context, c *client.Client, size int, token string) (*client.JobPage, error) {
+			q := p
+			q.PageSize, q.PageToken = size, token
+			return c.Extract.ListPage(ctx, &q)
+		}),
 	}
 	f := cmd.Flags()
-	listFlags = f
 	f.StringVar(&p.ConfigurationID, "configuration-id", "", "Filter by configuration ID")
 	f.StringVar(&after, "created-at-on-or-after", "", "Include items created at or after this timestamp (inclusive; RFC 3339, or a date for that day's start)")
 	f.StringVar(&before, "created-at-on-or-before", "", "Include items created at or before this timestamp (inclusive; RFC 3339, or a date for that day's start)")
@@ -373,21 +357,9 @@ func newExtractCancelCmd(g *globals) *cobra.Command {
 		Example:           "  quarry extract cancel ext-0193…",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			job, err := c.Extract.Cancel(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, *job, jobTable)
-		},
+		RunE: runShow(g, jobTable, func(ctx context.Context, c *client.Client, id string) (*client.Job, error) {
+			return c.Extract.Cancel(ctx, id)
+		}),
 	}
 }
 
@@ -398,19 +370,9 @@ func newExtractDeleteCmd(g *globals) *cobra.Command {
 		Example:           "  quarry extract delete ext-0193…\n  quarry extract list --status FAILED --format jsonl | jq -r .id | xargs quarry extract delete",
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			for _, id := range args {
-				if err := c.Extract.Delete(cmd.Context(), id); err != nil {
-					return fmt.Errorf("delete %s: %w", id, err)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Deleted %s\n", id)
-			}
-			return nil
-		},
+		RunE: runDelete(g, func(ctx context.Context, c *client.Client, id string) error {
+			return c.Extract.Delete(ctx, id)
+		}),
 	}
 }
 

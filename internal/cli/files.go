@@ -73,28 +73,11 @@ func newFilesListCmd(g *globals) *cobra.Command {
   quarry files list --file-name invoice.txt --format json
   quarry files list --page-size 100 --max-items -1 --format jsonl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := g.outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			if err := pg.check(); err != nil {
-				return err
-			}
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			doc, err := collect(cmd.Context(), pg, func(ctx context.Context, size int, token string) (*client.FilePage, error) {
-				q := p
-				q.PageSize, q.PageToken = size, token
-				return c.Files.ListPage(ctx, &q)
-			})
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), format, doc, fileTable)
-		},
+		RunE: runList(g, &pg, fileTable, nil, func(ctx context.Context, c *client.Client, size int, token string) (*client.FilePage, error) {
+			q := p
+			q.PageSize, q.PageToken = size, token
+			return c.Files.ListPage(ctx, &q)
+		}),
 	}
 	cmd.Flags().StringVar(&p.FileName, "file-name", "", "Filter by file name")
 	cmd.Flags().StringArrayVar(&p.FileIDs, "file-id", nil, "Filter by specific file IDs (repeatable)")
@@ -110,21 +93,9 @@ func newFilesGetCmd(g *globals) *cobra.Command {
 		Example:           "  quarry files get dfl-0193…",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			f, err := c.Files.Get(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, *f, fileTable)
-		},
+		RunE: runShow(g, fileTable, func(ctx context.Context, c *client.Client, id string) (*client.File, error) {
+			return c.Files.Get(ctx, id)
+		}),
 	}
 }
 
@@ -135,19 +106,9 @@ func newFilesDeleteCmd(g *globals) *cobra.Command {
 		Example:           "  quarry files delete dfl-0193…",
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd)
-			if err != nil {
-				return err
-			}
-			for _, id := range args {
-				if err := c.Files.Delete(cmd.Context(), id); err != nil {
-					return fmt.Errorf("delete %s: %w", id, err)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Deleted %s\n", id)
-			}
-			return nil
-		},
+		RunE: runDelete(g, func(ctx context.Context, c *client.Client, id string) error {
+			return c.Files.Delete(ctx, id)
+		}),
 	}
 }
 

@@ -9,15 +9,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/test/internal/nodetest"
 )
 
 // TestMain checks that the server the test starts leaves no goroutine
@@ -51,7 +47,7 @@ const (
 
 func TestDashboard(t *testing.T) {
 	node, npm := tools(t)
-	installPackages(t, npm)
+	nodetest.Install(t, npm, ".")
 
 	dir := t.TempDir()
 	invoice := filepath.Join(dir, "invoice.pdf")
@@ -128,93 +124,11 @@ func invoicePDF(tb testing.TB) []byte {
 // hide that the dashboard was never tried in a browser.
 func tools(t *testing.T) (node, npm string) {
 	t.Helper()
-	unavailable := func(why string) {
-		msg := "the dashboard browser test needs Node.js 20+, npm and " + chromiumPath + " (apt-get install chromium): " + why
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	const need = "the dashboard browser test needs Node.js 20+, npm and " + chromiumPath + " (apt-get install chromium)"
 	if _, err := os.Stat(chromiumPath); err != nil {
-		unavailable(err.Error())
+		nodetest.Unavailable(t, need+": "+err.Error())
 	}
-	node, nerr := exec.LookPath("node")
-	npm, perr := exec.LookPath("npm")
-	if err := errors.Join(nerr, perr); err != nil {
-		unavailable(err.Error())
-	}
-	out, err := exec.Command(node, "--version").Output()
-	if err != nil {
-		unavailable(fmt.Sprintf("node --version: %v", err))
-	}
-	version := strings.TrimSpace(string(out))
-	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
-	if n, err := strconv.Atoi(major); err != nil || n < 20 {
-		unavailable("found node " + version)
-	}
-	return node, npm
-}
-
-// installPackages runs `npm ci` when node_modules does not hold exactly the
-// versions package-lock.json pins.
-func installPackages(t *testing.T, npm string) {
-	t.Helper()
-	stale, err := staleModules(".")
-	if err != nil {
-		t.Fatalf("check node_modules: %v", err)
-	}
-	if stale == "" {
-		return
-	}
-	t.Logf("running npm ci: %s", stale)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
-	if stale, err := staleModules("."); err != nil || stale != "" {
-		t.Fatalf("node_modules still out of date after npm ci: %s %v", stale, err)
-	}
-}
-
-// staleModules compares every package package-lock.json pins with the one
-// installed, and says what differs ("" when nothing does).
-func staleModules(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-	if err != nil {
-		return "", fmt.Errorf("read lock file: %w", err)
-	}
-	var lock struct {
-		Packages map[string]struct {
-			Version string `json:"version"`
-		} `json:"packages"`
-	}
-	if err := json.Unmarshal(b, &lock); err != nil {
-		return "", fmt.Errorf("parse package-lock.json: %w", err)
-	}
-	for path, pkg := range lock.Packages {
-		if path == "" || pkg.Version == "" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path), "package.json"))
-		if errors.Is(err, fs.ErrNotExist) {
-			return path + " is not installed", nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("read installed %s: %w", path, err)
-		}
-		var installed struct {
-			Version string `json:"version"`
-		}
-		if err := json.Unmarshal(b, &installed); err != nil {
-			return "", fmt.Errorf("parse installed %s/package.json: %w", path, err)
-		}
-		if installed.Version != pkg.Version {
-			return fmt.Sprintf("%s is %s, the lock file pins %s", path, installed.Version, pkg.Version), nil
-		}
-	}
-	return "", nil
+	return nodetest.Tools(t, need)
 }
 
 // startServer runs a Quarry server on a loopback port with its own data

@@ -13,20 +13,16 @@ package s3server
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/quarrylabs/quarry/test/internal/nodetest"
 )
 
 // Server is one running s3rver with one empty bucket.
@@ -59,9 +55,9 @@ var listening = regexp.MustCompile(`S3rver listening on (\S+):(\d+)`)
 // It skips tb (fails it under CI=true) when Node.js 20+ or npm is missing.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	node, npm := nodeTools(tb)
+	node, npm := nodetest.Tools(tb, "the S3 tests run s3rver, which needs Node.js 20+ and npm on PATH")
 	dir := packageDir(tb)
-	install(tb, npm, dir)
+	nodetest.Install(tb, npm, dir)
 
 	// Port 0: s3rver takes a free port and prints it, so nothing can take
 	// the port between choosing and binding it.
@@ -127,34 +123,6 @@ func Start(tb testing.TB) *Server {
 	}
 }
 
-// nodeTools finds node and npm.
-func nodeTools(tb testing.TB) (node, npm string) {
-	tb.Helper()
-	unavailable := func(why string) {
-		tb.Helper()
-		msg := "the S3 tests run s3rver, which needs Node.js 20+ and npm on PATH: " + why
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	node, nerr := exec.LookPath("node")
-	npm, perr := exec.LookPath("npm")
-	if err := errors.Join(nerr, perr); err != nil {
-		unavailable(err.Error())
-	}
-	out, err := exec.Command(node, "--version").Output()
-	if err != nil {
-		unavailable(fmt.Sprintf("node --version: %v", err))
-	}
-	version := strings.TrimSpace(string(out))
-	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
-	if n, err := strconv.Atoi(major); err != nil || n < 20 {
-		unavailable("found node " + version)
-	}
-	return node, npm
-}
-
 // packageDir is the directory of this file, which holds package.json:
 // tests of other packages run in their own directories.
 func packageDir(tb testing.TB) string {
@@ -164,41 +132,4 @@ func packageDir(tb testing.TB) string {
 		tb.Fatal("s3server: cannot locate its own source directory")
 	}
 	return filepath.Dir(file)
-}
-
-// installMu serialises installs within one test binary; lockDir does so
-// across the binaries `go test ./...` runs at once.
-var installMu sync.Mutex
-
-// install runs `npm ci` when node_modules does not hold exactly the
-// versions package-lock.json pins, so a changed lock file takes effect on
-// the next run and an up-to-date tree costs nothing.
-func install(tb testing.TB, npm, dir string) {
-	tb.Helper()
-	installMu.Lock()
-	defer installMu.Unlock()
-	unlock, err := lockDir(dir)
-	if err != nil {
-		tb.Fatalf("lock %s: %v", dir, err)
-	}
-	defer unlock()
-
-	stale, err := staleModules(dir)
-	if err != nil {
-		tb.Fatalf("check node_modules: %v", err)
-	}
-	if stale == "" {
-		return
-	}
-	tb.Logf("running npm ci in %s: %s", dir, stale)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("npm ci: %v\n%s", err, out)
-	}
-	if stale, err := staleModules(dir); err != nil || stale != "" {
-		tb.Fatalf("node_modules still out of date after npm ci: %s %v", stale, err)
-	}
 }

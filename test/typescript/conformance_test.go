@@ -9,15 +9,9 @@ package typescript
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +22,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/test/internal/nodetest"
 )
 
 // TestMain checks that the server the test starts leaves no goroutine
@@ -44,8 +39,10 @@ const apiKey = "qry_typescript-conformance-key"
 const holdPrompt = "conformance: hold until cancelled"
 
 func TestOfficialClient(t *testing.T) {
-	node, npm := nodeTools(t)
-	installPackages(t, npm)
+	// Without Node the client cannot be checked: a skip on a developer's
+	// machine, a failure under CI.
+	node, npm := nodetest.Tools(t, "the TypeScript client conformance test needs Node.js 20+ and npm on PATH")
+	nodetest.Install(t, npm, ".")
 
 	srv := startServer(t)
 
@@ -62,100 +59,6 @@ func TestOfficialClient(t *testing.T) {
 		t.Fatalf("node --test conformance.mjs: %v\n%s", err, out)
 	}
 	t.Logf("node --test conformance.mjs:\n%s", out)
-}
-
-// nodeTools finds node and npm. Without them the test cannot run: it skips
-// on a developer's machine and fails under CI, where skipping would hide
-// that the client was never checked.
-func nodeTools(t *testing.T) (node, npm string) {
-	t.Helper()
-	unavailable := func(why string) {
-		msg := "the TypeScript client conformance test needs Node.js 20+ and npm on PATH: " + why
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, nerr := exec.LookPath("node")
-	npm, perr := exec.LookPath("npm")
-	if err := errors.Join(nerr, perr); err != nil {
-		unavailable(err.Error())
-	}
-	// The client needs a global fetch and node:test's reporters, both
-	// stable from Node 20 (package.json's engines).
-	out, err := exec.Command(node, "--version").Output()
-	if err != nil {
-		unavailable(fmt.Sprintf("node --version: %v", err))
-	}
-	version := strings.TrimSpace(string(out))
-	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
-	if n, err := strconv.Atoi(major); err != nil || n < 20 {
-		unavailable("found node " + version)
-	}
-	return node, npm
-}
-
-// installPackages runs `npm ci` when node_modules does not hold exactly the
-// versions package-lock.json pins, so a changed lock file takes effect on
-// the next run and an up-to-date tree costs nothing.
-func installPackages(t *testing.T, npm string) {
-	t.Helper()
-	stale, err := staleModules(".")
-	if err != nil {
-		t.Fatalf("check node_modules: %v", err)
-	}
-	if stale == "" {
-		return
-	}
-	t.Logf("running npm ci: %s", stale)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
-	if stale, err := staleModules("."); err != nil || stale != "" {
-		t.Fatalf("node_modules still out of date after npm ci: %s %v", stale, err)
-	}
-}
-
-// staleModules compares every package package-lock.json pins with the one
-// installed, and says what differs ("" when nothing does).
-func staleModules(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-	if err != nil {
-		return "", fmt.Errorf("read lock file: %w", err)
-	}
-	var lock struct {
-		Packages map[string]struct {
-			Version string `json:"version"`
-		} `json:"packages"`
-	}
-	if err := json.Unmarshal(b, &lock); err != nil {
-		return "", fmt.Errorf("parse package-lock.json: %w", err)
-	}
-	for path, pkg := range lock.Packages {
-		if path == "" || pkg.Version == "" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path), "package.json"))
-		if errors.Is(err, fs.ErrNotExist) {
-			return path + " is not installed", nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("read installed %s: %w", path, err)
-		}
-		var installed struct {
-			Version string `json:"version"`
-		}
-		if err := json.Unmarshal(b, &installed); err != nil {
-			return "", fmt.Errorf("parse installed %s/package.json: %w", path, err)
-		}
-		if installed.Version != pkg.Version {
-			return fmt.Sprintf("%s is %s, the lock file pins %s", path, installed.Version, pkg.Version), nil
-		}
-	}
-	return "", nil
 }
 
 // clientEnv drops settings from the caller's environment that would point

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
+	"github.com/quarrylabs/quarry/internal/store/storebench"
+	"github.com/quarrylabs/quarry/internal/store/storetest"
 )
 
 // benchJobs is the size of the listing benchmark's history, unless
@@ -33,14 +34,10 @@ func benchStore(b *testing.B) (*Store, string) {
 	b.Helper()
 	benchDB.once.Do(func() {
 		ctx := context.Background()
-		want := benchJobs
-		if s := os.Getenv("QUARRY_BENCH_JOBS"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 2*pageSize {
-				benchDB.err = fmt.Errorf("QUARRY_BENCH_JOBS=%q is not a number of at least %d", s, 2*pageSize)
-				return
-			}
-			want = n
+		want, err := storetest.BenchJobs(benchJobs)
+		if err != nil {
+			benchDB.err = err
+			return
 		}
 		url := os.Getenv("QUARRY_BENCH_DATABASE_URL")
 		if url == "" {
@@ -92,39 +89,7 @@ func BenchmarkListJobs(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p50 := make(map[string]time.Duration)
-	for _, sc := range scenarios {
-		explained := false
-		b.Run(sc.Name, func(b *testing.B) {
-			// The function runs once per b.N tried; one plan is enough.
-			if !explained && testing.Verbose() {
-				plan, err := ExplainList(b.Context(), st, sc)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Logf("plan:\n%s", plan)
-				explained = true
-			}
-			lat, err := MeasureList(b.Context(), st, sc, b.N)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if lat.Rows != sc.Page.Limit {
-				b.Fatalf("%s listed %d jobs, want %d", sc.Name, lat.Rows, sc.Page.Limit)
-			}
-			b.ReportMetric(msec(lat.P50), "p50-ms")
-			b.ReportMetric(msec(lat.P99), "p99-ms")
-			p50[sc.Name] = lat.P50
-			if first := p50[scenarios[0].Name]; first > 0 && sc.Name != scenarios[0].Name {
-				b.ReportMetric(float64(lat.P50)/float64(first), "p50/first")
-			}
-		})
-	}
-	first, deep := p50[scenarios[0].Name], p50[scenarios[1].Name]
-	if first > 0 {
-		b.Logf("%s/%s median ratio: %.2f (%.3f ms / %.3f ms)", scenarios[1].Name, scenarios[0].Name,
-			float64(deep)/float64(first), msec(deep), msec(first))
-	}
+	storetest.BenchmarkListJobs(b, st, scenarios, func(ctx context.Context, sc storebench.ListScenario) (string, error) {
+		return ExplainList(ctx, st, sc)
+	})
 }
-
-func msec(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/store/storetest"
 )
 
-// benchJobs is the size of the listing benchmark's history.
+// benchJobs is the size of the listing benchmark's history, unless
+// QUARRY_BENCH_JOBS says otherwise (a smaller history for a quick look).
 const benchJobs = 1_000_000
 
 // benchDB is the seeded database, shared by every benchmark of the process:
@@ -43,6 +45,11 @@ func benchStore(b *testing.B) (*Store, string) {
 	b.Helper()
 	benchDB.once.Do(func() {
 		ctx := context.Background()
+		want, err := storetest.BenchJobs(benchJobs)
+		if err != nil {
+			benchDB.err = err
+			return
+		}
 		path := os.Getenv("QUARRY_BENCH_DB")
 		if path == "" {
 			dir, err := os.MkdirTemp("", "quarry-bench-")
@@ -69,14 +76,14 @@ func benchStore(b *testing.B) (*Store, string) {
 		switch {
 		case err != nil:
 			benchDB.err = err
-		case n >= benchJobs:
+		case n >= int64(want):
 			b.Logf("using %s: %d jobs", path, n)
 		case n > 0:
-			benchDB.err = fmt.Errorf("%s holds %d jobs, neither none nor at least %d; remove it to reseed", path, n, benchJobs)
+			benchDB.err = fmt.Errorf("%s holds %d jobs, neither none nor at least %d; remove it to reseed", path, n, want)
 		default:
 			t0 := time.Now()
-			benchDB.err = SeedJobs(ctx, st, prj.ID, benchJobs)
-			b.Logf("seeded %d jobs into %s in %v", benchJobs, path, time.Since(t0).Round(time.Millisecond))
+			benchDB.err = SeedJobs(ctx, st, prj.ID, want)
+			b.Logf("seeded %d jobs into %s in %v", want, path, time.Since(t0).Round(time.Millisecond))
 		}
 	})
 	if benchDB.err != nil {
@@ -95,31 +102,5 @@ func BenchmarkListJobs(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p50 := make(map[string]time.Duration)
-	for _, sc := range scenarios {
-		b.Run(sc.Name, func(b *testing.B) {
-			lat, err := MeasureList(b.Context(), st, sc, b.N)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if lat.Rows != sc.Page.Limit {
-				b.Fatalf("%s listed %d jobs, want %d", sc.Name, lat.Rows, sc.Page.Limit)
-			}
-			b.ReportMetric(msec(lat.P50), "p50-ms")
-			b.ReportMetric(msec(lat.P99), "p99-ms")
-			p50[sc.Name] = lat.P50
-			// The parent's log shows only with -v; the ratio also goes
-			// with each later scenario's figures.
-			if first := p50[scenarios[0].Name]; first > 0 && sc.Name != scenarios[0].Name {
-				b.ReportMetric(float64(lat.P50)/float64(first), "p50/first")
-			}
-		})
-	}
-	first, deep := p50[scenarios[0].Name], p50[scenarios[1].Name]
-	if first > 0 {
-		b.Logf("%s/%s median ratio: %.2f (%.3f ms / %.3f ms)", scenarios[1].Name, scenarios[0].Name,
-			float64(deep)/float64(first), msec(deep), msec(first))
-	}
+	storetest.BenchmarkListJobs(b, st, scenarios, nil)
 }
-
-func msec(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,57 +1,13 @@
 package sqlite
 
 import (
-	"bytes"
-	"encoding/json"
-	"slices"
-	"sync"
-
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/store/configcache"
 )
 
-// configCacheSize bounds the distinct configuration texts kept decoded.
-const configCacheSize = 1024
+// configCache is the cache of decoded job configurations every store
+// shares (configcache.Cache), under the method name this package's job
+// scanner calls.
+type configCache struct{ configcache.Cache }
 
-// configCache remembers decoded job configurations by their stored text.
-// Every job keeps a copy of its configuration, but most copies are of a few
-// saved or often-sent ones, and decoding them was a fifth of the time of a
-// listing page: encoding/json validates the text twice on the way through
-// Configuration's own UnmarshalJSON.
-type configCache struct {
-	mu sync.Mutex
-	m  map[string]extract.Configuration
-}
-
-// decode returns the configuration stored as b. The result shares no memory
-// with the cache, so a caller may change it freely.
-func (c *configCache) decode(b []byte) (extract.Configuration, error) {
-	c.mu.Lock()
-	cfg, ok := c.m[string(b)]
-	c.mu.Unlock()
-	if ok {
-		return cloneConfiguration(cfg), nil
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return extract.Configuration{}, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= configCacheSize {
-		// Dropping everything is crude but bounded, and a working set
-		// larger than the cache just decodes as if there were none.
-		c.m = make(map[string]extract.Configuration)
-	}
-	c.m[string(b)] = cfg
-	c.mu.Unlock()
-	return cloneConfiguration(cfg), nil
-}
-
-// cloneConfiguration copies everything c refers to. TestCloneConfiguration
-// fails when Configuration gains a field of a kind this does not handle.
-func cloneConfiguration(c extract.Configuration) extract.Configuration {
-	c.DataSchema = bytes.Clone(c.DataSchema)
-	c.SheetNames = slices.Clone(c.SheetNames)
-	if c.MaxPages != nil {
-		c.MaxPages = new(*c.MaxPages)
-	}
-	return c
-}
+func (c *configCache) decode(b []byte) (extract.Configuration, error) { return c.Decode(b) }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package s3server
+package nodetest
 
 // lockDir does nothing where flock is missing: there, two test binaries
 // installing at the same moment on a first run can still collide.

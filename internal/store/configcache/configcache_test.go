@@ -1,4 +1,4 @@
-package postgres
+package configcache
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
-func TestConfigCache(t *testing.T) {
+func TestCacheDecode(t *testing.T) {
 	t.Parallel()
 	maxPages := 3
 	want := extract.Configuration{
@@ -21,27 +21,27 @@ func TestConfigCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c configCache
-	first, err := c.decode(text)
+	var c Cache
+	first, err := c.Decode(text)
 	if err != nil {
-		t.Fatalf("decode: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	if d := cmp.Diff(want, first); d != "" {
-		t.Errorf("decode mismatch (-want +got):\n%s", d)
+		t.Errorf("Decode mismatch (-want +got):\n%s", d)
 	}
 	// A caller changing what it got must not change what the next one gets.
 	first.DataSchema[0] = 'X'
 	first.SheetNames[0] = "changed"
 	*first.MaxPages = 99
-	second, err := c.decode(text)
+	second, err := c.Decode(text)
 	if err != nil {
-		t.Fatalf("decode again: %v", err)
+		t.Fatalf("Decode again: %v", err)
 	}
 	if d := cmp.Diff(want, second); d != "" {
-		t.Errorf("decode from the cache mismatch (-want +got):\n%s", d)
+		t.Errorf("Decode from the cache mismatch (-want +got):\n%s", d)
 	}
-	if _, err := c.decode([]byte(`{"tier":`)); err == nil {
-		t.Errorf("decode(invalid JSON) succeeded")
+	if _, err := c.Decode([]byte(`{"tier":`)); err == nil {
+		t.Errorf("Decode(invalid JSON) succeeded")
 	}
 }
 

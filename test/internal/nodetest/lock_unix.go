@@ -1,6 +1,6 @@
 //go:build unix
 
-package s3server
+package nodetest
 
 import (
 	"crypto/sha256"
@@ -16,7 +16,7 @@ import (
 // The lock file lives in the temporary directory, not in the checkout.
 func lockDir(dir string) (unlock func(), err error) {
 	sum := sha256.Sum256([]byte(dir))
-	name := filepath.Join(os.TempDir(), "quarry-s3server-"+hex.EncodeToString(sum[:8])+".lock")
+	name := filepath.Join(os.TempDir(), "quarry-npm-"+hex.EncodeToString(sum[:8])+".lock")
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
