@@ -22,6 +22,7 @@ package schema
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,6 +67,10 @@ const baseURL = "https://quarry.invalid/data_schema.json"
 func Validate(raw json.RawMessage) (normalized json.RawMessage, err error) {
 	defer recoverInto(&err, "data_schema")
 
+	key := sha256.Sum256(raw)
+	if out, ok := validated.get(key); ok {
+		return json.RawMessage(out), nil
+	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, invalid("data_schema is required")
 	}
@@ -100,6 +105,7 @@ func Validate(raw json.RawMessage) (normalized json.RawMessage, err error) {
 	if !hadType {
 		out = append([]byte(`{"type":"object",`), out[1:]...)
 	}
+	validated.put(key, string(out))
 	return out, nil
 }
 
@@ -110,28 +116,18 @@ func Validate(raw json.RawMessage) (normalized json.RawMessage, err error) {
 // draft-07, mere annotations under 2019-09 and 2020-12 (the default), as each
 // specification says.
 //
-// Compiling is repeated on every call: results are checked once per job,
-// which does not justify a cache yet.
+// The compiled schema is cached by the hash of its text, so checking many
+// results against one schema compiles it once.
 func ValidateInstance(schema json.RawMessage, instance any) (err error) {
 	defer recoverInto(&err, "value")
 
-	doc, err := decodeJSON(schema)
-	if err != nil {
-		return invalid("data_schema is not valid JSON: %s", jsonErrorText(err))
-	}
-	if root, ok := doc.(map[string]any); ok {
-		if err := checkDraft(root); err != nil {
+	key := sha256.Sum256(schema)
+	sch, ok := compiled.get(key)
+	if !ok {
+		if sch, err = compileInstanceSchema(schema); err != nil {
 			return err
 		}
-	}
-	// Numbers the validator cannot handle would crash it (see checkNumber),
-	// in the schema as in the value.
-	if ptr, ok := findBadNumber(doc, ""); !ok {
-		return invalid("data_schema has a number out of range %s", at(ptr))
-	}
-	sch, err := compile(doc)
-	if err != nil {
-		return err
+		compiled.put(key, sch)
 	}
 
 	var raw []byte
@@ -164,6 +160,25 @@ func ValidateInstance(schema json.RawMessage, instance any) (err error) {
 		return invalid("value does not match data_schema: %s", cleanURLs(err.Error()))
 	}
 	return nil
+}
+
+// compileInstanceSchema is ValidateInstance's compilation of schema.
+func compileInstanceSchema(schema json.RawMessage) (*jsonschema.Schema, error) {
+	doc, err := decodeJSON(schema)
+	if err != nil {
+		return nil, invalid("data_schema is not valid JSON: %s", jsonErrorText(err))
+	}
+	if root, ok := doc.(map[string]any); ok {
+		if err := checkDraft(root); err != nil {
+			return nil, err
+		}
+	}
+	// Numbers the validator cannot handle would crash it (see checkNumber),
+	// in the schema as in the value.
+	if ptr, ok := findBadNumber(doc, ""); !ok {
+		return nil, invalid("data_schema has a number out of range %s", at(ptr))
+	}
+	return compile(doc)
 }
 
 // compile compiles doc under baseURL with a compiler that can load nothing,

@@ -38,11 +38,11 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 	if doc == nil {
 		return extract.Outcome{}, errors.New("builtin engine: no document")
 	}
-	root, err := readSchema(cfg.DataSchema)
+	pl, err := planFor(cfg.DataSchema)
 	if err != nil {
 		return extract.Outcome{}, err
 	}
-	pl := newPlan(root)
+	root := pl.root
 
 	var result json.RawMessage
 	meta := &extract.FieldMetadata{}

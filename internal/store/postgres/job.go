@@ -410,10 +410,15 @@ func (s *Store) DeleteJob(ctx context.Context, projectID, id string, remove func
 // The count is a statement begun after the lock is granted, so at READ
 // COMMITTED it sees every claim committed before. Locks are always taken in
 // that order (the job's row, then its project), so claims cannot deadlock.
+// Without a limit there is nothing to count, and the claim is one
+// statement (startJobUnlimited).
 func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time) (extract.Job, extract.StartResult, error) {
 	var j extract.Job
 	var res extract.StartResult
 	at = ms(at)
+	if limit <= 0 {
+		return s.startUnlimited(ctx, id, at)
+	}
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		j, err = s.scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM extract_jobs WHERE id = $1 FOR UPDATE`, id))
@@ -426,40 +431,104 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 		}
 		switch j.Status {
 		case extract.StatusPending, extract.StatusThrottled:
-			if limit > 0 {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockProject, j.ProjectID); err != nil {
-					return fmt.Errorf("lock project: %w", err)
-				}
-				var running int
-				err := tx.QueryRowContext(ctx, `SELECT count(*) FROM extract_jobs WHERE project_id = $1 AND status = $2 AND id <> $3`,
-					j.ProjectID, string(extract.StatusRunning), id).Scan(&running)
-				if err != nil {
-					return err
-				}
-				if running >= limit {
-					res = extract.StartThrottled
-					if j.Status == extract.StatusThrottled {
-						return nil // no change, so UpdatedAt stays
-					}
-					_, err := tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, updated_at = $2 WHERE id = $3`,
-						string(extract.StatusThrottled), at, id)
-					j.Status, j.UpdatedAt = extract.StatusThrottled, at
-					return err
-				}
-			}
 		case extract.StatusRunning:
+			// A crashed run claimed again holds its slot already, and has
+			// told its receivers.
+			res = extract.StartRun
+			_, err = tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = $2, updated_at = $2 WHERE id = $3`,
+				string(extract.StatusRunning), at, id)
+			j.Status, j.StartedAt, j.UpdatedAt = extract.StatusRunning, &at, at
+			return err
 		default:
 			res = extract.StartGone
 			return nil
 		}
-		res = extract.StartRun
-		// A crashed run claimed again has told its receivers already.
-		rerun := j.Status == extract.StatusRunning
-		_, err = tx.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = $2, updated_at = $2 WHERE id = $3`,
-			string(extract.StatusRunning), at, id)
-		j.Status, j.StartedAt, j.UpdatedAt = extract.StatusRunning, &at, at
-		if err != nil || rerun {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockProject, j.ProjectID); err != nil {
+			return fmt.Errorf("lock project: %w", err)
+		}
+		var now string
+		err = tx.QueryRowContext(ctx, claimInProject, j.ProjectID, string(extract.StatusRunning), id, limit,
+			string(extract.StatusThrottled), at).Scan(&now)
+		if errors.Is(err, sql.ErrNoRows) {
+			res = extract.StartThrottled // still THROTTLED: no change, so UpdatedAt stays
+			return nil
+		}
+		if err != nil {
 			return err
+		}
+		if extract.Status(now) == extract.StatusThrottled {
+			res = extract.StartThrottled
+			j.Status, j.UpdatedAt = extract.StatusThrottled, at
+			return nil
+		}
+		res = extract.StartRun
+		j.Status, j.StartedAt, j.UpdatedAt = extract.StatusRunning, &at, at
+		return s.emit(ctx, tx, j)
+	})
+	if err != nil {
+		return extract.Job{}, 0, fmt.Errorf("start job %s: %w", id, err)
+	}
+	return j, res, nil
+}
+
+// claimInProject counts the project's RUNNING jobs other than this one
+// and, in the same statement, makes the job RUNNING if they are fewer than
+// the limit, else THROTTLED; a job THROTTLED already is left alone (no row
+// comes back). It runs once the project's lock is granted, so its snapshot,
+// taken as the statement begins, sees every claim committed before.
+const claimInProject = `WITH running AS (
+		SELECT count(*) AS n FROM extract_jobs WHERE project_id = $1 AND status = $2 AND id <> $3
+	)
+	UPDATE extract_jobs SET
+		status = CASE WHEN running.n < $4 THEN $2 ELSE $5 END,
+		started_at = CASE WHEN running.n < $4 THEN $6 ELSE started_at END,
+		updated_at = $6
+	FROM running
+	WHERE id = $3 AND (running.n < $4 OR status <> $5)
+	RETURNING status`
+
+// startJobUnlimited claims a job in one statement, for StartJob without a
+// limit: the row lock of the CTE makes a cancel and a claim take turns as
+// StartJob's SELECT … FOR UPDATE does, and the status the row had before,
+// which tells a first run from a crashed one claimed again, comes back
+// with the claimed row. A finished or absent job matches no row.
+const startJobUnlimited = `WITH old AS (
+		SELECT id AS old_id, status AS old_status FROM extract_jobs WHERE id = $1 FOR UPDATE
+	)
+	UPDATE extract_jobs SET status = $2, started_at = $3, updated_at = $3
+	FROM old WHERE id = old_id AND old_status IN ($4, $5, $2)`
+
+// startJobUnlimitedReturning ends startJobUnlimited.
+const startJobUnlimitedReturning = ` RETURNING ` + jobColumns + `, old_status`
+
+// startUnlimited is StartJob when no limit applies: no project lock and no
+// count. A job without webhooks has no event to record with its claim, so
+// the one statement commits on its own; any other job (with webhooks,
+// finished, or gone) takes the transaction, which sorts it out.
+func (s *Store) startUnlimited(ctx context.Context, id string, at time.Time) (extract.Job, extract.StartResult, error) {
+	args := []any{id, string(extract.StatusRunning), at, string(extract.StatusPending), string(extract.StatusThrottled)}
+	var before string
+	j, err := s.scanJob(s.db.QueryRowContext(ctx, startJobUnlimited+` AND webhooks IS NULL`+startJobUnlimitedReturning, args...), &before)
+	if err == nil {
+		return j, extract.StartRun, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return extract.Job{}, 0, fmt.Errorf("start job %s: %w", id, err)
+	}
+	res := extract.StartRun
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		j, err = s.scanJob(tx.QueryRowContext(ctx, startJobUnlimited+startJobUnlimitedReturning, args...), &before)
+		if errors.Is(err, sql.ErrNoRows) {
+			j, res = extract.Job{}, extract.StartGone
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// A crashed run claimed again has told its receivers already.
+		if extract.Status(before) == extract.StatusRunning {
+			return nil
 		}
 		return s.emit(ctx, tx, j)
 	})
@@ -468,6 +537,11 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 	}
 	return j, res, nil
 }
+
+// finishJob is FinishJob's UPDATE, taking the arguments in its order.
+const finishJob = `UPDATE extract_jobs
+	SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6, finished_at = $7, updated_at = $7
+	WHERE id = $8 AND status = $9`
 
 // FinishJob records a run's end if the job is still RUNNING: COMPLETED with
 // outcome, or FAILED with message failure when failure is non-empty (keeping
@@ -496,12 +570,24 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 	if failure != "" {
 		status = extract.StatusFailed
 	}
+	args := []any{string(status), failure, result, metadata, usage, engine, ms(at), id, string(extract.StatusRunning)}
+	// A job without webhooks has no event to record with its end, so the
+	// one statement commits on its own. Any other (with webhooks, or no
+	// longer RUNNING) takes the transaction, which sorts it out.
+	done, err := s.db.ExecContext(ctx, finishJob+` AND webhooks IS NULL`, args...)
+	if err != nil {
+		return false, fmt.Errorf("finish job %s: %w", id, err)
+	}
+	n, err := done.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("finish job %s: %w", id, err)
+	}
+	if n > 0 {
+		return true, nil
+	}
 	var changed bool
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE extract_jobs
-		SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6, finished_at = $7, updated_at = $7
-		WHERE id = $8 AND status = $9`,
-			string(status), failure, result, metadata, usage, engine, ms(at), id, string(extract.StatusRunning))
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, finishJob, args...)
 		if err != nil {
 			return err
 		}
