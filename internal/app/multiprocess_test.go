@@ -87,9 +87,11 @@ func TestMultiProcess(t *testing.T) {
 	// more are being created.
 	killed := workers[0]
 	deadline := time.Now().Add(60 * time.Second)
-	for killed.finished() < 200 {
+	// Runs in progress at the kill are the point: with workers as fast as
+	// the creators, a moment with none is possible, so wait for one.
+	for killed.finished() < 200 || killed.inFlight() == 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the first worker finished %d jobs in 60s", killed.finished())
+			t.Fatalf("the first worker finished %d jobs in 60s and has %d in progress", killed.finished(), killed.inFlight())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -297,6 +299,17 @@ func (e *workerProc) Write(p []byte) (int, error) {
 		}
 		e.buf = e.buf[i+1:]
 	}
+}
+
+// inFlight counts the runs the process has started and not completed.
+func (e *workerProc) inFlight() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for id, s := range e.started {
+		n += max(s-e.complete[id], 0)
+	}
+	return n
 }
 
 func (e *workerProc) finished() int {
