@@ -45,7 +45,8 @@ func BenchmarkThroughput(b *testing.B) {
 			b.Fatalf("QUARRY_BENCH_WORKERS=%q: %v", v, err)
 		}
 	}
-	b.Run("RiverNoop", func(b *testing.B) { benchRiverNoop(b, workers) })
+	b.Run("RiverNoop/Insert=batch", func(b *testing.B) { benchRiverNoop(b, workers, 1000) })
+	b.Run("RiverNoop/Insert=single", func(b *testing.B) { benchRiverNoop(b, workers, 1) })
 	// No worker: how fast the API alone creates jobs, the first half of
 	// each end-to-end op.
 	b.Run("Quarry/WorkerProcesses=0", func(b *testing.B) { benchQuarry(b, 0, workers) })
@@ -91,14 +92,12 @@ func benchQuarry(b *testing.B, procs, workers int) {
 		b.Fatal(err)
 	}
 	defer pool.Close()
-	// Done is COMPLETED, or created when no worker runs them. The counts
-	// the store's triggers keep cost the same however many jobs there are,
-	// where counting extract_jobs every 5 ms would take a growing share of
-	// the CPU the servers are measured on.
+	// Done is COMPLETED, read from the counts the store's trigger keeps,
+	// which cost the same however many jobs there are, where counting
+	// extract_jobs every 5 ms would take a growing share of the CPU the
+	// servers are measured on. With no worker, done is created: the
+	// creators' last reply.
 	countDone := `SELECT coalesce(sum(n), 0)::bigint FROM extract_job_counts WHERE status = 'COMPLETED'`
-	if procs == 0 {
-		countDone = `SELECT coalesce(sum(n), 0)::bigint FROM extract_job_counts`
-	}
 	base := 0 // jobs done by earlier runs of this benchmark
 	if err := pool.QueryRow(b.Context(), countDone).Scan(&base); err != nil {
 		b.Fatal(err)
@@ -120,7 +119,10 @@ func benchQuarry(b *testing.B, procs, workers int) {
 			}
 		})
 	}
-	for {
+	if procs == 0 {
+		wg.Wait()
+	}
+	for procs > 0 {
 		var n int
 		if err := pool.QueryRow(b.Context(), countDone).Scan(&n); err != nil {
 			b.Fatal(err)
@@ -151,9 +153,12 @@ type noopWorker struct {
 
 func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
 
-// benchRiverNoop is River alone: insert b.N no-op jobs in batches while a
-// client with Quarry's fetch settings and as many workers works them.
-func benchRiverNoop(b *testing.B, workers int) {
+// benchRiverNoop is River alone: insert b.N no-op jobs while a client with
+// Quarry's fetch settings and as many workers works them. With batch 1,
+// 16 inserters each insert one job per call, its own transaction, as
+// Quarry's API does for each create; a larger batch is River at its
+// fastest, a single inserter making one statement of each batch.
+func benchRiverNoop(b *testing.B, workers, batch int) {
 	url := benchDatabase(b, workers)
 	pool, err := pgxpool.New(b.Context(), url)
 	if err != nil {
@@ -191,19 +196,36 @@ func benchRiverNoop(b *testing.B, workers int) {
 
 	b.ResetTimer()
 	began := time.Now()
-	go func() {
-		const batch = 1000
-		for left := b.N; left > 0; left -= batch {
-			params := make([]river.InsertManyParams, min(batch, left))
-			for i := range params {
-				params[i] = river.InsertManyParams{Args: noopArgs{}}
-			}
-			if _, err := client.InsertMany(ctx, params); err != nil && ctx.Err() == nil {
-				b.Error(err)
-				return
-			}
+	if batch == 1 {
+		var next atomic.Int64
+		for range 16 {
+			go func() {
+				for next.Add(1) <= int64(b.N) {
+					if _, err := client.Insert(ctx, noopArgs{}, nil); err != nil {
+						if ctx.Err() == nil {
+							b.Error(err)
+						}
+						return
+					}
+				}
+			}()
 		}
-	}()
+	} else {
+		go func() {
+			for left := b.N; left > 0; left -= batch {
+				params := make([]river.InsertManyParams, min(batch, left))
+				for i := range params {
+					params[i] = river.InsertManyParams{Args: noopArgs{}}
+				}
+				if _, err := client.InsertMany(ctx, params); err != nil {
+					if ctx.Err() == nil {
+						b.Error(err)
+					}
+					return
+				}
+			}
+		}()
+	}
 	for range b.N {
 		select {
 		case <-done:

@@ -70,6 +70,9 @@ func SeedJobs(ctx context.Context, st *Store, projectID string, n int) error {
 				return fmt.Errorf("copy: %w", err)
 			}
 			for status, k := range counts {
+				if !status.Terminal() {
+					continue // counted when asked, not kept
+				}
 				if _, err := tx.Exec(ctx, `UPDATE extract_job_counts SET n = n + $1 WHERE status = $2 AND shard = 0`, k, string(status)); err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"database/sql"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,35 @@ func TestListJobsPlan(t *testing.T) {
 		}
 		if plan := explain(t, st.db, query, args); !strings.Contains(plan, "using extract_jobs_pkey") {
 			t.Errorf("plan of %s:\n%s\nwant a primary key lookup", query, plan)
+		}
+	})
+	t.Run("CountJobsByStatus", func(t *testing.T) {
+		// The unfinished statuses are counted in the status index, never
+		// by reading the table: its cost follows the jobs waiting or
+		// running, not the history.
+		plan := explain(t, st.db, countJobsByStatus, nil)
+		if !strings.Contains(plan, "using extract_jobs_project_status on extract_jobs") {
+			t.Errorf("plan of %s:\n%s\nwant extract_jobs_project_status", countJobsByStatus, plan)
+		}
+		if strings.Contains(plan, "Seq Scan on extract_jobs") {
+			t.Errorf("plan of %s reads the whole table:\n%s", countJobsByStatus, plan)
+		}
+		// And the counts match the table's, which the seeding kept for the
+		// finished statuses.
+		got, err := st.CountJobsByStatus(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[extract.Status]int64{}
+		for _, s := range extract.Statuses {
+			var n int64
+			if err := st.db.QueryRowContext(t.Context(), `SELECT count(*) FROM extract_jobs WHERE status = $1`, string(s)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			want[s] = n
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("CountJobsByStatus = %v, want %v", got, want)
 		}
 	})
 }
