@@ -173,3 +173,41 @@ func addKey(tb testing.TB, s *server, p extract.Project) string {
 	}
 	return secret
 }
+
+// TestKeyLastUsed checks that a key's use is recorded, at most once a
+// minute: the second request within the minute leaves the time as the
+// first one set it.
+func TestKeyLastUsed(t *testing.T) {
+	t.Parallel()
+	eachStore(t, testKeyLastUsed)
+}
+
+func testKeyLastUsed(t *testing.T, db database) {
+	s := start(t, db.option)
+	secret := addKey(t, s, defaultProject(t, s))
+	lastUsed := func() *time.Time {
+		t.Helper()
+		k, err := s.app.Store().APIKeyByHash(context.Background(), extract.HashAPIKey(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.LastUsedAt
+	}
+	if got := lastUsed(); got != nil {
+		t.Fatalf("unused key: last used %v, want none", got)
+	}
+	before := time.Now().Truncate(time.Millisecond)
+	if r := s.doKey(secret, http.MethodGet, "/api/v2/extract", nil); r.status != http.StatusOK {
+		t.Fatalf("list = %d %s", r.status, r.body)
+	}
+	first := lastUsed()
+	if first == nil || first.Before(before) || first.After(time.Now()) {
+		t.Fatalf("after a request: last used %v, want between %v and now", first, before)
+	}
+	if r := s.doKey(secret, http.MethodGet, "/api/v2/extract", nil); r.status != http.StatusOK {
+		t.Fatalf("list = %d %s", r.status, r.body)
+	}
+	if again := lastUsed(); again == nil || !again.Equal(*first) {
+		t.Errorf("a second request within the minute moved last used from %v to %v", first, again)
+	}
+}

@@ -62,6 +62,11 @@ func TestKeys(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		if f := strings.Fields(line); len(f) > 1 && f[1] == "ci" {
 			keyID = f[0]
+			// ID NAME PREFIX PROJECT CREATED LAST-USED REVOKED: the key
+			// was used for the request above and is not revoked yet.
+			if len(f) != 7 || f[5] == "-" || f[6] != "-" {
+				t.Errorf("keys list line %q: want a last use and no revocation", line)
+			}
 		}
 	}
 	if code, _, errOut := run(t, "keys", "revoke", keyID, "--data-dir", dir); code != 0 {

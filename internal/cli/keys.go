@@ -82,13 +82,10 @@ func newKeysCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tPROJECT\tCREATED\tREVOKED")
+			fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tPROJECT\tCREATED\tLAST USED\tREVOKED")
 			for _, k := range keys {
-				revoked := "-"
-				if k.RevokedAt != nil {
-					revoked = k.RevokedAt.Format(time.RFC3339)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.ProjectID, k.CreatedAt.Format(time.RFC3339), revoked)
+				fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.ProjectID,
+					k.CreatedAt.Format(time.RFC3339), orDash(k.LastUsedAt), orDash(k.RevokedAt))
 			}
 			return tw.Flush()
 		},
@@ -114,4 +111,12 @@ func newKeysCmd() *cobra.Command {
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// orDash formats a time that may be unset, such as a key's last use.
+func orDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
 }

@@ -58,6 +58,9 @@ type Store interface {
 	ListAPIKeys(ctx context.Context) ([]APIKey, error)
 	// RevokeAPIKey marks a key revoked; CodeNotFound if absent.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	// TouchAPIKey records that a key was used at at; a time before the one
+	// recorded leaves it. CodeNotFound if absent.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 
 	CreateFile(ctx context.Context, f File) error
 	File(ctx context.Context, projectID, id string) (File, error)

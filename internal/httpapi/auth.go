@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -45,6 +46,7 @@ func (s *Server) authenticate(r *http.Request) (extract.Principal, error) {
 	if key.RevokedAt != nil {
 		return extract.Principal{}, extract.Errorf(extract.CodeUnauthorized, "this API key was revoked")
 	}
+	s.touchKey(r.Context(), key)
 	p := extract.Principal{KeyID: key.ID, OrganizationID: key.OrganizationID, ProjectID: key.ProjectID}
 	q := r.URL.Query()
 	if org := q.Get("organization_id"); org != "" && org != key.OrganizationID {
@@ -61,4 +63,32 @@ func (s *Server) authenticate(r *http.Request) (extract.Principal, error) {
 		p.ProjectID = prj
 	}
 	return p, nil
+}
+
+// keyTouchInterval is how stale a key's recorded last use may get: a key in
+// steady use costs a write a minute in each API process, not one a request.
+const keyTouchInterval = time.Minute
+
+// touchKey records the use of key if its recorded last use is older than
+// keyTouchInterval and no other request of this process has just done it.
+// A failure is logged, not returned: the request itself is allowed.
+func (s *Server) touchKey(ctx context.Context, key extract.APIKey) {
+	now := s.cfg.Now()
+	if key.LastUsedAt != nil && now.Sub(*key.LastUsedAt) < keyTouchInterval {
+		return
+	}
+	prev, ok := s.touched.Load(key.ID)
+	switch {
+	case ok && now.Sub(prev.(time.Time)) < keyTouchInterval:
+		return
+	case ok && !s.touched.CompareAndSwap(key.ID, prev, now):
+		return // a concurrent request of this process took it
+	case !ok:
+		if _, loaded := s.touched.LoadOrStore(key.ID, now); loaded {
+			return
+		}
+	}
+	if err := s.store.TouchAPIKey(ctx, key.ID, now.UTC()); err != nil {
+		s.log.WarnContext(ctx, "record API key use", "key_id", key.ID, "err", err)
+	}
 }

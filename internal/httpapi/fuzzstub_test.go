@@ -37,6 +37,8 @@ func (*fuzzStore) APIKeyByHash(_ context.Context, hash []byte) (extract.APIKey, 
 	return extract.APIKey{ID: "key-1", OrganizationID: "org-1", ProjectID: "prj-1", Hash: hash}, nil
 }
 
+func (*fuzzStore) TouchAPIKey(context.Context, string, time.Time) error { return nil }
+
 func (*fuzzStore) Project(_ context.Context, id string) (extract.Project, error) {
 	if id == "prj-2" {
 		return extract.Project{ID: id, OrganizationID: "org-1"}, nil

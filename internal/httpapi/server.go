@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,6 +97,7 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	limiter *keyLimiter
+	touched sync.Map // key id → time.Time this process last recorded its use
 }
 
 // New builds the API. tokens seals page tokens and download links; it must

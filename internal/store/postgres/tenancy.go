@@ -232,6 +232,17 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 	return nil
 }
 
+// TouchAPIKey records that a key was used at at, keeping a later time
+// already recorded; CodeNotFound if absent.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	err := changeOne(ctx, s.db, `UPDATE api_keys SET last_used_at = greatest(last_used_at, $1) WHERE id = $2`,
+		extract.Errorf(extract.CodeNotFound, "API key %q not found", id), ms(at), id)
+	if err != nil {
+		return fmt.Errorf("touch api key: %w", err)
+	}
+	return nil
+}
+
 // changeOne runs an UPDATE or DELETE and returns notFound if it changed no
 // row.
 func changeOne(ctx context.Context, q querier, query string, notFound error, args ...any) error {

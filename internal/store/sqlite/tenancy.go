@@ -235,3 +235,25 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 	}
 	return nil
 }
+
+// TouchAPIKey records that a key was used at at, keeping a later time
+// already recorded; CodeNotFound if absent.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, millis(at), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = extract.Errorf(extract.CodeNotFound, "API key %q not found", id)
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("touch api key: %w", err)
+	}
+	return nil
+}

@@ -109,10 +109,27 @@ func testAPIKeys(t *testing.T, f *fixture) {
 	k1.RevokedAt = ptr(at(30))
 	diff(t, "revoked key", k1, got)
 
+	// Use moves last_used_at forward, never back.
+	for _, touch := range []struct {
+		at   time.Time
+		want time.Time
+	}{{at(50), at(50)}, {at(45), at(50)}, {at(60), at(60)}} {
+		if err := f.st.TouchAPIKey(ctx, k1.ID, touch.at); err != nil {
+			t.Fatalf("TouchAPIKey(%v): %v", touch.at, err)
+		}
+		got, err = f.st.APIKeyByHash(ctx, k1.Hash)
+		if err != nil {
+			t.Fatalf("APIKeyByHash: %v", err)
+		}
+		k1.LastUsedAt = ptr(touch.want)
+		diff(t, "touched key", k1, got)
+	}
+
 	t.Run("ErrNotFound", func(t *testing.T) {
+		missing := id.New(id.APIKey)
+		wantCode(t, "TouchAPIKey(unknown)", f.st.TouchAPIKey(ctx, missing, at(1)), extract.CodeNotFound, missing)
 		_, err := f.st.APIKeyByHash(ctx, []byte{1, 2, 3})
 		wantCode(t, "APIKeyByHash(unknown)", err, extract.CodeNotFound, "")
-		missing := id.New(id.APIKey)
 		wantCode(t, "RevokeAPIKey(unknown)", f.st.RevokeAPIKey(ctx, missing, at(1)), extract.CodeNotFound, missing)
 	})
 	t.Run("ErrDuplicateHash", func(t *testing.T) {
