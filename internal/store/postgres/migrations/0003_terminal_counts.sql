@@ -1,9 +1,9 @@
 -- extract_job_counts keeps only the finished statuses (COMPLETED, FAILED,
 -- CANCELLED). A job enters one of them once and leaves it only when it is
 -- deleted, so a job now fires the counting trigger once in its life instead
--- of at each of its three status changes (create, start, finish): that
--- trigger and the two hot counter rows it updated were a sixth of the
--- database's work per job.
+-- of at each of its three status changes (create, start, finish), each of
+-- which updated two hot counter rows whose locks, held to the commit, made
+-- concurrent statements wait for one another.
 --
 -- The unfinished statuses (PENDING, THROTTLED, RUNNING) are counted when
 -- asked, from extract_jobs_project_status: few jobs wait or run at once,
