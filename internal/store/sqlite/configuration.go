@@ -130,15 +130,10 @@ func (s *Store) UpdateConfiguration(ctx context.Context, c extract.SavedConfigur
 	}
 	var out extract.SavedConfiguration
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE configurations SET name = ?, configuration = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND project_id = ?`, c.Name, string(doc), millis(c.UpdatedAt), c.ID, c.ProjectID)
+		err := changeOne(ctx, tx, `UPDATE configurations SET name = ?, configuration = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND project_id = ?`, extract.Errorf(extract.CodeNotFound, "configuration %q not found", c.ID),
+			c.Name, string(doc), millis(c.UpdatedAt), c.ID, c.ProjectID)
 		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err == nil {
-				err = extract.Errorf(extract.CodeNotFound, "configuration %q not found", c.ID)
-			}
 			return err
 		}
 		out, err = configuration(ctx, tx, c.ProjectID, c.ID)

@@ -93,6 +93,23 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// changeOne runs an UPDATE or DELETE and returns notFound if it changed no
+// row.
+func changeOne(ctx context.Context, q querier, query string, notFound error, args ...any) error {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}
+
 func organization(ctx context.Context, q querier, id string) (extract.Organization, error) {
 	var o extract.Organization
 	var created int64
@@ -218,17 +235,8 @@ func (s *Store) ListAPIKeys(ctx context.Context) ([]extract.APIKey, error) {
 // revoked key keeps the first revocation time.
 func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, millis(at), id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err == nil {
-				err = extract.Errorf(extract.CodeNotFound, "API key %q not found", id)
-			}
-			return err
-		}
-		return nil
+		return changeOne(ctx, tx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`,
+			extract.Errorf(extract.CodeNotFound, "API key %q not found", id), millis(at), id)
 	})
 	if err != nil {
 		return fmt.Errorf("revoke api key: %w", err)
@@ -240,17 +248,8 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 // already recorded; CodeNotFound if absent.
 func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`, millis(at), id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err == nil {
-				err = extract.Errorf(extract.CodeNotFound, "API key %q not found", id)
-			}
-			return err
-		}
-		return nil
+		return changeOne(ctx, tx, `UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?1), ?1) WHERE id = ?2`,
+			extract.Errorf(extract.CodeNotFound, "API key %q not found", id), millis(at), id)
 	})
 	if err != nil {
 		return fmt.Errorf("touch api key: %w", err)
