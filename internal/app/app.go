@@ -287,7 +287,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		qcfg.Webhook.Sender = webhook.NewSender(cfg.Webhook)
 	}
 	a.pdf = parse.NewLazyPDF(cfg.PDF)
-	proc := &processor{store: a.store, blobs: a.blobs, parser: parse.New(a.pdf, cfg.Parse), engine: cfg.Engine}
+	proc := &processor{blobs: a.blobs, parser: parse.New(a.pdf, cfg.Parse), engine: cfg.Engine}
 	if a.queue, err = queue.New(ctx, a.store, proc, qcfg); err != nil {
 		return nil, err
 	}

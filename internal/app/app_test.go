@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/quarrylabs/quarry/internal/extract"
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -357,6 +359,87 @@ func testThrottledByProjectConcurrency(t *testing.T, db database) {
 	for _, id := range ids {
 		s.waitStatus(id, "COMPLETED")
 	}
+}
+
+func TestDeferredRunning(t *testing.T) {
+	t.Parallel()
+	eachStore(t, testDeferredRunning)
+}
+
+// testDeferredRunning follows runs in a project without a limit, whose
+// jobs are shown RUNNING only once a run has lasted MarkRunningAfter.
+func testDeferredRunning(t *testing.T, db database) {
+	gate := newGateEngine()
+	const markAfter = 300 * time.Millisecond
+	s := start(t, db.option, withEngine(gate), withProjectConcurrency(-1), withMarkRunningAfter(markAfter))
+	fileID := s.upload("invoice.txt", testdata(t, "invoice.txt"))
+	create := func() string { return s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})["id"].(string) }
+	started := func(t *testing.T) time.Time {
+		t.Helper()
+		select {
+		case <-gate.started:
+			return time.Now()
+		case <-time.After(20 * time.Second):
+			t.Fatal("no run started")
+			return time.Time{}
+		}
+	}
+	get := func(id string) map[string]any { return s.do(http.MethodGet, "/api/v2/extract/"+id, nil).json(t) }
+	// The API does not show when a run started; the store keeps it.
+	stored := func(t *testing.T, job map[string]any) extract.Job {
+		t.Helper()
+		j, err := s.app.Store().Job(t.Context(), job["project_id"].(string), job["id"].(string))
+		if err != nil {
+			t.Fatalf("Job: %v", err)
+		}
+		return j
+	}
+
+	t.Run("LongRun", func(t *testing.T) {
+		id := create()
+		began := started(t)
+		// The run has begun, and the job still shows PENDING until the
+		// run has lasted markAfter (read right after the run began, well
+		// inside it on any machine that keeps its timers).
+		if job := get(id); job["status"] != "PENDING" && time.Since(began) < markAfter/2 {
+			t.Errorf("status %v at the start of a run, want PENDING", job["status"])
+		}
+		running := stored(t, s.waitStatus(id, "RUNNING"))
+		if running.StartedAt == nil || running.StartedAt.After(time.Now()) {
+			t.Errorf("RUNNING with started_at %v", running.StartedAt)
+		}
+		gate.open <- struct{}{}
+		done := s.waitStatus(id, "COMPLETED")
+		if done["extract_result"] == nil {
+			t.Errorf("COMPLETED without a result: %v", done)
+		}
+		if j := stored(t, done); running.StartedAt == nil || j.StartedAt == nil || !j.StartedAt.Equal(*running.StartedAt) {
+			t.Errorf("started_at moved from %v to %v at the end", running.StartedAt, j.StartedAt)
+		}
+	})
+	t.Run("ShortRun", func(t *testing.T) {
+		id := create()
+		started(t)
+		gate.open <- struct{}{}
+		// Straight from PENDING to COMPLETED, with the run's start kept.
+		j := stored(t, s.waitStatus(id, "COMPLETED"))
+		if j.StartedAt == nil || j.FinishedAt == nil || j.FinishedAt.Before(*j.StartedAt) || j.StartedAt.Before(j.CreatedAt) {
+			t.Errorf("created_at %v, started_at %v, finished_at %v: missing or out of order", j.CreatedAt, j.StartedAt, j.FinishedAt)
+		}
+	})
+	t.Run("CancelledBeforeMarked", func(t *testing.T) {
+		id := create()
+		started(t)
+		if r := s.do(http.MethodPost, "/api/v2/extract/"+id+"/cancel", nil); r.status != http.StatusOK {
+			t.Fatalf("cancel: %d %s", r.status, r.body)
+		}
+		// The run ends with its context; the mark, had it come, must not
+		// undo the cancel.
+		time.Sleep(2 * markAfter)
+		if job := get(id); job["status"] != "CANCELLED" {
+			t.Errorf("status %v after a cancel, want CANCELLED", job["status"])
+		}
+	})
 }
 
 func TestIdempotencyKey(t *testing.T) {

@@ -70,6 +70,9 @@ func withEngine(e extract.Engine) option { return func(c *app.Config) { c.Engine
 func withProjectConcurrency(n int) option {
 	return func(c *app.Config) { c.Queue.ProjectConcurrency = n }
 }
+func withMarkRunningAfter(d time.Duration) option {
+	return func(c *app.Config) { c.Queue.MarkRunningAfter = d }
+}
 func withDataDir(dir string) option    { return func(c *app.Config) { c.DataDir = dir } }
 func withMaxUpload(n int64) option     { return func(c *app.Config) { c.MaxUploadBytes = n } }
 func withAPIKey(key string) option     { return func(c *app.Config) { c.APIKey = key } }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/quarrylabs/quarry/internal/document/parse"
@@ -14,21 +13,16 @@ type opener interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
-// processor does one job's work: load the file, parse it, run the engine.
+// processor does one job's work: read the file, parse it, run the engine.
 type processor struct {
-	store  extract.Store
 	blobs  opener
 	parser *parse.Parser
 	engine extract.Engine
 }
 
-func (p *processor) Process(ctx context.Context, job extract.Job) (extract.Outcome, error) {
-	f, err := p.store.File(ctx, job.ProjectID, job.FileInput)
-	if extract.IsNotFound(err) {
+func (p *processor) Process(ctx context.Context, job extract.Job, f *extract.File) (extract.Outcome, error) {
+	if f == nil {
 		return extract.Outcome{}, extract.Errorf(extract.CodeInvalid, "the file %s was deleted before the job ran", job.FileInput)
-	}
-	if err != nil {
-		return extract.Outcome{}, fmt.Errorf("load file: %w", err)
 	}
 	if !parse.Supported(f.FileType) {
 		// Checked before opening the content, so the message can name the

@@ -102,11 +102,23 @@ type Store interface {
 	// no limit), else THROTTLED. A job already RUNNING (a run that crashed) is
 	// claimed again. Finished or deleted jobs give StartGone.
 	StartJob(ctx context.Context, id string, limit int, at time.Time) (Job, StartResult, error)
-	// FinishJob records a run's end if the job is still RUNNING: COMPLETED
-	// with outcome, or FAILED with message when failure is non-empty. It
-	// reports whether the row changed (false when the job was cancelled or
-	// deleted meanwhile).
-	FinishJob(ctx context.Context, id string, at time.Time, outcome *Outcome, failure string) (bool, error)
+	// JobToRun reads a job and its input file together, changing nothing:
+	// the worker's first look at a job it picked up, when no limit applies.
+	// The file is nil when it was deleted. CodeNotFound if the job is
+	// absent.
+	JobToRun(ctx context.Context, id string) (Job, *File, error)
+	// MarkRunning makes a PENDING job without webhooks RUNNING, started at
+	// started: a run begun without StartJob that has lasted long enough to
+	// be shown. It reports whether the row changed (false when the job was
+	// cancelled, deleted or finished meanwhile, or has webhooks, whose
+	// events StartJob records).
+	MarkRunning(ctx context.Context, id string, started, at time.Time) (bool, error)
+	// FinishJob records a run's end if the job is RUNNING, or PENDING (a
+	// run that ended before it was marked RUNNING): COMPLETED with outcome,
+	// or FAILED with message when failure is non-empty. A job without a
+	// StartedAt takes started. It reports whether the row changed (false
+	// when the job was cancelled or deleted meanwhile).
+	FinishJob(ctx context.Context, id string, started, at time.Time, outcome *Outcome, failure string) (bool, error)
 	// RequeueJob puts a RUNNING job back to PENDING (a run interrupted by
 	// shutdown, to be retried).
 	RequeueJob(ctx context.Context, id string, at time.Time) error

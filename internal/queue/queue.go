@@ -32,12 +32,14 @@ import (
 // QueueName is the River queue extraction jobs run on.
 const QueueName = "extract"
 
-// Processor does the work of one job: load its file, parse it, run the
+// Processor does the work of one job: read its file, parse it, run the
 // engine. An *extract.Error it returns is the user's problem (a corrupt or
 // unsupported file) and fails the job with its message; any other error is
 // ours and is retried.
 type Processor interface {
-	Process(ctx context.Context, job extract.Job) (extract.Outcome, error)
+	// Process runs job on its input file, which is nil when the file was
+	// deleted before the run.
+	Process(ctx context.Context, job extract.Job, file *extract.File) (extract.Outcome, error)
 }
 
 // Config configures the queue. Zero values take the documented defaults.
@@ -52,6 +54,13 @@ type Config struct {
 	// across all processes; jobs over it wait in THROTTLED. Defaults to 4;
 	// negative means no limit.
 	ProjectConcurrency int
+	// MarkRunningAfter is how long a run in a project without a limit
+	// (ProjectConcurrency negative) goes on before its job is shown
+	// RUNNING. A shorter run takes the job from PENDING to its end in one
+	// write, instead of one to start it and one to end it; its StartedAt
+	// still says when it began. A job with webhooks is marked RUNNING at
+	// once, as its receivers are told of it. Defaults to 1 second.
+	MarkRunningAfter time.Duration
 	// JobTimeout bounds one run of a job. Defaults to 1 hour: long documents
 	// must not hit a short limit.
 	JobTimeout time.Duration
@@ -114,6 +123,7 @@ type Config struct {
 func (c Config) WithDefaults() Config {
 	c.Workers = cmp.Or(c.Workers, runtime.NumCPU())
 	c.ProjectConcurrency = cmp.Or(c.ProjectConcurrency, 4)
+	c.MarkRunningAfter = cmp.Or(c.MarkRunningAfter, time.Second)
 	c.JobTimeout = cmp.Or(c.JobTimeout, time.Hour)
 	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+5*time.Minute)
 	c.ThrottleDelay = cmp.Or(c.ThrottleDelay, 2*time.Second)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -25,7 +26,8 @@ func (w *worker) Timeout(*river.Job[Args]) time.Duration { return w.q.cfg.JobTim
 func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 	q := w.q
 	log := q.log.With("job_id", rj.Args.JobID, "attempt", rj.Attempt)
-	job, res, err := q.store.StartJob(ctx, rj.Args.JobID, q.cfg.ProjectConcurrency, time.Now())
+	began := time.Now()
+	job, file, res, deferred, err := w.start(ctx, rj.Args.JobID, began)
 	if err != nil {
 		return fmt.Errorf("start job %s: %w", rj.Args.JobID, err)
 	}
@@ -37,19 +39,27 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 		return river.JobSnooze(q.cfg.ThrottleDelay)
 	}
 	log.InfoContext(ctx, "job running", "project_id", job.ProjectID, "file_input", job.FileInput)
-	began := time.Now()
+	// stopMark ends the wait to mark a deferred run RUNNING; after it, the
+	// mark is either written or never will be, so the run's end is the
+	// last write.
+	stopMark := func() {}
+	if deferred {
+		stopMark = w.markLater(ctx, job.ID, began)
+	}
 
 	// A panic in a parser or engine is a bug, and running the same input
 	// again would panic again: fail the job with a sentence for the user and
 	// the stack in the log.
 	defer func() {
 		if p := recover(); p != nil {
+			stopMark()
 			log.ErrorContext(ctx, "job panicked", "panic", p, "stack", string(debug.Stack()))
 			err = w.finish(context.WithoutCancel(ctx), job, began, nil, "internal error while extracting; the cause was logged under the job id")
 		}
 	}()
 
-	out, perr := w.proc.Process(ctx, job)
+	out, perr := w.proc.Process(ctx, job, file)
+	stopMark()
 	switch {
 	case perr == nil:
 		return w.finish(ctx, job, began, &out, "")
@@ -65,6 +75,67 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 		log.WarnContext(ctx, "job run failed; it will be retried", "err", perr)
 		return perr
 	}
+}
+
+// start claims a job for a run beginning at began and reads its file.
+//
+// Without a project limit there is nothing to count, so a PENDING job
+// without webhooks is not claimed with a write: one read fetches the job
+// and its file, and the run is deferred, its job marked RUNNING only if
+// it lasts (markLater). River already guarantees one run at a time; the
+// row's status is for the user, who for a short run sees PENDING, then the
+// end. Any other job goes through StartJob, which counts, throttles and
+// records the webhook event.
+func (w *worker) start(ctx context.Context, id string, began time.Time) (job extract.Job, file *extract.File, res extract.StartResult, deferred bool, err error) {
+	q := w.q
+	read := false
+	if q.cfg.ProjectConcurrency < 0 {
+		job, file, err = q.store.JobToRun(ctx, id)
+		switch {
+		case extract.IsNotFound(err):
+			return job, nil, extract.StartGone, false, nil
+		case err != nil:
+			return job, nil, 0, false, err
+		case job.Status.Terminal():
+			return job, nil, extract.StartGone, false, nil
+		case job.Status == extract.StatusPending && job.Webhooks == nil:
+			return job, file, extract.StartRun, true, nil
+		}
+		read = true
+	}
+	job, res, err = q.store.StartJob(ctx, id, q.cfg.ProjectConcurrency, began)
+	if err != nil || res != extract.StartRun || read {
+		return job, file, res, false, err
+	}
+	f, err := q.store.File(ctx, job.ProjectID, job.FileInput)
+	switch {
+	case extract.IsNotFound(err):
+		return job, nil, res, false, nil
+	case err != nil:
+		return job, nil, 0, false, fmt.Errorf("load file: %w", err)
+	}
+	return job, &f, res, false, nil
+}
+
+// markLater marks a deferred run's job RUNNING once the run has lasted
+// MarkRunningAfter. The returned stop cancels a mark not yet begun and
+// waits for one under way; it may be called more than once.
+func (w *worker) markLater(ctx context.Context, id string, began time.Time) (stop func()) {
+	q := w.q
+	done := make(chan struct{})
+	t := time.AfterFunc(q.cfg.MarkRunningAfter-time.Since(began), func() {
+		defer close(done)
+		if _, err := q.store.MarkRunning(ctx, id, began, time.Now()); err != nil && ctx.Err() == nil {
+			// Only the display is late: the run goes on, and its end
+			// is recorded as usual.
+			q.log.WarnContext(ctx, "mark job running", "job_id", id, "err", err)
+		}
+	})
+	return sync.OnceFunc(func() {
+		if !t.Stop() {
+			<-done
+		}
+	})
 }
 
 // interrupted handles a run whose context ended: a user's cancel (the row is
@@ -94,10 +165,11 @@ func (w *worker) interrupted(ctx context.Context, job extract.Job, began time.Ti
 	return river.JobSnooze(0)
 }
 
-// finish records the run's end. A job cancelled or deleted meanwhile keeps
-// that state: FinishJob changes only RUNNING rows.
+// finish records the end of the run that began at began. A job cancelled
+// or deleted meanwhile keeps that state: FinishJob changes only RUNNING
+// and PENDING rows.
 func (w *worker) finish(ctx context.Context, job extract.Job, began time.Time, out *extract.Outcome, failure string) error {
-	changed, err := w.q.store.FinishJob(ctx, job.ID, time.Now(), out, failure)
+	changed, err := w.q.store.FinishJob(ctx, job.ID, began, time.Now(), out, failure)
 	if err != nil {
 		return fmt.Errorf("finish job %s: %w", job.ID, err)
 	}

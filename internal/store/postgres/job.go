@@ -539,19 +539,33 @@ func (s *Store) startUnlimited(ctx context.Context, id string, at time.Time) (ex
 	return j, res, nil
 }
 
+// asyncCommit, joined into a statement that commits on its own, lets that
+// commit return before its WAL reaches the disk (synchronous_commit off for
+// this transaction only). It is for a worker's writes about a run: River
+// marks its own job done after them, in a commit that is synchronous and
+// whose flush takes every earlier WAL record with it. A crash before that
+// flush loses both, and River runs the job again; the job is never left
+// finished in one table and running in the other. The one-row subquery
+// costs nothing and holds no lock.
+const asyncCommit = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`
+
 // finishJob is FinishJob's UPDATE, taking the arguments in its order.
 const finishJob = `UPDATE extract_jobs
-	SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6, finished_at = $7, updated_at = $7
-	WHERE id = $8 AND status = $9`
+	SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6,
+		started_at = coalesce(started_at, $7), finished_at = $8, updated_at = $8
+	FROM ` + asyncCommit + `
+	WHERE id = $9 AND status IN ($10, $11)`
 
-// FinishJob records a run's end if the job is still RUNNING: COMPLETED with
-// outcome, or FAILED with message failure when failure is non-empty (keeping
-// the outcome's usage and engine, if given, as what the failed run
-// consumed). It reports whether the row changed: false when the job was
-// cancelled, deleted or finished meanwhile. The status test is part of the
-// UPDATE, which waits for a concurrent cancel's row lock and then re-checks
-// the row, so a cancel that committed first always wins.
-func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
+// FinishJob records a run's end if the job is RUNNING, or PENDING (a run
+// that ended before it was marked RUNNING): COMPLETED with outcome, or
+// FAILED with message failure when failure is non-empty (keeping the
+// outcome's usage and engine, if given, as what the failed run consumed).
+// A job without a StartedAt takes started. It reports whether the row
+// changed: false when the job was cancelled, deleted or finished
+// meanwhile. The status test is part of the UPDATE, which waits for a
+// concurrent cancel's row lock and then re-checks the row, so a cancel
+// that committed first always wins.
+func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
 	status := extract.StatusCompleted
 	var result, metadata, usage sql.NullString
 	var engine string
@@ -571,10 +585,11 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 	if failure != "" {
 		status = extract.StatusFailed
 	}
-	args := []any{string(status), failure, result, metadata, usage, engine, ms(at), id, string(extract.StatusRunning)}
+	args := []any{string(status), failure, result, metadata, usage, engine, ms(started), ms(at), id,
+		string(extract.StatusRunning), string(extract.StatusPending)}
 	// A job without webhooks has no event to record with its end, so the
 	// one statement commits on its own. Any other (with webhooks, or no
-	// longer RUNNING) takes the transaction, which sorts it out.
+	// longer running) takes the transaction, which sorts it out.
 	done, err := s.db.ExecContext(ctx, finishJob+` AND webhooks IS NULL`, args...)
 	if err != nil {
 		return false, fmt.Errorf("finish job %s: %w", id, err)
@@ -603,6 +618,43 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 		return false, fmt.Errorf("finish job %s: %w", id, err)
 	}
 	return changed, nil
+}
+
+// jobToRun is JobToRun's query: the job and, joined by position, its file's
+// columns, all NULL when the file is gone.
+const jobToRun = `SELECT j.*, f.* FROM (SELECT ` + jobColumns + ` FROM extract_jobs WHERE id = $1) AS j
+	LEFT JOIN (SELECT ` + fileColumns + ` FROM files) AS f ON f.id = j.file_input AND f.project_id = j.project_id`
+
+// JobToRun reads a job and its input file in one statement; the file is
+// nil when it was deleted. CodeNotFound if the job is absent.
+func (s *Store) JobToRun(ctx context.Context, id string) (extract.Job, *extract.File, error) {
+	var f nullFile
+	j, err := s.scanJob(s.db.QueryRowContext(ctx, jobToRun, id), f.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = jobNotFound(id)
+	}
+	if err != nil {
+		return extract.Job{}, nil, fmt.Errorf("job to run: %w", err)
+	}
+	return j, f.file(), nil
+}
+
+// MarkRunning makes a PENDING job without webhooks RUNNING, started at
+// started. Like FinishJob's, its commit is asynchronous (asyncCommit):
+// lost in a crash, the mark is lost with the run it describes.
+func (s *Store) MarkRunning(ctx context.Context, id string, started, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = $2, updated_at = $3
+		FROM `+asyncCommit+`
+		WHERE id = $4 AND status = $5 AND webhooks IS NULL`,
+		string(extract.StatusRunning), ms(started), ms(at), id, string(extract.StatusPending))
+	if err != nil {
+		return false, fmt.Errorf("mark job %s running: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("mark job %s running: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 // RequeueJob puts a RUNNING job back to PENDING (a run interrupted by

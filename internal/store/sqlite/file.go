@@ -32,6 +32,29 @@ func scanFile(sc scanner) (extract.File, error) {
 	return f, nil
 }
 
+// nullFile scans fileColumns from the nullable side of an outer join.
+type nullFile struct {
+	id, projectID, name, fileType, contentType, purpose, externalID, sha256 sql.NullString
+	size, created, updated, expires                                         sql.NullInt64
+}
+
+// dest returns scan destinations in fileColumns' order.
+func (n *nullFile) dest() []any {
+	return []any{&n.id, &n.projectID, &n.name, &n.fileType, &n.contentType, &n.purpose, &n.externalID,
+		&n.size, &n.sha256, &n.created, &n.updated, &n.expires}
+}
+
+// file returns the scanned file, or nil when the join found none.
+func (n *nullFile) file() *extract.File {
+	if !n.id.Valid {
+		return nil
+	}
+	return &extract.File{ID: n.id.String, ProjectID: n.projectID.String, Name: n.name.String, FileType: n.fileType.String,
+		ContentType: n.contentType.String, Purpose: n.purpose.String, ExternalFileID: n.externalID.String,
+		Size: n.size.Int64, SHA256: n.sha256.String, CreatedAt: fromMillis(n.created.Int64), UpdatedAt: fromMillis(n.updated.Int64),
+		ExpiresAt: fromNullMillis(n.expires)}
+}
+
 // CreateFile records an uploaded file; CodeConflict if the id is taken,
 // CodeNotFound if the project is absent. A zero CreatedAt becomes now, a zero
 // UpdatedAt CreatedAt.

@@ -492,12 +492,14 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 	return j, res, nil
 }
 
-// FinishJob records a run's end if the job is still RUNNING: COMPLETED with
-// outcome, or FAILED with message failure when failure is non-empty (keeping
-// the outcome's usage and engine, if given, as what the failed run
-// consumed). It reports whether the row changed: false when the job was
-// cancelled, deleted or finished meanwhile.
-func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
+// FinishJob records a run's end if the job is RUNNING, or PENDING (a run
+// that ended before it was marked RUNNING): COMPLETED with outcome, or
+// FAILED with message failure when failure is non-empty (keeping the
+// outcome's usage and engine, if given, as what the failed run consumed).
+// A job without a StartedAt takes started. It reports whether the row
+// changed: false when the job was cancelled, deleted or finished
+// meanwhile.
+func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
 	status := extract.StatusCompleted
 	var result, metadata, usage sql.NullString
 	var engine string
@@ -520,9 +522,11 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 	var changed bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE extract_jobs
-		SET status = ?, error_message = ?, result = ?, field_metadata = ?, usage = ?, engine = ?, finished_at = ?, updated_at = ?
-		WHERE id = ? AND status = ?`,
-			string(status), failure, result, metadata, usage, engine, millis(at), millis(at), id, string(extract.StatusRunning))
+		SET status = ?, error_message = ?, result = ?, field_metadata = ?, usage = ?, engine = ?,
+			started_at = coalesce(started_at, ?), finished_at = ?, updated_at = ?
+		WHERE id = ? AND status IN (?, ?)`,
+			string(status), failure, result, metadata, usage, engine, millis(started), millis(at), millis(at), id,
+			string(extract.StatusRunning), string(extract.StatusPending))
 		if err != nil {
 			return err
 		}
@@ -538,6 +542,40 @@ func (s *Store) FinishJob(ctx context.Context, id string, at time.Time, outcome 
 	}
 	return changed, nil
 }
+
+// JobToRun reads a job and its input file in one statement; the file is
+// nil when it was deleted. CodeNotFound if the job is absent.
+func (s *Store) JobToRun(ctx context.Context, id string) (extract.Job, *extract.File, error) {
+	var f nullFile
+	j, err := s.scanJob(s.read.QueryRowContext(ctx, `SELECT j.*, f.* FROM (SELECT `+jobColumns+` FROM extract_jobs WHERE id = ?) AS j
+		LEFT JOIN (SELECT `+fileColumns+` FROM files) AS f ON f.id = j.file_input AND f.project_id = j.project_id`, id), f.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = jobNotFound(id)
+	}
+	if err != nil {
+		return extract.Job{}, nil, fmt.Errorf("job to run: %w", err)
+	}
+	return j, f.file(), nil
+}
+
+// MarkRunning makes a PENDING job without webhooks RUNNING, started at
+// started.
+func (s *Store) MarkRunning(ctx context.Context, id string, started, at time.Time) (bool, error) {
+	err := changeOne(ctx, s.db, `UPDATE extract_jobs SET status = ?, started_at = ?, updated_at = ?
+		WHERE id = ? AND status = ? AND webhooks IS NULL`, errNoChange,
+		string(extract.StatusRunning), millis(started), millis(at), id, string(extract.StatusPending))
+	if errors.Is(err, errNoChange) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("mark job %s running: %w", id, err)
+	}
+	return true, nil
+}
+
+// errNoChange is changeOne's answer when a conditional update found its
+// condition false, which is not an error to the caller.
+var errNoChange = errors.New("no row changed")
 
 // RequeueJob puts a RUNNING job back to PENDING (a run interrupted by
 // shutdown, to be retried) and clears its StartedAt. A job in any other

@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store) {
 		{"CancelJob", testCancelJob},
 		{"DeleteJob", testDeleteJob},
 		{"StartJob", testStartJob},
+		{"JobToRun", testJobToRun},
+		{"MarkRunning", testMarkRunning},
 		{"FinishJob", testFinishJob},
 		{"RequeueJob", testRequeueJob},
 		{"CountJobsByStatus", testCountJobsByStatus},

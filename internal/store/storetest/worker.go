@@ -143,7 +143,7 @@ func testStartJob(t *testing.T, f *fixture) {
 	})
 
 	// A slot frees up: c runs.
-	if ok, err := f.st.FinishJob(ctx, a.ID, at(20), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
+	if ok, err := f.st.FinishJob(ctx, a.ID, at(19), at(20), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
 		t.Fatalf("FinishJob = %v, %v; want true", ok, err)
 	}
 	start(t, c, 2, 21, extract.StartRun)
@@ -213,9 +213,11 @@ func testFinishJob(t *testing.T, f *fixture) {
 		}
 		return got
 	}
+	// A run's start, given to each FinishJob, is kept only by a job that
+	// has no StartedAt.
 	finish := func(t *testing.T, j extract.Job, n int, o *extract.Outcome, failure string, want bool) {
 		t.Helper()
-		ok, err := f.st.FinishJob(ctx, j.ID, at(n), o, failure)
+		ok, err := f.st.FinishJob(ctx, j.ID, at(n-1), at(n), o, failure)
 		if err != nil || ok != want {
 			t.Fatalf("FinishJob(%s) = %v, %v; want %v", j.ID, ok, err, want)
 		}
@@ -257,11 +259,117 @@ func testFinishJob(t *testing.T, f *fixture) {
 		finish(t, j, 10, outcome, "", false)
 		diff(t, "Job finished after cancel", cancelled, f.job(t, j.ID))
 	})
-	t.Run("NotRunning", func(t *testing.T) {
+	t.Run("Pending", func(t *testing.T) {
+		// A run that ended before it was marked RUNNING: the job goes
+		// from PENDING to its end, and keeps the run's start.
 		j := f.createWithStatus(t, extract.StatusPending, 5)
+		finish(t, j, 10, outcome, "", true)
+		want := j
+		want.Status, want.Result, want.FieldMetadata, want.Usage, want.Engine = extract.StatusCompleted, outcome.Result, outcome.FieldMetadata, &outcome.Usage, outcome.Engine
+		want.StartedAt, want.FinishedAt, want.UpdatedAt = ptr(at(9)), ptr(at(10)), at(10)
+		diff(t, "pending Job after FinishJob", want, f.job(t, j.ID))
+	})
+	t.Run("NotRunning", func(t *testing.T) {
+		j := f.createWithStatus(t, extract.StatusThrottled, 6)
 		finish(t, j, 10, outcome, "", false)
-		diff(t, "pending Job after FinishJob", j, f.job(t, j.ID))
+		diff(t, "throttled Job after FinishJob", j, f.job(t, j.ID))
 		finish(t, extract.Job{ID: id.New(id.Job)}, 10, outcome, "", false)
+	})
+}
+
+func testJobToRun(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	file := newFile(f.prj, "invoice.pdf", 1)
+	file.ExternalFileID = "crm-7"
+	file.ExpiresAt = ptr(at(86_400_000))
+	if err := f.st.CreateFile(ctx, file); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	j := newJob(f.prj, at(2))
+	j.FileInput = file.ID
+	j = f.create(t, j)
+
+	got, gotFile, err := f.st.JobToRun(ctx, j.ID)
+	if err != nil {
+		t.Fatalf("JobToRun: %v", err)
+	}
+	diff(t, "JobToRun job", j, got)
+	diff(t, "JobToRun file", &file, gotFile)
+
+	t.Run("FileOfAnotherProject", func(t *testing.T) {
+		// A job names a file by id; another project's file of that id is
+		// not its file.
+		foreign := newFile(f.other, "other.pdf", 3)
+		if err := f.st.CreateFile(ctx, foreign); err != nil {
+			t.Fatalf("CreateFile: %v", err)
+		}
+		j := newJob(f.prj, at(4))
+		j.FileInput = foreign.ID
+		j = f.create(t, j)
+		got, gotFile, err := f.st.JobToRun(ctx, j.ID)
+		if err != nil || gotFile != nil || got.ID != j.ID {
+			t.Errorf("JobToRun = %s, %+v, %v; want the job and no file", got.ID, gotFile, err)
+		}
+	})
+	t.Run("FileDeleted", func(t *testing.T) {
+		if err := f.st.DeleteFile(ctx, f.prj.ID, file.ID); err != nil {
+			t.Fatalf("DeleteFile: %v", err)
+		}
+		got, gotFile, err := f.st.JobToRun(ctx, j.ID)
+		if err != nil || gotFile != nil {
+			t.Fatalf("JobToRun = %+v, %v; want no file", gotFile, err)
+		}
+		diff(t, "JobToRun job without its file", j, got)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		missing := id.New(id.Job)
+		_, _, err := f.st.JobToRun(ctx, missing)
+		wantCode(t, "JobToRun(missing)", err, extract.CodeNotFound, missing)
+	})
+}
+
+func testMarkRunning(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	mark := func(t *testing.T, j extract.Job, n int, want bool) {
+		t.Helper()
+		ok, err := f.st.MarkRunning(ctx, j.ID, at(n-1), at(n))
+		if err != nil || ok != want {
+			t.Fatalf("MarkRunning(%s) = %v, %v; want %v", j.Status, ok, err, want)
+		}
+	}
+	j := f.createWithStatus(t, extract.StatusPending, 1)
+	mark(t, j, 10, true)
+	want := j
+	want.Status, want.StartedAt, want.UpdatedAt = extract.StatusRunning, ptr(at(9)), at(10)
+	diff(t, "Job after MarkRunning", want, f.job(t, j.ID))
+	// Marked already: nothing changes.
+	mark(t, want, 20, false)
+	diff(t, "Job marked twice", want, f.job(t, j.ID))
+	// The run ends: FinishJob keeps the start MarkRunning recorded.
+	if ok, err := f.st.FinishJob(ctx, j.ID, at(25), at(30), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
+		t.Fatalf("FinishJob = %v, %v", ok, err)
+	}
+	if got := f.job(t, j.ID); got.Status != extract.StatusCompleted || !got.StartedAt.Equal(at(9)) {
+		t.Errorf("Job after FinishJob = %s started %v; want COMPLETED started %v", got.Status, got.StartedAt, at(9))
+	}
+
+	t.Run("NotPending", func(t *testing.T) {
+		// A cancel that came first stands; other states are not a
+		// deferred run's to change.
+		for _, st := range []extract.Status{extract.StatusThrottled, extract.StatusCancelled, extract.StatusCompleted} {
+			j := f.createWithStatus(t, st, 40)
+			mark(t, j, 41, false)
+			diff(t, fmt.Sprintf("%s Job after MarkRunning", st), j, f.job(t, j.ID))
+		}
+		mark(t, extract.Job{ID: id.New(id.Job)}, 41, false)
+	})
+	t.Run("Webhooks", func(t *testing.T) {
+		// A job with webhooks is StartJob's, which records the event.
+		j := newJob(f.prj, at(50))
+		j.Webhooks = json.RawMessage(`[{"webhook_url":"https://example.com/hook"}]`)
+		j = f.create(t, j)
+		mark(t, j, 51, false)
+		diff(t, "Job with webhooks after MarkRunning", j, f.job(t, j.ID))
 	})
 }
 
@@ -335,7 +443,7 @@ func testCountJobsByStatus(t *testing.T, f *fixture) {
 	}
 	want[extract.StatusPending]--
 	want[extract.StatusCancelled]++
-	if ok, err := f.st.FinishJob(ctx, jobs[0].ID, at(12), nil, "failed"); err != nil || !ok {
+	if ok, err := f.st.FinishJob(ctx, jobs[0].ID, at(11), at(12), nil, "failed"); err != nil || !ok {
 		t.Fatalf("FinishJob = %v, %v", ok, err)
 	}
 	want[extract.StatusRunning]--
