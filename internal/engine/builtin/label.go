@@ -116,6 +116,10 @@ type labelIndex struct {
 	// synonym and header word (to recognise a value that is a label).
 	labels   map[string]bool
 	nonValue map[string]bool
+	// byRunes holds the labels of six or more letters by their length in
+	// runes, the candidates of match's one-edit comparison, which only
+	// compares labels whose lengths differ by one at most.
+	byRunes map[int][]string
 }
 
 // labelHit is one field a label names, and how well. A scoped hit counts
@@ -135,7 +139,7 @@ type label struct {
 }
 
 func newLabelIndex(fields []field) *labelIndex {
-	ix := &labelIndex{exact: map[string][]labelHit{}, labels: map[string]bool{}, nonValue: map[string]bool{}}
+	ix := &labelIndex{exact: map[string][]labelHit{}, labels: map[string]bool{}, nonValue: map[string]bool{}, byRunes: map[int][]string{}}
 	for i, f := range fields {
 		for _, l := range f.labels {
 			ix.add(l, i)
@@ -143,6 +147,9 @@ func newLabelIndex(fields []field) *labelIndex {
 	}
 	for l := range ix.labels {
 		ix.nonValue[l] = true
+		if n := utf8.RuneCountInString(l); n >= 6 {
+			ix.byRunes[n] = append(ix.byRunes[n], l)
+		}
 	}
 	for _, g := range synonymGroups {
 		for _, l := range g {
@@ -350,8 +357,11 @@ func (ix *labelIndex) match(text string) []labelHit {
 			}
 		}
 	}
-	if stripped := labelCore(text); stripped != label {
-		addFuzzy(ix.exact[stripped])
+	// Without a bracket or a percent sign, labelCore has nothing to strip.
+	if strings.ContainsAny(text, "([%") {
+		if stripped := labelCore(text); stripped != label {
+			addFuzzy(ix.exact[stripped])
+		}
 	}
 	if s, ok := strings.CutSuffix(label, "s"); ok {
 		addFuzzy(ix.exact[s])
@@ -362,9 +372,11 @@ func (ix *labelIndex) match(text string) []labelHit {
 		addFuzzy(ix.exact[strings.ReplaceAll(label, "rn", "m")])
 	}
 	if n := utf8.RuneCountInString(label); n >= 6 {
-		for l := range ix.labels {
-			if m := utf8.RuneCountInString(l); m >= 6 && m-n <= 1 && n-m <= 1 && editDistanceAtMostOne(label, l) {
-				addFuzzy(ix.exact[l])
+		for m := n - 1; m <= n+1; m++ {
+			for _, l := range ix.byRunes[m] {
+				if editDistanceAtMostOne(label, l) {
+					addFuzzy(ix.exact[l])
+				}
 			}
 		}
 	}
