@@ -80,7 +80,7 @@ func (s *Store) CreateFile(ctx context.Context, f extract.File) error {
 // File returns a file of the project; CodeNotFound if absent or another
 // project's.
 func (s *Store) File(ctx context.Context, projectID, id string) (extract.File, error) {
-	f, err := scanFile(s.db.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files WHERE id = $1 AND project_id = $2`, id, projectID))
+	f, err := scanFile(s.pool.QueryRow(ctx, `SELECT `+fileColumns+` FROM files WHERE id = $1 AND project_id = $2`, id, projectID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = extract.Errorf(extract.CodeNotFound, "file %q not found", id)
 	}

@@ -160,7 +160,10 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 		if err != nil {
 			return err
 		}
-		stored, err = s.scanJob(tx.QueryRowContext(ctx, insertJob, args...))
+		// The insert, the hot statement of a create, goes to pgx itself,
+		// on the transaction's connection, without database/sql's layer.
+		session, _ := TxFromContext(ctx)
+		stored, err = s.scanJob(session.QueryRow(ctx, insertJob, args...))
 		switch {
 		case isUniqueViolation(err):
 			return extract.Errorf(extract.CodeConflict, "job %q already exists", job.ID)
@@ -590,15 +593,11 @@ func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time,
 	// A job without webhooks has no event to record with its end, so the
 	// one statement commits on its own. Any other (with webhooks, or no
 	// longer running) takes the transaction, which sorts it out.
-	done, err := s.db.ExecContext(ctx, finishJob+` AND webhooks IS NULL`, args...)
+	done, err := s.pool.Exec(ctx, finishJob+` AND webhooks IS NULL`, args...)
 	if err != nil {
 		return false, fmt.Errorf("finish job %s: %w", id, err)
 	}
-	n, err := done.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("finish job %s: %w", id, err)
-	}
-	if n > 0 {
+	if done.RowsAffected() > 0 {
 		return true, nil
 	}
 	var changed bool
@@ -629,7 +628,7 @@ const jobToRun = `SELECT j.*, f.* FROM (SELECT ` + jobColumns + ` FROM extract_j
 // nil when it was deleted. CodeNotFound if the job is absent.
 func (s *Store) JobToRun(ctx context.Context, id string) (extract.Job, *extract.File, error) {
 	var f nullFile
-	j, err := s.scanJob(s.db.QueryRowContext(ctx, jobToRun, id), f.dest()...)
+	j, err := s.scanJob(s.pool.QueryRow(ctx, jobToRun, id), f.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = jobNotFound(id)
 	}

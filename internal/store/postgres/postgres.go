@@ -30,6 +30,13 @@ import (
 )
 
 // Store is the PostgreSQL implementation of extract.Store.
+//
+// Most statements go through db, database/sql over the pool, whose *sql.Tx
+// the queue's hooks share. The statements every job makes outside such a
+// hook (the API key and file lookups of a create, its INSERT, the worker's
+// read and its finishing UPDATE) go to pgx directly, sparing each the work
+// of database/sql's layer: a tenth of Quarry's CPU per job in the
+// throughput benchmark.
 type Store struct {
 	pool    *pgxpool.Pool
 	db      *sql.DB // database/sql over pool

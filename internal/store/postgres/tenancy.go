@@ -189,7 +189,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k extract.APIKey) error {
 // APIKeyByHash finds a key by the hash of its secret, revoked or not;
 // CodeNotFound if none.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (extract.APIKey, error) {
-	k, err := scanAPIKey(s.db.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
+	k, err := scanAPIKey(s.pool.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		// The message names no key: the caller is authenticating.
 		return extract.APIKey{}, extract.Errorf(extract.CodeNotFound, "API key not found")
