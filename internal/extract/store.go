@@ -15,6 +15,10 @@ type TxFunc func(ctx context.Context, tx *sql.Tx) error
 // the queue's id for the job's work.
 type EnqueueFunc func(ctx context.Context, tx *sql.Tx, job *Job) (queueID int64, err error)
 
+// EnqueueManyFunc is EnqueueFunc for several jobs at once: it returns their
+// queue ids in the order of jobs.
+type EnqueueManyFunc func(ctx context.Context, tx *sql.Tx, jobs []*Job) (queueIDs []int64, err error)
+
 // StartResult says what the worker may do with a job it picked up.
 type StartResult int
 
@@ -82,6 +86,11 @@ type Store interface {
 	// job is created: the existing one is returned with created false (the
 	// caller compares RequestHash).
 	CreateJob(ctx context.Context, job Job, enqueue EnqueueFunc) (stored Job, created bool, err error)
+	// CreateJobs inserts jobs, none of which may have an IdempotencyKey,
+	// in one transaction with one call of enqueue, and returns them as
+	// stored, in their order. Either all are created or, with an error,
+	// none.
+	CreateJobs(ctx context.Context, jobs []Job, enqueue EnqueueManyFunc) ([]Job, error)
 	Job(ctx context.Context, projectID, id string) (Job, error)
 	// ListJobs returns up to p.Limit jobs matching f, newest first (created_at
 	// descending, then id descending), strictly after p.After. Its cost must

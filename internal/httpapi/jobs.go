@@ -38,6 +38,14 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if job.IdempotencyKey == "" {
+		stored, err := s.creates.create(r.Context(), job)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, toJobJSON(stored, expansions{configuration: true}))
+		return nil
+	}
 	stored, created, err := s.store.CreateJob(r.Context(), job, s.queue.Enqueue)
 	if err != nil {
 		return err

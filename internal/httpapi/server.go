@@ -29,6 +29,7 @@ import (
 // inside the store's transactions.
 type Queue interface {
 	Enqueue(ctx context.Context, tx *sql.Tx, job *extract.Job) (int64, error)
+	EnqueueMany(ctx context.Context, tx *sql.Tx, jobs []*extract.Job) ([]int64, error)
 	Cancel(ctx context.Context, tx *sql.Tx, queueID int64) error
 	Remove(ctx context.Context, tx *sql.Tx, queueID int64) error
 }
@@ -98,7 +99,15 @@ type Server struct {
 	mux     *http.ServeMux
 	limiter *keyLimiter
 	touched sync.Map // key id → time.Time this process last recorded its use
+	creates *jobBatcher
 }
+
+// Creates without an Idempotency-Key are batched (see jobBatcher): at most
+// createFlushes batches in flight, of at most createBatch jobs each.
+const (
+	createFlushes = 2
+	createBatch   = 100
+)
 
 // New builds the API. tokens seals page tokens and download links; it must
 // be shared by every process behind one address.
@@ -107,6 +116,9 @@ func New(cfg Config, st extract.Store, q Queue, blobs Blobs, tokens *pagetoken.S
 	s := &Server{cfg: cfg, store: st, queue: q, blobs: blobs, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(cfg.Registry)
 	s.limiter = newKeyLimiter(cfg.RateLimit, cfg.Now)
+	if q != nil {
+		s.creates = newJobBatcher(st, q.EnqueueMany, createFlushes, createBatch)
+	}
 	s.routes()
 	return s
 }

@@ -107,6 +107,7 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *
 // driver turns it into its own.
 type riverClient interface {
 	insertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	insertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	cancelTx(ctx context.Context, tx *sql.Tx, id int64) error
 	deleteTx(ctx context.Context, tx *sql.Tx, id int64) error
 	list(ctx context.Context, params *river.JobListParams) ([]*rivertype.JobRow, error)
@@ -125,6 +126,14 @@ func (t *typedClient[TTx]) insertTx(ctx context.Context, tx *sql.Tx, args river.
 		return nil, err
 	}
 	return t.c.InsertTx(ctx, rtx, args, opts)
+}
+
+func (t *typedClient[TTx]) insertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	rtx, err := t.tx(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return t.c.InsertManyTx(ctx, rtx, params)
 }
 
 func (t *typedClient[TTx]) cancelTx(ctx context.Context, tx *sql.Tx, id int64) error {

@@ -17,6 +17,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -302,14 +303,51 @@ func (q *Queue) reclaimOrphans(ctx context.Context) error {
 // Enqueue inserts the River job for a new extraction job inside the store's
 // transaction. It is an extract.EnqueueFunc.
 func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, job *extract.Job) (int64, error) {
-	res, err := q.client.insertTx(ctx, tx, Args{JobID: job.ID}, &river.InsertOpts{
-		Queue:       QueueName,
-		MaxAttempts: q.cfg.MaxAttempts,
-	})
+	res, err := q.client.insertTx(ctx, tx, Args{JobID: job.ID}, q.insertOpts())
 	if err != nil {
 		return 0, fmt.Errorf("enqueue job %s: %w", job.ID, err)
 	}
 	return res.Job.ID, nil
+}
+
+// EnqueueMany is Enqueue for a batch of new jobs, in one River insert. It
+// is an extract.EnqueueManyFunc.
+func (q *Queue) EnqueueMany(ctx context.Context, tx *sql.Tx, jobs []*extract.Job) ([]int64, error) {
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: Args{JobID: j.ID}, InsertOpts: q.insertOpts()}
+	}
+	res, err := q.client.insertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
+	}
+	if len(res) != len(jobs) {
+		return nil, fmt.Errorf("enqueue %d jobs: River inserted %d", len(jobs), len(res))
+	}
+	// River does not promise its results in the order of params; each
+	// names its job in its args.
+	at := make(map[string]int, len(jobs))
+	for i, j := range jobs {
+		at[j.ID] = i
+	}
+	ids := make([]int64, len(jobs))
+	for _, r := range res {
+		var args Args
+		if err := json.Unmarshal(r.Job.EncodedArgs, &args); err != nil {
+			return nil, fmt.Errorf("enqueue %d jobs: args of queue job %d: %w", len(jobs), r.Job.ID, err)
+		}
+		i, ok := at[args.JobID]
+		if !ok || ids[i] != 0 {
+			return nil, fmt.Errorf("enqueue %d jobs: queue job %d is for job %q, not one of the batch", len(jobs), r.Job.ID, args.JobID)
+		}
+		ids[i] = r.Job.ID
+	}
+	return ids, nil
+}
+
+// insertOpts are the options of every extraction job's River insert.
+func (q *Queue) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{Queue: QueueName, MaxAttempts: q.cfg.MaxAttempts}
 }
 
 // Cancel asks River to stop the job's work inside the store's transaction:

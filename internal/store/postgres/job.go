@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,15 +121,7 @@ func jobNotFound(id string) error {
 // An empty Status becomes PENDING, a zero CreatedAt now, a zero UpdatedAt
 // CreatedAt. The returned job is read back from the database.
 func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.EnqueueFunc) (stored extract.Job, created bool, err error) {
-	if job.Status == "" {
-		job.Status = extract.StatusPending
-	}
-	if job.CreatedAt.IsZero() {
-		job.CreatedAt = time.Now()
-	}
-	if job.UpdatedAt.IsZero() {
-		job.UpdatedAt = job.CreatedAt
-	}
+	jobDefaults(&job, time.Now())
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if job.IdempotencyKey != "" {
 			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2::text || '/' || $3::text))`,
@@ -179,6 +173,115 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 		return extract.Job{}, false, fmt.Errorf("create job: %w", err)
 	}
 	return stored, created, nil
+}
+
+// jobDefaults fills the fields CreateJob and CreateJobs default: an empty
+// Status becomes PENDING, a zero CreatedAt now, a zero UpdatedAt CreatedAt.
+func jobDefaults(job *extract.Job, now time.Time) {
+	if job.Status == "" {
+		job.Status = extract.StatusPending
+	}
+	if job.CreatedAt.IsZero() {
+		job.CreatedAt = now
+	}
+	if job.UpdatedAt.IsZero() {
+		job.UpdatedAt = job.CreatedAt
+	}
+}
+
+// CreateJobs inserts jobs in one transaction: one call of enqueue, one
+// multi-row INSERT, and the webhook events of those that have webhooks.
+// It is CreateJob for the API's batches of concurrent creates, which pay
+// for one transaction, one River insert and one INSERT between them
+// instead of each its own. No job may have an IdempotencyKey: those take
+// CreateJob's lock and lookup.
+func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extract.EnqueueManyFunc) ([]extract.Job, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	ptrs := make([]*extract.Job, len(jobs))
+	for i := range jobs {
+		if jobs[i].IdempotencyKey != "" {
+			return nil, fmt.Errorf("create jobs: job %s has an idempotency key; create it with CreateJob", jobs[i].ID)
+		}
+		jobDefaults(&jobs[i], now)
+		ptrs[i] = &jobs[i]
+	}
+	stored := make([]extract.Job, 0, len(jobs))
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		queueIDs := make([]int64, len(jobs))
+		if enqueue != nil {
+			ids, err := enqueue(ctx, tx, ptrs)
+			if err != nil {
+				return fmt.Errorf("enqueue: %w", err)
+			}
+			if len(ids) != len(jobs) {
+				return fmt.Errorf("enqueue: %d queue ids for %d jobs", len(ids), len(jobs))
+			}
+			queueIDs = ids
+		}
+		var query strings.Builder
+		query.WriteString(`INSERT INTO extract_jobs (` + jobInsertColumns + `) VALUES `)
+		var all []any
+		for i := range jobs {
+			args, err := jobArgs(&jobs[i], sql.NullInt64{Int64: queueIDs[i], Valid: enqueue != nil})
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				query.WriteString(", ")
+			}
+			query.WriteByte('(')
+			for k := range args {
+				if k > 0 {
+					query.WriteString(", ")
+				}
+				query.WriteString("$" + strconv.Itoa(len(all)+k+1))
+			}
+			query.WriteByte(')')
+			all = append(all, args...)
+		}
+		query.WriteString(` RETURNING ` + jobColumns)
+		session, _ := TxFromContext(ctx)
+		rows, err := session.Query(ctx, query.String(), all...)
+		if err == nil {
+			for rows.Next() {
+				j, err := s.scanJob(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				stored = append(stored, j)
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		switch {
+		case isUniqueViolation(err):
+			return extract.Errorf(extract.CodeConflict, "a job of this batch already exists")
+		case isForeignKeyViolation(err):
+			return extract.Errorf(extract.CodeNotFound, "the project of a job of this batch was not found")
+		case err != nil:
+			return err
+		}
+		// RETURNING gives no order; the caller's is restored.
+		at := make(map[string]int, len(jobs))
+		for i := range jobs {
+			at[jobs[i].ID] = i
+		}
+		slices.SortFunc(stored, func(a, b extract.Job) int { return at[a.ID] - at[b.ID] })
+		for _, j := range stored {
+			if err := s.emit(ctx, tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create jobs: %w", err)
+	}
+	return stored, nil
 }
 
 // Job returns a job of the project; CodeNotFound if absent or another

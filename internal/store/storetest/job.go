@@ -80,6 +80,63 @@ func testCreateJob(t *testing.T, f *fixture) {
 	})
 }
 
+func testCreateJobs(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	hooked := newJob(f.prj, at(2))
+	hooked.Webhooks = json.RawMessage(`[{"webhook_url":"https://example.com/hook"}]`)
+	other := newJob(f.other, at(3))
+	other.Status = extract.StatusThrottled
+	batch := []extract.Job{newJob(f.prj, at(1)), hooked, other}
+	batch[0].CreatedAt = batch[0].CreatedAt.Add(456 * time.Microsecond)
+	stored, err := f.st.CreateJobs(ctx, slices.Clone(batch), f.queue.enqueueMany)
+	if err != nil {
+		t.Fatalf("CreateJobs: %v", err)
+	}
+	batch[0].CreatedAt = at(1) // millisecond precision
+	// In the caller's order, across projects, each as Job reads it.
+	diff(t, "CreateJobs", batch, stored)
+	for _, j := range batch {
+		if got, err := f.st.Job(ctx, j.ProjectID, j.ID); err != nil {
+			t.Errorf("Job(%s): %v", j.ID, err)
+		} else {
+			diff(t, "Job after CreateJobs", j, got)
+		}
+	}
+	// Each row holds its own queue id: deleting a job removes its work.
+	if err := f.st.DeleteJob(ctx, hooked.ProjectID, hooked.ID, f.queue.remove); err != nil {
+		t.Fatalf("DeleteJob: %v", err)
+	}
+	if want := f.queue.queueID(hooked.ID); want == 0 || !slices.Contains(f.queue.removed, want) {
+		t.Errorf("DeleteJob removed queue ids %v, want %d among them", f.queue.removed, want)
+	}
+
+	t.Run("AllOrNothing", func(t *testing.T) {
+		fresh := newJob(f.prj, at(10))
+		dup := newJob(f.prj, at(11))
+		dup.ID = batch[0].ID
+		_, err := f.st.CreateJobs(ctx, []extract.Job{fresh, dup}, f.queue.enqueueMany)
+		wantCode(t, "CreateJobs(an id taken)", err, extract.CodeConflict, "")
+		_, err = f.st.Job(ctx, f.prj.ID, fresh.ID)
+		wantCode(t, "Job(rolled back with its batch)", err, extract.CodeNotFound, fresh.ID)
+
+		failing := func(ctx context.Context, tx *sql.Tx, jobs []*extract.Job) ([]int64, error) {
+			return nil, failingHook(ctx, tx, 0)
+		}
+		if _, err := f.st.CreateJobs(ctx, []extract.Job{fresh}, failing); !errors.Is(err, errHook) {
+			t.Errorf("CreateJobs with a failing enqueue = %v, want %v", err, errHook)
+		}
+		_, err = f.st.Job(ctx, f.prj.ID, fresh.ID)
+		wantCode(t, "Job(enqueue failed)", err, extract.CodeNotFound, fresh.ID)
+	})
+	t.Run("ErrIdempotencyKey", func(t *testing.T) {
+		j := newJob(f.prj, at(20))
+		j.IdempotencyKey = "k"
+		if _, err := f.st.CreateJobs(ctx, []extract.Job{j}, nil); err == nil {
+			t.Error("CreateJobs took a job with an idempotency key")
+		}
+	})
+}
+
 func testIdempotency(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	first := newJob(f.prj, at(1))

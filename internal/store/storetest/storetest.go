@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store) {
 		{"Configurations", testConfigurations},
 		{"ListConfigurations", testListConfigurations},
 		{"CreateJob", testCreateJob},
+		{"CreateJobs", testCreateJobs},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"ListJobsOrder", testListJobsOrder},
@@ -124,6 +125,19 @@ func (q *queue) enqueue(ctx context.Context, tx *sql.Tx, job *extract.Job) (int6
 	qid := 1000 + q.lastID
 	q.enqueued[job.ID] = qid
 	return qid, nil
+}
+
+// enqueueMany is enqueue for a batch.
+func (q *queue) enqueueMany(ctx context.Context, tx *sql.Tx, jobs []*extract.Job) ([]int64, error) {
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		qid, err := q.enqueue(ctx, tx, j)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = qid
+	}
+	return ids, nil
 }
 
 func (q *queue) queueID(jobID string) int64 {
