@@ -39,7 +39,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if job.IdempotencyKey == "" {
-		stored, err := s.creates.create(r.Context(), job)
+		stored, err := s.creates.Do(r.Context(), job)
 		if err != nil {
 			return err
 		}
