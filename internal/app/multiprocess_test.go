@@ -47,7 +47,9 @@ func TestMultiProcess(t *testing.T) {
 		_, base := runQuarry(t, bin, dir, apiKey, append(common, "--role", "api", "--rate-limit", "0")...)
 		apis = append(apis, &server{tb: t, base: base, key: apiKey})
 	}
-	// Runs take 30 ms, so that a kill finds some in progress. The job
+	// Runs take 60 ms, so that a kill finds some in progress: a run seen
+	// starting in the log is still going when the kill lands, however far
+	// the reading of the log lags on a loaded machine. The job
 	// timeout and --rescue-after keep their defaults (an hour and more):
 	// the killed worker's runs start again elsewhere because its liveness
 	// lock is gone.
@@ -55,7 +57,7 @@ func TestMultiProcess(t *testing.T) {
 	for range 2 {
 		w := &workerProc{}
 		w.cmd, _ = runQuarryLogging(t, bin, dir, apiKey, w, append(common, "--role", "worker", "--workers", "8",
-			"--project-concurrency", "-1", "--debug-extract-delay", "30ms", "--log-level", "info", "--log-format", "json")...)
+			"--project-concurrency", "-1", "--debug-extract-delay", "60ms", "--log-level", "info", "--log-format", "json")...)
 		workers = append(workers, w)
 	}
 

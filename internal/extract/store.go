@@ -19,6 +19,16 @@ type EnqueueFunc func(ctx context.Context, tx *sql.Tx, job *Job) (queueID int64,
 // queue ids in the order of jobs.
 type EnqueueManyFunc func(ctx context.Context, tx *sql.Tx, jobs []*Job) (queueIDs []int64, err error)
 
+// Finish is the end of a run, as FinishJob takes it: the job, when its run
+// began and ended, and its outcome, or its failure when Failure is not
+// empty.
+type Finish struct {
+	JobID       string
+	Started, At time.Time
+	Outcome     *Outcome
+	Failure     string
+}
+
 // StartResult says what the worker may do with a job it picked up.
 type StartResult int
 
@@ -128,6 +138,9 @@ type Store interface {
 	// StartedAt takes started. It reports whether the row changed (false
 	// when the job was cancelled or deleted meanwhile).
 	FinishJob(ctx context.Context, id string, started, at time.Time, outcome *Outcome, failure string) (bool, error)
+	// FinishJobs is FinishJob for several runs' ends at once; changed[i]
+	// says whether the row of finishes[i] changed.
+	FinishJobs(ctx context.Context, finishes []Finish) (changed []bool, err error)
 	// RequeueJob puts a RUNNING job back to PENDING (a run interrupted by
 	// shutdown, to be retried).
 	RequeueJob(ctx context.Context, id string, at time.Time) error

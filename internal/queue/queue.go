@@ -27,6 +27,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/quarrylabs/quarry/internal/batch"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -163,7 +164,17 @@ type Queue struct {
 	// jobs of dead ones; nil otherwise.
 	liveLock *liveness
 	orphans  *orphanScanner
+	// finishes records runs' ends; concurrent ones share a statement
+	// (Store.FinishJobs), as River's completer batches its own.
+	finishes *batch.Batcher[extract.Finish, bool]
 }
+
+// At most finishFlushes batches of runs' ends are recorded at once, of at
+// most finishBatch each.
+const (
+	finishFlushes = 2
+	finishBatch   = 100
+)
 
 // Args are a River job's arguments: only the id; everything else is read
 // from the store when the job runs, so the row stays the one truth.
@@ -188,6 +199,7 @@ func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Qu
 		return nil, err
 	}
 	q := &Queue{cfg: cfg, store: st, log: cfg.Logger}
+	q.finishes = batch.New(st.FinishJobs, finishFlushes, finishBatch)
 	rc := &river.Config{
 		Logger:               cfg.Logger.With("component", "river"),
 		JobTimeout:           cfg.JobTimeout,

@@ -169,7 +169,7 @@ func (w *worker) interrupted(ctx context.Context, job extract.Job, began time.Ti
 // or deleted meanwhile keeps that state: FinishJob changes only RUNNING
 // and PENDING rows.
 func (w *worker) finish(ctx context.Context, job extract.Job, began time.Time, out *extract.Outcome, failure string) error {
-	changed, err := w.q.store.FinishJob(ctx, job.ID, began, time.Now(), out, failure)
+	changed, err := w.q.finishes.Do(ctx, extract.Finish{JobID: job.ID, Started: began, At: time.Now(), Outcome: out, Failure: failure})
 	if err != nil {
 		return fmt.Errorf("finish job %s: %w", job.ID, err)
 	}

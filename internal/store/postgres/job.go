@@ -655,12 +655,82 @@ func (s *Store) startUnlimited(ctx context.Context, id string, at time.Time) (ex
 // costs nothing and holds no lock.
 const asyncCommit = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`
 
-// finishJob is FinishJob's UPDATE, taking the arguments in its order.
+// finishJob is FinishJob's UPDATE, taking the arguments of finishRow.args.
 const finishJob = `UPDATE extract_jobs
 	SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6,
 		started_at = coalesce(started_at, $7), finished_at = $8, updated_at = $8
 	FROM ` + asyncCommit + `
 	WHERE id = $9 AND status IN ($10, $11)`
+
+// finishJobs is finishJob for many rows, from the arrays finishArrays
+// makes, for jobs without webhooks; it returns the ids it changed.
+const finishJobs = `UPDATE extract_jobs AS j
+	SET status = v.status, error_message = v.error_message, result = v.result::json,
+		field_metadata = v.field_metadata::json, usage = v.usage::json, engine = v.engine,
+		started_at = coalesce(j.started_at, v.started_at), finished_at = v.finished_at, updated_at = v.finished_at
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+			$8::timestamptz[], $9::text[])
+		AS v(status, error_message, result, field_metadata, usage, engine, started_at, finished_at, id),
+		` + asyncCommit + `
+	WHERE j.id = v.id AND j.status IN ($10, $11) AND j.webhooks IS NULL
+	RETURNING j.id`
+
+// finishRow is what a run's end writes to the job's row.
+type finishRow struct {
+	id, status, failure, engine string
+	result, metadata, usage     sql.NullString
+	started, at                 time.Time
+}
+
+// newFinishRow returns f's row: COMPLETED with the outcome, or FAILED with
+// message f.Failure when it is non-empty (keeping the outcome's usage and
+// engine, if given, as what the failed run consumed).
+func newFinishRow(f extract.Finish) (finishRow, error) {
+	r := finishRow{id: f.JobID, status: string(extract.StatusCompleted), failure: f.Failure, started: ms(f.Started), at: ms(f.At)}
+	if f.Outcome != nil {
+		var err error
+		if r.usage, err = marshalOptional(&f.Outcome.Usage); err != nil {
+			return r, fmt.Errorf("finish job %s: encode usage: %w", f.JobID, err)
+		}
+		r.engine = f.Outcome.Engine
+		if f.Failure == "" {
+			r.result = nullText(f.Outcome.Result)
+			if r.metadata, err = marshalOptional(f.Outcome.FieldMetadata); err != nil {
+				return r, fmt.Errorf("finish job %s: encode field metadata: %w", f.JobID, err)
+			}
+		}
+	}
+	if f.Failure != "" {
+		r.status = string(extract.StatusFailed)
+	}
+	return r, nil
+}
+
+// args returns finishJob's arguments.
+func (r finishRow) args() []any {
+	return []any{r.status, r.failure, r.result, r.metadata, r.usage, r.engine, r.started, r.at, r.id,
+		string(extract.StatusRunning), string(extract.StatusPending)}
+}
+
+// finishArrays returns finishJobs' arguments for rows.
+func finishArrays(rows []finishRow) []any {
+	n := len(rows)
+	status, failure, result, metadata, usage, engine, id := make([]string, n), make([]string, n),
+		make([]*string, n), make([]*string, n), make([]*string, n), make([]string, n), make([]string, n)
+	started, at := make([]time.Time, n), make([]time.Time, n)
+	ptr := func(s sql.NullString) *string {
+		if !s.Valid {
+			return nil
+		}
+		return &s.String
+	}
+	for i, r := range rows {
+		status[i], failure[i], engine[i], id[i], started[i], at[i] = r.status, r.failure, r.engine, r.id, r.started, r.at
+		result[i], metadata[i], usage[i] = ptr(r.result), ptr(r.metadata), ptr(r.usage)
+	}
+	return []any{status, failure, result, metadata, usage, engine, started, at, id,
+		string(extract.StatusRunning), string(extract.StatusPending)}
+}
 
 // FinishJob records a run's end if the job is RUNNING, or PENDING (a run
 // that ended before it was marked RUNNING): COMPLETED with outcome, or
@@ -672,52 +742,63 @@ const finishJob = `UPDATE extract_jobs
 // concurrent cancel's row lock and then re-checks the row, so a cancel
 // that committed first always wins.
 func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
-	status := extract.StatusCompleted
-	var result, metadata, usage sql.NullString
-	var engine string
-	if outcome != nil {
+	changed, err := s.FinishJobs(ctx, []extract.Finish{{JobID: id, Started: started, At: at, Outcome: outcome, Failure: failure}})
+	if err != nil {
+		return false, err
+	}
+	return changed[0], nil
+}
+
+// FinishJobs records several runs' ends as FinishJob does. The jobs
+// without webhooks have no event to record with their ends, so one
+// statement for all of them commits on its own. Any other (with webhooks,
+// or no longer running) takes a transaction of its own, which sorts it
+// out.
+func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bool, error) {
+	rows := make([]finishRow, len(finishes))
+	for i, f := range finishes {
 		var err error
-		if usage, err = marshalOptional(&outcome.Usage); err != nil {
-			return false, fmt.Errorf("finish job %s: encode usage: %w", id, err)
+		if rows[i], err = newFinishRow(f); err != nil {
+			return nil, err
 		}
-		engine = outcome.Engine
-		if failure == "" {
-			result = nullText(outcome.Result)
-			if metadata, err = marshalOptional(outcome.FieldMetadata); err != nil {
-				return false, fmt.Errorf("finish job %s: encode field metadata: %w", id, err)
+	}
+	res, err := s.pool.Query(ctx, finishJobs, finishArrays(rows)...)
+	if err != nil {
+		return nil, fmt.Errorf("finish %d jobs: %w", len(finishes), err)
+	}
+	done := make(map[string]bool, len(finishes))
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			res.Close()
+			return nil, fmt.Errorf("finish %d jobs: %w", len(finishes), err)
+		}
+		done[id] = true
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("finish %d jobs: %w", len(finishes), err)
+	}
+	changed := make([]bool, len(finishes))
+	for i, r := range rows {
+		if changed[i] = done[r.id]; changed[i] {
+			continue
+		}
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, finishJob, r.args()...)
+			if err != nil {
+				return err
 			}
-		}
-	}
-	if failure != "" {
-		status = extract.StatusFailed
-	}
-	args := []any{string(status), failure, result, metadata, usage, engine, ms(started), ms(at), id,
-		string(extract.StatusRunning), string(extract.StatusPending)}
-	// A job without webhooks has no event to record with its end, so the
-	// one statement commits on its own. Any other (with webhooks, or no
-	// longer running) takes the transaction, which sorts it out.
-	done, err := s.pool.Exec(ctx, finishJob+` AND webhooks IS NULL`, args...)
-	if err != nil {
-		return false, fmt.Errorf("finish job %s: %w", id, err)
-	}
-	if done.RowsAffected() > 0 {
-		return true, nil
-	}
-	var changed bool
-	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, finishJob, args...)
+			n, err := res.RowsAffected()
+			if err != nil || n == 0 {
+				return err
+			}
+			changed[i] = true
+			return s.emitByID(ctx, tx, r.id)
+		})
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("finish job %s: %w", r.id, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
-		}
-		changed = true
-		return s.emitByID(ctx, tx, id)
-	})
-	if err != nil {
-		return false, fmt.Errorf("finish job %s: %w", id, err)
 	}
 	return changed, nil
 }

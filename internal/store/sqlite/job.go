@@ -589,47 +589,67 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 // changed: false when the job was cancelled, deleted or finished
 // meanwhile.
 func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
+	changed, err := s.FinishJobs(ctx, []extract.Finish{{JobID: id, Started: started, At: at, Outcome: outcome, Failure: failure}})
+	if err != nil {
+		return false, err
+	}
+	return changed[0], nil
+}
+
+// FinishJobs records several runs' ends as FinishJob does, in one write
+// transaction: one turn of the single writer for all of them.
+func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bool, error) {
+	changed := make([]bool, len(finishes))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for i, f := range finishes {
+			var err error
+			if changed[i], err = s.finish(ctx, tx, f); err != nil {
+				return fmt.Errorf("finish job %s: %w", f.JobID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
+// finish is FinishJob in tx.
+func (s *Store) finish(ctx context.Context, tx *sql.Tx, f extract.Finish) (bool, error) {
 	status := extract.StatusCompleted
 	var result, metadata, usage sql.NullString
 	var engine string
-	if outcome != nil {
+	if f.Outcome != nil {
 		var err error
-		if usage, err = marshalOptional(&outcome.Usage); err != nil {
-			return false, fmt.Errorf("finish job %s: encode usage: %w", id, err)
+		if usage, err = marshalOptional(&f.Outcome.Usage); err != nil {
+			return false, fmt.Errorf("encode usage: %w", err)
 		}
-		engine = outcome.Engine
-		if failure == "" {
-			result = nullText(outcome.Result)
-			if metadata, err = marshalOptional(outcome.FieldMetadata); err != nil {
-				return false, fmt.Errorf("finish job %s: encode field metadata: %w", id, err)
+		engine = f.Outcome.Engine
+		if f.Failure == "" {
+			result = nullText(f.Outcome.Result)
+			if metadata, err = marshalOptional(f.Outcome.FieldMetadata); err != nil {
+				return false, fmt.Errorf("encode field metadata: %w", err)
 			}
 		}
 	}
-	if failure != "" {
+	if f.Failure != "" {
 		status = extract.StatusFailed
 	}
-	var changed bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE extract_jobs
+	res, err := tx.ExecContext(ctx, `UPDATE extract_jobs
 		SET status = ?, error_message = ?, result = ?, field_metadata = ?, usage = ?, engine = ?,
 			started_at = coalesce(started_at, ?), finished_at = ?, updated_at = ?
 		WHERE id = ? AND status IN (?, ?)`,
-			string(status), failure, result, metadata, usage, engine, millis(started), millis(at), millis(at), id,
-			string(extract.StatusRunning), string(extract.StatusPending))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
-		}
-		changed = true
-		return s.emitByID(ctx, tx, id)
-	})
+		string(status), f.Failure, result, metadata, usage, engine, millis(f.Started), millis(f.At), millis(f.At), f.JobID,
+		string(extract.StatusRunning), string(extract.StatusPending))
 	if err != nil {
-		return false, fmt.Errorf("finish job %s: %w", id, err)
+		return false, err
 	}
-	return changed, nil
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	return true, s.emitByID(ctx, tx, f.JobID)
 }
 
 // JobToRun reads a job and its input file in one statement; the file is

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store) {
 		{"JobToRun", testJobToRun},
 		{"MarkRunning", testMarkRunning},
 		{"FinishJob", testFinishJob},
+		{"FinishJobs", testFinishJobs},
 		{"RequeueJob", testRequeueJob},
 		{"CountJobsByStatus", testCountJobsByStatus},
 		{"FailAbandonedJobs", testFailAbandonedJobs},

@@ -277,6 +277,45 @@ func testFinishJob(t *testing.T, f *fixture) {
 	})
 }
 
+func testFinishJobs(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	running := f.createWithStatus(t, extract.StatusRunning, 1)
+	pending := f.createWithStatus(t, extract.StatusPending, 2)
+	cancelled := f.createWithStatus(t, extract.StatusCancelled, 3)
+	hooked := newJob(f.prj, at(4))
+	hooked.Webhooks = json.RawMessage(`[{"webhook_url":"https://example.com/hook"}]`)
+	hooked = f.create(t, hooked)
+	if _, res, err := f.st.StartJob(ctx, hooked.ID, 0, at(5)); err != nil || res != extract.StartRun {
+		t.Fatalf("StartJob = %v, %v", res, err)
+	}
+	outcome := &extract.Outcome{Result: json.RawMessage(`{"total":3}`), Usage: extract.Usage{NumPagesExtracted: 1}, Engine: "builtin"}
+	finishes := []extract.Finish{
+		{JobID: running.ID, Started: at(9), At: at(10), Outcome: outcome},
+		{JobID: pending.ID, Started: at(9), At: at(11), Failure: "The file is empty."},
+		{JobID: cancelled.ID, Started: at(9), At: at(12), Outcome: outcome},
+		{JobID: hooked.ID, Started: at(9), At: at(13), Outcome: outcome},
+		{JobID: id.New(id.Job), Started: at(9), At: at(14), Outcome: outcome},
+	}
+	changed, err := f.st.FinishJobs(ctx, finishes)
+	if err != nil {
+		t.Fatalf("FinishJobs: %v", err)
+	}
+	diff(t, "FinishJobs changed", []bool{true, true, false, true, false}, changed)
+
+	want := running
+	want.Status, want.Result, want.Usage, want.Engine = extract.StatusCompleted, outcome.Result, &outcome.Usage, outcome.Engine
+	want.FinishedAt, want.UpdatedAt = ptr(at(10)), at(10)
+	diff(t, "running Job after FinishJobs", want, f.job(t, running.ID))
+	want = pending
+	want.Status, want.ErrorMessage = extract.StatusFailed, "The file is empty."
+	want.StartedAt, want.FinishedAt, want.UpdatedAt = ptr(at(9)), ptr(at(11)), at(11)
+	diff(t, "pending Job after FinishJobs", want, f.job(t, pending.ID))
+	diff(t, "cancelled Job after FinishJobs", cancelled, f.job(t, cancelled.ID))
+	if got := f.job(t, hooked.ID); got.Status != extract.StatusCompleted || !got.StartedAt.Equal(at(5)) {
+		t.Errorf("Job with webhooks after FinishJobs = %s started %v, want COMPLETED started %v", got.Status, got.StartedAt, at(5))
+	}
+}
+
 func testJobToRun(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	file := newFile(f.prj, "invoice.pdf", 1)
