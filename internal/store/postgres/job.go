@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -662,19 +664,6 @@ const finishJob = `UPDATE extract_jobs
 	FROM ` + asyncCommit + `
 	WHERE id = $9 AND status IN ($10, $11)`
 
-// finishJobs is finishJob for many rows, from the arrays finishArrays
-// makes, for jobs without webhooks; it returns the ids it changed.
-const finishJobs = `UPDATE extract_jobs AS j
-	SET status = v.status, error_message = v.error_message, result = v.result::json,
-		field_metadata = v.field_metadata::json, usage = v.usage::json, engine = v.engine,
-		started_at = coalesce(j.started_at, v.started_at), finished_at = v.finished_at, updated_at = v.finished_at
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-			$8::timestamptz[], $9::text[])
-		AS v(status, error_message, result, field_metadata, usage, engine, started_at, finished_at, id),
-		` + asyncCommit + `
-	WHERE j.id = v.id AND j.status IN ($10, $11) AND j.webhooks IS NULL
-	RETURNING j.id`
-
 // finishRow is what a run's end writes to the job's row.
 type finishRow struct {
 	id, status, failure, engine string
@@ -712,26 +701,6 @@ func (r finishRow) args() []any {
 		string(extract.StatusRunning), string(extract.StatusPending)}
 }
 
-// finishArrays returns finishJobs' arguments for rows.
-func finishArrays(rows []finishRow) []any {
-	n := len(rows)
-	status, failure, result, metadata, usage, engine, id := make([]string, n), make([]string, n),
-		make([]*string, n), make([]*string, n), make([]*string, n), make([]string, n), make([]string, n)
-	started, at := make([]time.Time, n), make([]time.Time, n)
-	ptr := func(s sql.NullString) *string {
-		if !s.Valid {
-			return nil
-		}
-		return &s.String
-	}
-	for i, r := range rows {
-		status[i], failure[i], engine[i], id[i], started[i], at[i] = r.status, r.failure, r.engine, r.id, r.started, r.at
-		result[i], metadata[i], usage[i] = ptr(r.result), ptr(r.metadata), ptr(r.usage)
-	}
-	return []any{status, failure, result, metadata, usage, engine, started, at, id,
-		string(extract.StatusRunning), string(extract.StatusPending)}
-}
-
 // FinishJob records a run's end if the job is RUNNING, or PENDING (a run
 // that ended before it was marked RUNNING): COMPLETED with outcome, or
 // FAILED with message failure when failure is non-empty (keeping the
@@ -750,10 +719,10 @@ func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time,
 }
 
 // FinishJobs records several runs' ends as FinishJob does. The jobs
-// without webhooks have no event to record with their ends, so one
-// statement for all of them commits on its own. Any other (with webhooks,
-// or no longer running) takes a transaction of its own, which sorts it
-// out.
+// without webhooks have no event to record with their ends, so their
+// UPDATEs go together in one implicit transaction that commits on its
+// own. Any other (with webhooks, or no longer running) takes a
+// transaction of its own, which sorts it out.
 func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bool, error) {
 	rows := make([]finishRow, len(finishes))
 	for i, f := range finishes {
@@ -762,21 +731,26 @@ func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bo
 			return nil, err
 		}
 	}
-	res, err := s.pool.Query(ctx, finishJobs, finishArrays(rows)...)
-	if err != nil {
-		return nil, fmt.Errorf("finish %d jobs: %w", len(finishes), err)
+	// One UPDATE a job, all sent at once: one round trip and one
+	// (implicit) transaction. Each is the lookup of one primary key, whose
+	// plan cannot turn into a scan of the table as it grows, as a join of
+	// extract_jobs with arrays of ids can under a plan cached while the
+	// table was small.
+	var b pgx.Batch
+	for _, r := range rows {
+		b.Queue(finishJob+` AND webhooks IS NULL`, r.args()...)
 	}
+	br := s.pool.SendBatch(ctx, &b)
 	done := make(map[string]bool, len(finishes))
-	for res.Next() {
-		var id string
-		if err := res.Scan(&id); err != nil {
-			res.Close()
+	for _, r := range rows {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
 			return nil, fmt.Errorf("finish %d jobs: %w", len(finishes), err)
 		}
-		done[id] = true
+		done[r.id] = tag.RowsAffected() > 0
 	}
-	res.Close()
-	if err := res.Err(); err != nil {
+	if err := br.Close(); err != nil {
 		return nil, fmt.Errorf("finish %d jobs: %w", len(finishes), err)
 	}
 	changed := make([]bool, len(finishes))
