@@ -29,6 +29,14 @@ type Finish struct {
 	Failure     string
 }
 
+// RunInput is what a worker reads to run a job: the job, with an empty ID
+// when it is absent (deleted), and its input file, nil when that was
+// deleted.
+type RunInput struct {
+	Job  Job
+	File *File
+}
+
 // StartResult says what the worker may do with a job it picked up.
 type StartResult int
 
@@ -121,11 +129,10 @@ type Store interface {
 	// no limit), else THROTTLED. A job already RUNNING (a run that crashed) is
 	// claimed again. Finished or deleted jobs give StartGone.
 	StartJob(ctx context.Context, id string, limit int, at time.Time) (Job, StartResult, error)
-	// JobToRun reads a job and its input file together, changing nothing:
-	// the worker's first look at a job it picked up, when no limit applies.
-	// The file is nil when it was deleted. CodeNotFound if the job is
-	// absent.
-	JobToRun(ctx context.Context, id string) (Job, *File, error)
+	// JobsToRun reads jobs and their input files together, changing
+	// nothing: the workers' first look at the jobs they picked up, when no
+	// limit applies. It returns one RunInput for each id, in their order.
+	JobsToRun(ctx context.Context, ids []string) ([]RunInput, error)
 	// MarkRunning makes a PENDING job without webhooks RUNNING, started at
 	// started: a run begun without StartJob that has lasted long enough to
 	// be shown. It reports whether the row changed (false when the job was

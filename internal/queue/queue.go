@@ -164,16 +164,18 @@ type Queue struct {
 	// jobs of dead ones; nil otherwise.
 	liveLock *liveness
 	orphans  *orphanScanner
-	// finishes records runs' ends; concurrent ones share a statement
-	// (Store.FinishJobs), as River's completer batches its own.
+	// reads reads the jobs runs begin with, and finishes records runs'
+	// ends: concurrent ones go together (Store.JobsToRun,
+	// Store.FinishJobs), as River's fetches and completions do.
+	reads    *batch.Batcher[string, extract.RunInput]
 	finishes *batch.Batcher[extract.Finish, bool]
 }
 
-// At most finishFlushes batches of runs' ends are recorded at once, of at
-// most finishBatch each.
+// At most batchFlushes batches of reads, and as many of runs' ends, are in
+// flight at once, of at most batchSize each.
 const (
-	finishFlushes = 2
-	finishBatch   = 100
+	batchFlushes = 2
+	batchSize    = 100
 )
 
 // Args are a River job's arguments: only the id; everything else is read
@@ -199,7 +201,8 @@ func New(ctx context.Context, st extract.Store, proc Processor, cfg Config) (*Qu
 		return nil, err
 	}
 	q := &Queue{cfg: cfg, store: st, log: cfg.Logger}
-	q.finishes = batch.New(st.FinishJobs, finishFlushes, finishBatch)
+	q.reads = batch.New(st.JobsToRun, batchFlushes, batchSize)
+	q.finishes = batch.New(st.FinishJobs, batchFlushes, batchSize)
 	rc := &river.Config{
 		Logger:               cfg.Logger.With("component", "river"),
 		JobTimeout:           cfg.JobTimeout,

@@ -80,9 +80,9 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 // start claims a job for a run beginning at began and reads its file.
 //
 // Without a project limit there is nothing to count, so a PENDING job
-// without webhooks is not claimed with a write: one read fetches the job
-// and its file, and the run is deferred, its job marked RUNNING only if
-// it lasts (markLater). River already guarantees one run at a time; the
+// without webhooks is not claimed with a write: one read (sent with other
+// runs' reads, see Queue.reads) fetches the job and its file, and the run
+// is deferred, its job marked RUNNING only if it lasts (markLater). River already guarantees one run at a time; the
 // row's status is for the user, who for a short run sees PENDING, then the
 // end. Any other job goes through StartJob, which counts, throttles and
 // records the webhook event.
@@ -90,13 +90,12 @@ func (w *worker) start(ctx context.Context, id string, began time.Time) (job ext
 	q := w.q
 	read := false
 	if q.cfg.ProjectConcurrency < 0 {
-		job, file, err = q.store.JobToRun(ctx, id)
+		in, err := q.reads.Do(ctx, id)
+		job, file = in.Job, in.File
 		switch {
-		case extract.IsNotFound(err):
-			return job, nil, extract.StartGone, false, nil
 		case err != nil:
 			return job, nil, 0, false, err
-		case job.Status.Terminal():
+		case job.ID == "" || job.Status.Terminal():
 			return job, nil, extract.StartGone, false, nil
 		case job.Status == extract.StatusPending && job.Webhooks == nil:
 			return job, file, extract.StartRun, true, nil

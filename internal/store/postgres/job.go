@@ -777,23 +777,37 @@ func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bo
 	return changed, nil
 }
 
-// jobToRun is JobToRun's query: the job and, joined by position, its file's
+// jobToRun is JobsToRun's query for one job: the job and, joined by
+// position, its file's
 // columns, all NULL when the file is gone.
 const jobToRun = `SELECT j.*, f.* FROM (SELECT ` + jobColumns + ` FROM extract_jobs WHERE id = $1) AS j
 	LEFT JOIN (SELECT ` + fileColumns + ` FROM files) AS f ON f.id = j.file_input AND f.project_id = j.project_id`
 
-// JobToRun reads a job and its input file in one statement; the file is
-// nil when it was deleted. CodeNotFound if the job is absent.
-func (s *Store) JobToRun(ctx context.Context, id string) (extract.Job, *extract.File, error) {
-	var f nullFile
-	j, err := s.scanJob(s.pool.QueryRow(ctx, jobToRun, id), f.dest()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = jobNotFound(id)
+// JobsToRun reads jobs and their input files: one statement a job, each
+// the lookup of one primary key, all sent at once in one round trip.
+func (s *Store) JobsToRun(ctx context.Context, ids []string) ([]extract.RunInput, error) {
+	var b pgx.Batch
+	for _, id := range ids {
+		b.Queue(jobToRun, id)
 	}
-	if err != nil {
-		return extract.Job{}, nil, fmt.Errorf("job to run: %w", err)
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	out := make([]extract.RunInput, len(ids))
+	for i := range ids {
+		var f nullFile
+		j, err := s.scanJob(br.QueryRow(), f.dest()...)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("jobs to run: %w", err)
+		}
+		out[i] = extract.RunInput{Job: j, File: f.file()}
 	}
-	return j, f.file(), nil
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("jobs to run: %w", err)
+	}
+	return out, nil
 }
 
 // MarkRunning makes a PENDING job without webhooks RUNNING, started at

@@ -652,19 +652,38 @@ func (s *Store) finish(ctx context.Context, tx *sql.Tx, f extract.Finish) (bool,
 	return true, s.emitByID(ctx, tx, f.JobID)
 }
 
-// JobToRun reads a job and its input file in one statement; the file is
-// nil when it was deleted. CodeNotFound if the job is absent.
-func (s *Store) JobToRun(ctx context.Context, id string) (extract.Job, *extract.File, error) {
-	var f nullFile
-	j, err := s.scanJob(s.read.QueryRowContext(ctx, `SELECT j.*, f.* FROM (SELECT `+jobColumns+` FROM extract_jobs WHERE id = ?) AS j
-		LEFT JOIN (SELECT `+fileColumns+` FROM files) AS f ON f.id = j.file_input AND f.project_id = j.project_id`, id), f.dest()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = jobNotFound(id)
+// JobsToRun reads jobs and their input files in one statement.
+func (s *Store) JobsToRun(ctx context.Context, ids []string) ([]extract.RunInput, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT j.*, f.* FROM (SELECT `+jobColumns+` FROM extract_jobs WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)) AS j
+		LEFT JOIN (SELECT `+fileColumns+` FROM files) AS f ON f.id = j.file_input AND f.project_id = j.project_id`, args...)
 	if err != nil {
-		return extract.Job{}, nil, fmt.Errorf("job to run: %w", err)
+		return nil, fmt.Errorf("jobs to run: %w", err)
 	}
-	return j, f.file(), nil
+	defer rows.Close()
+	found := make(map[string]extract.RunInput, len(ids))
+	for rows.Next() {
+		var f nullFile
+		j, err := s.scanJob(rows, f.dest()...)
+		if err != nil {
+			return nil, fmt.Errorf("jobs to run: %w", err)
+		}
+		found[j.ID] = extract.RunInput{Job: j, File: f.file()}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs to run: %w", err)
+	}
+	out := make([]extract.RunInput, len(ids))
+	for i, id := range ids {
+		out[i] = found[id]
+	}
+	return out, nil
 }
 
 // MarkRunning makes a PENDING job without webhooks RUNNING, started at

@@ -53,7 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store) {
 		{"CancelJob", testCancelJob},
 		{"DeleteJob", testDeleteJob},
 		{"StartJob", testStartJob},
-		{"JobToRun", testJobToRun},
+		{"JobsToRun", testJobsToRun},
 		{"MarkRunning", testMarkRunning},
 		{"FinishJob", testFinishJob},
 		{"FinishJobs", testFinishJobs},

@@ -316,7 +316,7 @@ func testFinishJobs(t *testing.T, f *fixture) {
 	}
 }
 
-func testJobToRun(t *testing.T, f *fixture) {
+func testJobsToRun(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	file := newFile(f.prj, "invoice.pdf", 1)
 	file.ExternalFileID = "crm-7"
@@ -327,43 +327,32 @@ func testJobToRun(t *testing.T, f *fixture) {
 	j := newJob(f.prj, at(2))
 	j.FileInput = file.ID
 	j = f.create(t, j)
-
-	got, gotFile, err := f.st.JobToRun(ctx, j.ID)
-	if err != nil {
-		t.Fatalf("JobToRun: %v", err)
+	// A job names a file by id; another project's file of that id is not
+	// its file.
+	foreign := newFile(f.other, "other.pdf", 3)
+	if err := f.st.CreateFile(ctx, foreign); err != nil {
+		t.Fatalf("CreateFile: %v", err)
 	}
-	diff(t, "JobToRun job", j, got)
-	diff(t, "JobToRun file", &file, gotFile)
+	k := newJob(f.prj, at(4))
+	k.FileInput = foreign.ID
+	k = f.create(t, k)
+	missing := id.New(id.Job)
 
-	t.Run("FileOfAnotherProject", func(t *testing.T) {
-		// A job names a file by id; another project's file of that id is
-		// not its file.
-		foreign := newFile(f.other, "other.pdf", 3)
-		if err := f.st.CreateFile(ctx, foreign); err != nil {
-			t.Fatalf("CreateFile: %v", err)
-		}
-		j := newJob(f.prj, at(4))
-		j.FileInput = foreign.ID
-		j = f.create(t, j)
-		got, gotFile, err := f.st.JobToRun(ctx, j.ID)
-		if err != nil || gotFile != nil || got.ID != j.ID {
-			t.Errorf("JobToRun = %s, %+v, %v; want the job and no file", got.ID, gotFile, err)
-		}
-	})
+	got, err := f.st.JobsToRun(ctx, []string{k.ID, missing, j.ID})
+	if err != nil {
+		t.Fatalf("JobsToRun: %v", err)
+	}
+	diff(t, "JobsToRun", []extract.RunInput{{Job: k}, {}, {Job: j, File: &file}}, got)
+
 	t.Run("FileDeleted", func(t *testing.T) {
 		if err := f.st.DeleteFile(ctx, f.prj.ID, file.ID); err != nil {
 			t.Fatalf("DeleteFile: %v", err)
 		}
-		got, gotFile, err := f.st.JobToRun(ctx, j.ID)
-		if err != nil || gotFile != nil {
-			t.Fatalf("JobToRun = %+v, %v; want no file", gotFile, err)
+		got, err := f.st.JobsToRun(ctx, []string{j.ID})
+		if err != nil {
+			t.Fatalf("JobsToRun: %v", err)
 		}
-		diff(t, "JobToRun job without its file", j, got)
-	})
-	t.Run("ErrNotFound", func(t *testing.T) {
-		missing := id.New(id.Job)
-		_, _, err := f.st.JobToRun(ctx, missing)
-		wantCode(t, "JobToRun(missing)", err, extract.CodeNotFound, missing)
+		diff(t, "JobsToRun without the file", []extract.RunInput{{Job: j}}, got)
 	})
 }
 
