@@ -3,15 +3,21 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
 const fileColumns = `id, project_id, name, file_type, content_type, purpose, coalesce(external_file_id, ''),
 	size, sha256, created_at, updated_at, expires_at`
+
+// fileKey names a file of a project, for the batched lookup of File.
+type fileKey struct{ projectID, id string }
+
+func scanFileRow(row pgx.Row) (extract.File, error) { return scanFile(row) }
 
 func scanFile(sc scanner) (extract.File, error) {
 	var f extract.File
@@ -80,14 +86,14 @@ func (s *Store) CreateFile(ctx context.Context, f extract.File) error {
 // File returns a file of the project; CodeNotFound if absent or another
 // project's.
 func (s *Store) File(ctx context.Context, projectID, id string) (extract.File, error) {
-	f, err := scanFile(s.pool.QueryRow(ctx, `SELECT `+fileColumns+` FROM files WHERE id = $1 AND project_id = $2`, id, projectID))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = extract.Errorf(extract.CodeNotFound, "file %q not found", id)
-	}
+	f, err := s.files.Do(ctx, fileKey{projectID: projectID, id: id})
 	if err != nil {
 		return extract.File{}, fmt.Errorf("get file: %w", err)
 	}
-	return f, nil
+	if !f.ok {
+		return extract.File{}, fmt.Errorf("get file: %w", extract.Errorf(extract.CodeNotFound, "file %q not found", id))
+	}
+	return f.v, nil
 }
 
 // ListFiles returns up to p.Limit files matching f, newest first, after

@@ -783,31 +783,28 @@ func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bo
 const jobToRun = `SELECT j.*, f.* FROM (SELECT ` + jobColumns + ` FROM extract_jobs WHERE id = $1) AS j
 	LEFT JOIN (SELECT ` + fileColumns + ` FROM files) AS f ON f.id = j.file_input AND f.project_id = j.project_id`
 
-// JobsToRun reads jobs and their input files: one statement a job, each
-// the lookup of one primary key, all sent at once in one round trip.
+// JobsToRun reads jobs and their input files: one lookup a job, all sent
+// at once (see lookup.go).
 func (s *Store) JobsToRun(ctx context.Context, ids []string) ([]extract.RunInput, error) {
-	var b pgx.Batch
-	for _, id := range ids {
-		b.Queue(jobToRun, id)
-	}
-	br := s.pool.SendBatch(ctx, &b)
-	defer br.Close()
-	out := make([]extract.RunInput, len(ids))
-	for i := range ids {
-		var f nullFile
-		j, err := s.scanJob(br.QueryRow(), f.dest()...)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			continue
-		case err != nil:
-			return nil, fmt.Errorf("jobs to run: %w", err)
-		}
-		out[i] = extract.RunInput{Job: j, File: f.file()}
-	}
-	if err := br.Close(); err != nil {
+	found, err := s.runs.run(ctx, ids)
+	if err != nil {
 		return nil, fmt.Errorf("jobs to run: %w", err)
 	}
+	out := make([]extract.RunInput, len(ids))
+	for i, f := range found {
+		out[i] = f.v
+	}
 	return out, nil
+}
+
+// scanRunInput reads a row of jobToRun.
+func (s *Store) scanRunInput(row pgx.Row) (extract.RunInput, error) {
+	var f nullFile
+	j, err := s.scanJob(row, f.dest()...)
+	if err != nil {
+		return extract.RunInput{}, err
+	}
+	return extract.RunInput{Job: j, File: f.file()}, nil
 }
 
 // MarkRunning makes a PENDING job without webhooks RUNNING, started at

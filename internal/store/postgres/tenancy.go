@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
 )
@@ -152,6 +154,8 @@ func insertProject(ctx context.Context, q querier, p extract.Project) error {
 
 const apiKeyColumns = `id, organization_id, coalesce(project_id, ''), name, prefix, hash, created_at, last_used_at, revoked_at`
 
+func scanAPIKeyRow(row pgx.Row) (extract.APIKey, error) { return scanAPIKey(row) }
+
 func scanAPIKey(sc scanner) (extract.APIKey, error) {
 	var k extract.APIKey
 	var lastUsed, revoked sql.NullTime
@@ -189,15 +193,15 @@ func (s *Store) CreateAPIKey(ctx context.Context, k extract.APIKey) error {
 // APIKeyByHash finds a key by the hash of its secret, revoked or not;
 // CodeNotFound if none.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (extract.APIKey, error) {
-	k, err := scanAPIKey(s.pool.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		// The message names no key: the caller is authenticating.
-		return extract.APIKey{}, extract.Errorf(extract.CodeNotFound, "API key not found")
-	}
+	k, err := s.keys.Do(ctx, string(hash))
 	if err != nil {
 		return extract.APIKey{}, fmt.Errorf("get api key by hash: %w", err)
 	}
-	return k, nil
+	if !k.ok {
+		// The message names no key: the caller is authenticating.
+		return extract.APIKey{}, extract.Errorf(extract.CodeNotFound, "API key not found")
+	}
+	return k.v, nil
 }
 
 // ListAPIKeys returns every key, newest first.
