@@ -2,6 +2,7 @@ package extract
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -124,4 +125,35 @@ type JobFilter struct {
 type Page struct {
 	After *Cursor
 	Limit int
+}
+
+// SetCreateDefaults fills what a store defaults in a job it creates: an
+// empty Status becomes PENDING, a zero CreatedAt now, a zero UpdatedAt
+// CreatedAt.
+func (j *Job) SetCreateDefaults(now time.Time) {
+	if j.Status == "" {
+		j.Status = StatusPending
+	}
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = now
+	}
+	if j.UpdatedAt.IsZero() {
+		j.UpdatedAt = j.CreatedAt
+	}
+}
+
+// PrepareCreates readies a batch for Store.CreateJobs: it sets each job's
+// create defaults and returns pointers to the jobs, for the
+// EnqueueManyFunc. A job with an IdempotencyKey is an error: those are
+// created one at a time, with CreateJob's lookup.
+func PrepareCreates(jobs []Job, now time.Time) ([]*Job, error) {
+	ptrs := make([]*Job, len(jobs))
+	for i := range jobs {
+		if jobs[i].IdempotencyKey != "" {
+			return nil, fmt.Errorf("job %s has an idempotency key; create it with CreateJob", jobs[i].ID)
+		}
+		jobs[i].SetCreateDefaults(now)
+		ptrs[i] = &jobs[i]
+	}
+	return ptrs, nil
 }

@@ -82,10 +82,10 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 // Without a project limit there is nothing to count, so a PENDING job
 // without webhooks is not claimed with a write: one read (sent with other
 // runs' reads, see Queue.reads) fetches the job and its file, and the run
-// is deferred, its job marked RUNNING only if it lasts (markLater). River already guarantees one run at a time; the
-// row's status is for the user, who for a short run sees PENDING, then the
-// end. Any other job goes through StartJob, which counts, throttles and
-// records the webhook event.
+// is deferred, its job marked RUNNING only if it lasts (markLater). River
+// already guarantees one run at a time; the row's status is for the user,
+// who for a short run sees PENDING, then the end. Any other job goes
+// through StartJob, which counts, throttles and records the webhook event.
 func (w *worker) start(ctx context.Context, id string, began time.Time) (job extract.Job, file *extract.File, res extract.StartResult, deferred bool, err error) {
 	q := w.q
 	read := false

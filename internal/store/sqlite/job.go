@@ -117,7 +117,7 @@ func jobNotFound(id string) error {
 // An empty Status becomes PENDING, a zero CreatedAt now, a zero UpdatedAt
 // CreatedAt. The returned job is read back from the database.
 func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.EnqueueFunc) (stored extract.Job, created bool, err error) {
-	jobDefaults(&job, time.Now())
+	job.SetCreateDefaults(time.Now())
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if job.IdempotencyKey != "" {
 			existing, err := s.scanJob(tx.QueryRowContext(ctx,
@@ -167,20 +167,6 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 	return stored, created, nil
 }
 
-// jobDefaults fills the fields CreateJob and CreateJobs default: an empty
-// Status becomes PENDING, a zero CreatedAt now, a zero UpdatedAt CreatedAt.
-func jobDefaults(job *extract.Job, now time.Time) {
-	if job.Status == "" {
-		job.Status = extract.StatusPending
-	}
-	if job.CreatedAt.IsZero() {
-		job.CreatedAt = now
-	}
-	if job.UpdatedAt.IsZero() {
-		job.UpdatedAt = job.CreatedAt
-	}
-}
-
 // CreateJobs inserts jobs in one write transaction: one call of enqueue,
 // one multi-row INSERT, and the webhook events of those that have
 // webhooks. It is CreateJob for the API's batches of concurrent creates,
@@ -191,17 +177,12 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extr
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	now := time.Now()
-	ptrs := make([]*extract.Job, len(jobs))
-	for i := range jobs {
-		if jobs[i].IdempotencyKey != "" {
-			return nil, fmt.Errorf("create jobs: job %s has an idempotency key; create it with CreateJob", jobs[i].ID)
-		}
-		jobDefaults(&jobs[i], now)
-		ptrs[i] = &jobs[i]
+	ptrs, err := extract.PrepareCreates(jobs, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("create jobs: %w", err)
 	}
 	stored := make([]extract.Job, len(jobs))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		queueIDs := make([]int64, len(jobs))
 		if enqueue != nil {
 			ids, err := enqueue(ctx, tx, ptrs)
