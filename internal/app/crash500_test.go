@@ -125,6 +125,17 @@ func testCrash500(t *testing.T, db database, bin string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	awaitLogs(func() bool {
+		st, f := restarted.runs()
+		for id := range created {
+			// Done and logged, or done by the killed process before it
+			// could log it (and then not run again).
+			if f[id] == 0 && killedFinished[id] == 0 && (killedStarted[id] == 0 || st[id] > 0) {
+				return false
+			}
+		}
+		return true
+	})
 	restartedStarted, restartedFinished := restarted.runs()
 	twice := 0
 	for id := range created {

@@ -118,6 +118,17 @@ func TestMultiProcess(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	awaitLogs(func() bool {
+		ks, _ := workers[0].runs()
+		_, f := workers[1].runs()
+		for id := range created {
+			if f[id] == 0 && ks[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+
 	// Runs: a job may start again only if the killed worker was running it;
 	// every job completes once, in one process.
 	started, finished := map[string]int{}, map[string]int{}
@@ -247,6 +258,15 @@ func TestDeadWorkerJobsRunAgain(t *testing.T) {
 			t.Errorf("job %s = %v (%v), want COMPLETED", id, got["status"], got["error_message"])
 		}
 	}
+	awaitLogs(func() bool {
+		_, f := survivor.runs()
+		for _, id := range ids {
+			if f[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
 	started, finished := survivor.runs()
 	for id := range orphaned {
 		if started[id] != 1 || finished[id] != 1 {
@@ -260,6 +280,16 @@ func TestDeadWorkerJobsRunAgain(t *testing.T) {
 	}
 	if len(orphaned) == 0 || len(own) == 0 {
 		t.Errorf("the killed worker ran %d jobs and the survivor %d; the test needs both busy", len(orphaned), len(own))
+	}
+}
+
+// awaitLogs waits, up to 10 s, for logged to be true of the workers' logs:
+// a run's end is committed, and so seen by the API, a moment before the
+// worker logs it. The assertions after it say what is missing, if
+// anything.
+func awaitLogs(logged func() bool) {
+	for deadline := time.Now().Add(10 * time.Second); !logged() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
