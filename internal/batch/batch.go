@@ -1,11 +1,11 @@
 // Package batch runs concurrent calls of one operation together, so that
 // they share its fixed costs: a transaction, a round trip, a statement.
 //
-// Batching adds no wait: a call that finds fewer than MaxFlushes batches in
-// flight runs at once, alone or with whatever queued before it. Only when
-// MaxFlushes batches are in flight do calls queue, and the next flush
-// takes them all, up to MaxBatch. So batches grow with the load, and stay
-// single calls when it is light.
+// Batching adds no wait: a call that finds fewer batches in flight than
+// the Batcher allows runs at once, alone or with whatever queued before
+// it. Only when that many are in flight do calls queue, and the next flush
+// takes them all, up to the largest batch allowed. So batches grow with
+// the load, and stay single calls when it is light.
 package batch
 
 import (

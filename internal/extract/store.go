@@ -19,7 +19,7 @@ type EnqueueFunc func(ctx context.Context, tx *sql.Tx, job *Job) (queueID int64,
 // queue ids in the order of jobs.
 type EnqueueManyFunc func(ctx context.Context, tx *sql.Tx, jobs []*Job) (queueIDs []int64, err error)
 
-// Finish is the end of a run, as FinishJob takes it: the job, when its run
+// Finish is the end of a run, as FinishJobs takes it: the job, when its run
 // began and ended, and its outcome, or its failure when Failure is not
 // empty.
 type Finish struct {
@@ -139,14 +139,12 @@ type Store interface {
 	// cancelled, deleted or finished meanwhile, or has webhooks, whose
 	// events StartJob records).
 	MarkRunning(ctx context.Context, id string, started, at time.Time) (bool, error)
-	// FinishJob records a run's end if the job is RUNNING, or PENDING (a
-	// run that ended before it was marked RUNNING): COMPLETED with outcome,
-	// or FAILED with message when failure is non-empty. A job without a
-	// StartedAt takes started. It reports whether the row changed (false
-	// when the job was cancelled or deleted meanwhile).
-	FinishJob(ctx context.Context, id string, started, at time.Time, outcome *Outcome, failure string) (bool, error)
-	// FinishJobs is FinishJob for several runs' ends at once; changed[i]
-	// says whether the row of finishes[i] changed.
+	// FinishJobs records runs' ends. Each job that is RUNNING, or PENDING
+	// (a run that ended before it was marked RUNNING), becomes COMPLETED
+	// with the outcome, or FAILED with the message when Failure is
+	// non-empty; a job without a StartedAt takes Started. changed[i] says
+	// whether the row of finishes[i] changed (false when the job was
+	// cancelled, deleted or finished meanwhile).
 	FinishJobs(ctx context.Context, finishes []Finish) (changed []bool, err error)
 	// RequeueJob puts a RUNNING job back to PENDING (a run interrupted by
 	// shutdown, to be retried).

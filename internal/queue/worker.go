@@ -165,7 +165,7 @@ func (w *worker) interrupted(ctx context.Context, job extract.Job, began time.Ti
 }
 
 // finish records the end of the run that began at began. A job cancelled
-// or deleted meanwhile keeps that state: FinishJob changes only RUNNING
+// or deleted meanwhile keeps that state: FinishJobs changes only RUNNING
 // and PENDING rows.
 func (w *worker) finish(ctx context.Context, job extract.Job, began time.Time, out *extract.Outcome, failure string) error {
 	changed, err := w.q.finishes.Do(ctx, extract.Finish{JobID: job.ID, Started: began, At: time.Now(), Outcome: out, Failure: failure})

@@ -638,7 +638,7 @@ func (s *Store) startUnlimited(ctx context.Context, id string, at time.Time) (ex
 // costs nothing and holds no lock.
 const asyncCommit = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`
 
-// finishJob is FinishJob's UPDATE, taking the arguments of finishRow.args.
+// finishJob is the UPDATE of one run's end, taking finishRow.args.
 const finishJob = `UPDATE extract_jobs
 	SET status = $1, error_message = $2, result = $3, field_metadata = $4, usage = $5, engine = $6,
 		started_at = coalesce(started_at, $7), finished_at = $8, updated_at = $8
@@ -682,28 +682,15 @@ func (r finishRow) args() []any {
 		string(extract.StatusRunning), string(extract.StatusPending)}
 }
 
-// FinishJob records a run's end if the job is RUNNING, or PENDING (a run
-// that ended before it was marked RUNNING): COMPLETED with outcome, or
-// FAILED with message failure when failure is non-empty (keeping the
+// FinishJobs records runs' ends: each RUNNING or PENDING job becomes
+// COMPLETED with its outcome, or FAILED with its message (keeping the
 // outcome's usage and engine, if given, as what the failed run consumed).
-// A job without a StartedAt takes started. It reports whether the row
-// changed: false when the job was cancelled, deleted or finished
-// meanwhile. The status test is part of the UPDATE, which waits for a
-// concurrent cancel's row lock and then re-checks the row, so a cancel
-// that committed first always wins.
-func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
-	changed, err := s.FinishJobs(ctx, []extract.Finish{{JobID: id, Started: started, At: at, Outcome: outcome, Failure: failure}})
-	if err != nil {
-		return false, err
-	}
-	return changed[0], nil
-}
-
-// FinishJobs records several runs' ends as FinishJob does. The jobs
-// without webhooks have no event to record with their ends, so their
-// UPDATEs go together in one implicit transaction that commits on its
-// own. Any other (with webhooks, or no longer running) takes a
-// transaction of its own, which sorts it out.
+// The jobs without webhooks have no event to record with their ends, so
+// their UPDATEs go together in one implicit transaction that commits on
+// its own. Any other (with webhooks, or no longer running) takes a
+// transaction of its own, which sorts it out. Each status test is part of
+// its UPDATE, which waits for a concurrent cancel's row lock and then
+// re-checks the row, so a cancel that committed first always wins.
 func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bool, error) {
 	rows := make([]finishRow, len(finishes))
 	for i, f := range finishes {
@@ -789,7 +776,7 @@ func (s *Store) scanRunInput(row pgx.Row) (extract.RunInput, error) {
 }
 
 // MarkRunning makes a PENDING job without webhooks RUNNING, started at
-// started. Like FinishJob's, its commit is asynchronous (asyncCommit):
+// started. Like FinishJobs', its commit is asynchronous (asyncCommit):
 // lost in a crash, the mark is lost with the run it describes.
 func (s *Store) MarkRunning(ctx context.Context, id string, started, at time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE extract_jobs SET status = $1, started_at = $2, updated_at = $3

@@ -562,23 +562,10 @@ func (s *Store) StartJob(ctx context.Context, id string, limit int, at time.Time
 	return j, res, nil
 }
 
-// FinishJob records a run's end if the job is RUNNING, or PENDING (a run
-// that ended before it was marked RUNNING): COMPLETED with outcome, or
-// FAILED with message failure when failure is non-empty (keeping the
-// outcome's usage and engine, if given, as what the failed run consumed).
-// A job without a StartedAt takes started. It reports whether the row
-// changed: false when the job was cancelled, deleted or finished
-// meanwhile.
-func (s *Store) FinishJob(ctx context.Context, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
-	changed, err := s.FinishJobs(ctx, []extract.Finish{{JobID: id, Started: started, At: at, Outcome: outcome, Failure: failure}})
-	if err != nil {
-		return false, err
-	}
-	return changed[0], nil
-}
-
-// FinishJobs records several runs' ends as FinishJob does, in one write
-// transaction: one turn of the single writer for all of them.
+// FinishJobs records runs' ends: each RUNNING or PENDING job becomes
+// COMPLETED with its outcome, or FAILED with its message (keeping the
+// outcome's usage and engine, if given, as what the failed run consumed),
+// all in one write transaction: one turn of the single writer.
 func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bool, error) {
 	changed := make([]bool, len(finishes))
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -596,7 +583,7 @@ func (s *Store) FinishJobs(ctx context.Context, finishes []extract.Finish) ([]bo
 	return changed, nil
 }
 
-// finish is FinishJob in tx.
+// finish records one run's end in tx.
 func (s *Store) finish(ctx context.Context, tx *sql.Tx, f extract.Finish) (bool, error) {
 	status := extract.StatusCompleted
 	var result, metadata, usage sql.NullString

@@ -316,3 +316,12 @@ func diff(t *testing.T, what string, want, got any) {
 		t.Errorf("%s mismatch (-want +got):\n%s", what, d)
 	}
 }
+
+// finishJob records one run's end with FinishJobs.
+func finishJob(ctx context.Context, st extract.Store, id string, started, at time.Time, outcome *extract.Outcome, failure string) (bool, error) {
+	changed, err := st.FinishJobs(ctx, []extract.Finish{{JobID: id, Started: started, At: at, Outcome: outcome, Failure: failure}})
+	if err != nil {
+		return false, err
+	}
+	return changed[0], nil
+}

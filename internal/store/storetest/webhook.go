@@ -127,8 +127,8 @@ func testWebhooks(t *testing.T, f *fixture) {
 		if _, res, err := f.st.StartJob(ctx, j.ID, 0, at(11)); err != nil || res != extract.StartRun {
 			t.Fatalf("StartJob = %v, %v", res, err)
 		}
-		if ok, err := f.st.FinishJob(ctx, j.ID, at(11), at(12), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
-			t.Fatalf("FinishJob = %v, %v", ok, err)
+		if ok, err := finishJob(ctx, f.st, j.ID, at(11), at(12), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
+			t.Fatalf("finishJob = %v, %v", ok, err)
 		}
 		diff(t, "deliveries", []string{"0:extract.pending", "0:extract.running", "0:extract.success", "1:extract.success"}, events(t, j.ID))
 

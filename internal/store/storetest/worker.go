@@ -143,8 +143,8 @@ func testStartJob(t *testing.T, f *fixture) {
 	})
 
 	// A slot frees up: c runs.
-	if ok, err := f.st.FinishJob(ctx, a.ID, at(19), at(20), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
-		t.Fatalf("FinishJob = %v, %v; want true", ok, err)
+	if ok, err := finishJob(ctx, f.st, a.ID, at(19), at(20), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
+		t.Fatalf("finishJob = %v, %v; want true", ok, err)
 	}
 	start(t, c, 2, 21, extract.StartRun)
 
@@ -217,9 +217,9 @@ func testFinishJob(t *testing.T, f *fixture) {
 	// has no StartedAt.
 	finish := func(t *testing.T, j extract.Job, n int, o *extract.Outcome, failure string, want bool) {
 		t.Helper()
-		ok, err := f.st.FinishJob(ctx, j.ID, at(n-1), at(n), o, failure)
+		ok, err := finishJob(ctx, f.st, j.ID, at(n-1), at(n), o, failure)
 		if err != nil || ok != want {
-			t.Fatalf("FinishJob(%s) = %v, %v; want %v", j.ID, ok, err, want)
+			t.Fatalf("finishJob(%s) = %v, %v; want %v", j.ID, ok, err, want)
 		}
 	}
 
@@ -374,8 +374,8 @@ func testMarkRunning(t *testing.T, f *fixture) {
 	mark(t, want, 20, false)
 	diff(t, "Job marked twice", want, f.job(t, j.ID))
 	// The run ends: FinishJob keeps the start MarkRunning recorded.
-	if ok, err := f.st.FinishJob(ctx, j.ID, at(25), at(30), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
-		t.Fatalf("FinishJob = %v, %v", ok, err)
+	if ok, err := finishJob(ctx, f.st, j.ID, at(25), at(30), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
+		t.Fatalf("finishJob = %v, %v", ok, err)
 	}
 	if got := f.job(t, j.ID); got.Status != extract.StatusCompleted || !got.StartedAt.Equal(at(9)) {
 		t.Errorf("Job after FinishJob = %s started %v; want COMPLETED started %v", got.Status, got.StartedAt, at(9))
@@ -471,8 +471,8 @@ func testCountJobsByStatus(t *testing.T, f *fixture) {
 	}
 	want[extract.StatusPending]--
 	want[extract.StatusCancelled]++
-	if ok, err := f.st.FinishJob(ctx, jobs[0].ID, at(11), at(12), nil, "failed"); err != nil || !ok {
-		t.Fatalf("FinishJob = %v, %v", ok, err)
+	if ok, err := finishJob(ctx, f.st, jobs[0].ID, at(11), at(12), nil, "failed"); err != nil || !ok {
+		t.Fatalf("finishJob = %v, %v", ok, err)
 	}
 	want[extract.StatusRunning]--
 	want[extract.StatusFailed]++
