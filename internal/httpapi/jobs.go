@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -60,6 +61,25 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, toJobJSON(stored, expansions{configuration: true}))
 	return nil
+}
+
+// createJobs is the batched creates' batch.Func.
+//
+// A batch whose COMMIT went through but whose reply was lost (the
+// connection dropped) fails as a whole, and the Batcher retries its
+// creates one at a time. Each then finds its id taken, by itself: ids are
+// new (id.New), so no other create holds one. Such a create answers with
+// the job its first attempt made, not with a conflict for a job that
+// exists. The request hash tells it from an id truly taken by another job.
+func (s *Server) createJobs(ctx context.Context, jobs []extract.Job) ([]extract.Job, error) {
+	stored, err := s.store.CreateJobs(ctx, jobs, s.queue.EnqueueMany)
+	if len(jobs) == 1 && extract.ErrorCode(err) == extract.CodeConflict {
+		j, jerr := s.store.Job(ctx, jobs[0].ProjectID, jobs[0].ID)
+		if jerr == nil && j.RequestHash == jobs[0].RequestHash {
+			return []extract.Job{j}, nil
+		}
+	}
+	return stored, err
 }
 
 // newJob checks a create request and builds the job it asks for.

@@ -121,9 +121,7 @@ func New(cfg Config, st extract.Store, q Queue, blobs Blobs, tokens *pagetoken.S
 	s.metrics = newMetrics(cfg.Registry)
 	s.limiter = newKeyLimiter(cfg.RateLimit, cfg.Now)
 	if q != nil {
-		s.creates = batch.New(func(ctx context.Context, jobs []extract.Job) ([]extract.Job, error) {
-			return st.CreateJobs(ctx, jobs, q.EnqueueMany)
-		}, createFlushes, createBatch)
+		s.creates = batch.New(s.createJobs, createFlushes, createBatch)
 	}
 	s.routes()
 	return s
