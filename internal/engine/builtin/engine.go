@@ -128,7 +128,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	}
 	v := fd.values()
 	for _, a := range pl.tables {
-		v.rows[a] = tableArray(pages, a, fd.dayFirst)
+		v.rows[a] = tableArray(pages, a, pl.rows[a], fd.dayFirst)
 	}
 	if !raw {
 		v.calibrate()

@@ -44,8 +44,11 @@ type plan struct {
 	byProp   map[*prop]int // field of a scalar or a list
 	sections []section
 	tables   []*prop // arrays of objects, filled from tables
-	ix       *labelIndex
-	sectIx   map[string][]int // normalized label → sections
+	// rows are the plans of the tables' rows, read once with this plan,
+	// which the plan cache then shares between jobs.
+	rows   map[*prop]*plan
+	ix     *labelIndex
+	sectIx map[string][]int // normalized label → sections
 }
 
 // newPlan walks the schema from root. Properties inside arrays of objects
@@ -100,6 +103,10 @@ func newPlan(root *prop) *plan {
 		pl.fields[i].letterhead = isLetterheadField(&pl.fields[i])
 	}
 	pl.ix = newLabelIndex(pl.fields)
+	pl.rows = make(map[*prop]*plan, len(pl.tables))
+	for _, a := range pl.tables {
+		pl.rows[a] = newPlan(a.items)
+	}
 	return pl
 }
 

@@ -78,6 +78,13 @@ const gap = '\t'
 
 func readLine(p *document.Page, l document.Line) lineText {
 	lt := lineText{box: l.Box}
+	// The line's text holds its words and what separates them, each
+	// separator read as one rune: enough room, allocated once.
+	if n := utf8.RuneCountInString(l.Text) + len(l.Words); n > 0 {
+		lt.runes = make([]rune, 0, n)
+		ints := make([]int, 0, 2*n)
+		lt.word, lt.off = ints[:0:n], ints[n:n]
+	}
 	cursor := 0 // bytes of l.Text consumed
 	prev := -1
 	for _, wi := range l.Words {
@@ -98,8 +105,10 @@ func readLine(p *document.Page, l document.Line) lineText {
 				lt.add(' ', -1, 0)
 			}
 		}
-		for j, r := range []rune(w.Text) {
+		j := 0
+		for _, r := range w.Text {
 			lt.add(r, wi, j)
+			j++
 		}
 		prev = wi
 	}
@@ -218,7 +227,7 @@ type pageView struct {
 }
 
 func newPageView(p *document.Page) *pageView {
-	v := &pageView{p: p, lines: make([]lineText, len(p.Lines)), inSection: map[int][]int{}}
+	v := &pageView{p: p, lines: make([]lineText, len(p.Lines)), segs: make([]segRef, 0, len(p.Lines)), inSection: map[int][]int{}}
 	for i, l := range p.Lines {
 		v.lines[i] = readLine(p, l)
 		for si, s := range v.lines[i].segs {

@@ -419,23 +419,31 @@ func (ix *labelIndex) twoLabels(text string) bool {
 }
 
 // editDistanceAtMostOne reports whether one insertion, deletion or
-// substitution turns a into b.
+// substitution of a rune turns a into b. It reads the strings in place:
+// it runs for every label of a near length, for every line of a document.
 func editDistanceAtMostOne(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > len(rb) {
-		ra, rb = rb, ra
+	na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	if na > nb {
+		a, b, na, nb = b, a, nb, na
 	}
-	if len(rb)-len(ra) > 1 {
+	if nb-na > 1 {
 		return false
 	}
+	// The common prefix, cut back to a rune's start: the bytes before i
+	// are the same in both, so it is a rune boundary in both.
 	i := 0
-	for i < len(ra) && ra[i] == rb[i] {
+	for i < len(a) && i < len(b) && a[i] == b[i] {
 		i++
 	}
-	if len(ra) == len(rb) {
-		return string(ra[i+min(1, len(ra)-i):]) == string(rb[i+min(1, len(rb)-i):])
+	for i > 0 && i < len(a) && !utf8.RuneStart(a[i]) {
+		i--
 	}
-	return string(ra[i:]) == string(rb[i+1:])
+	_, wb := utf8.DecodeRuneInString(b[i:])
+	if na == nb {
+		_, wa := utf8.DecodeRuneInString(a[i:])
+		return a[i+wa:] == b[i+wb:]
+	}
+	return a[i:] == b[i+wb:]
 }
 
 // norm reduces a label to lowercase words separated by single spaces, so
@@ -445,30 +453,45 @@ func editDistanceAtMostOne(a, b string) bool {
 // words of their own ("Invoice #"); apostrophes vanish ("Buyer's" → "buyers").
 func norm(s string) string {
 	var b strings.Builder
-	runes := []rune(s)
+	b.Grow(len(s))
+	// spaced: b is empty or ends with a space, so a space is not due.
+	spaced := true
 	space := func() {
-		if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
+		if !spaced {
 			b.WriteByte(' ')
+			spaced = true
 		}
 	}
-	for i, r := range runes {
+	prev := utf8.RuneError
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			// A capital starts a word after a lowercase letter (invoiceNumber)
 			// or ends an acronym (PONumber → po number).
-			if i > 0 && unicode.IsUpper(r) && (unicode.IsLower(runes[i-1]) ||
-				unicode.IsUpper(runes[i-1]) && i+1 < len(runes) && unicode.IsLower(runes[i+1])) {
+			if i > 0 && unicode.IsUpper(r) && (unicode.IsLower(prev) ||
+				unicode.IsUpper(prev) && unicode.IsLower(firstRune(s[i+w:]))) {
 				space()
 			}
 			b.WriteRune(unicode.ToLower(r))
+			spaced = false
 		case r == '\'' || r == '’':
 		case r == '#' || r == '%':
 			space()
 			b.WriteRune(r)
 			b.WriteByte(' ')
+			spaced = true
 		default:
 			space()
 		}
+		prev = r
+		i += w
 	}
-	return strings.TrimSpace(b.String())
+	return strings.TrimSuffix(b.String(), " ")
+}
+
+// firstRune is s's first rune; utf8.RuneError when s is empty.
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }

@@ -605,9 +605,8 @@ func rowValues(row dataRow, cols map[int]column, rp *plan, dayFirst int) (*value
 // chain whose header names the most of the items' fields (a caption naming
 // the array breaks ties), and every other chain with the same columns,
 // since a table the layout could not link across a page break is still the
-// same list. One element per data row.
-func tableArray(pages []document.Page, a *prop, docOrder int) []*values {
-	rp := newPlan(a.items)
+// same list. One element per data row; rp is the plan of a row.
+func tableArray(pages []document.Page, a *prop, rp *plan, docOrder int) []*values {
 	if len(rp.fields) == 0 {
 		return nil
 	}

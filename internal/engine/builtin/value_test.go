@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -174,12 +175,97 @@ func TestEditDistanceAtMostOne(t *testing.T) {
 		{"invoice", "involve", false},
 		{"total", "subtotal", false},
 		{"", "a", true},
+		{"größe", "grösse", false},
+		{"größe", "grße", true},
+		{"é", "èé", true}, // the bytes differ inside a rune
+		{"aé", "aè", true},
+		{"éx", "èy", false},
 	}
 	for _, tt := range tests {
 		if got := editDistanceAtMostOne(tt.a, tt.b); got != tt.want {
 			t.Errorf("editDistanceAtMostOne(%q, %q) = %t, want %t", tt.a, tt.b, got, tt.want)
 		}
 	}
+}
+
+// FuzzNorm holds norm, which reads its string in place, to the plain
+// reading of it as a slice of runes.
+func FuzzNorm(f *testing.F) {
+	for _, s := range []string{"invoiceNumber", "PONumber", "Buyer's name", "Tax %", "Größe", "ÀBc\xffD", "a#b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := norm(s), normRunes(s); got != want {
+			t.Errorf("norm(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// normRunes is norm on a slice of runes.
+func normRunes(s string) string {
+	var b strings.Builder
+	runes := []rune(s)
+	space := func() {
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
+			b.WriteByte(' ')
+		}
+	}
+	for i, r := range runes {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if i > 0 && unicode.IsUpper(r) && (unicode.IsLower(runes[i-1]) ||
+				unicode.IsUpper(runes[i-1]) && i+1 < len(runes) && unicode.IsLower(runes[i+1])) {
+				space()
+			}
+			b.WriteRune(unicode.ToLower(r))
+		case r == '\'' || r == '’':
+		case r == '#' || r == '%':
+			space()
+			b.WriteRune(r)
+			b.WriteByte(' ')
+		default:
+			space()
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// FuzzEditDistanceAtMostOne holds editDistanceAtMostOne, which compares
+// bytes in place, to the distance of the strings as slices of runes.
+func FuzzEditDistanceAtMostOne(f *testing.F) {
+	for _, p := range [][2]string{{"invoice", "invoce"}, {"größe", "grösse"}, {"größe", "grße"}, {"é", "e"}, {"aé", "aè"}, {"", "ü"}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) {
+			return // labels and lines are valid text
+		}
+		if got, want := editDistanceAtMostOne(a, b), levenshtein([]rune(a), []rune(b)) <= 1; got != want {
+			t.Errorf("editDistanceAtMostOne(%q, %q) = %t, want %t", a, b, got, want)
+		}
+	})
+}
+
+// levenshtein is the edit distance of a and b.
+func levenshtein(a, b []rune) int {
+	row := make([]int, len(b)+1)
+	for j := range row {
+		row[j] = j
+	}
+	for i := range a {
+		prev := row[0]
+		row[0] = i + 1
+		for j := range b {
+			cur := row[j+1]
+			cost := 1
+			if a[i] == b[j] {
+				cost = 0
+			}
+			row[j+1] = min(row[j+1]+1, row[j]+1, prev+cost)
+			prev = cur
+		}
+	}
+	return row[len(b)]
 }
 
 // FuzzParseValue reads arbitrary text as every kind of value and asserts
