@@ -101,7 +101,9 @@ func TablePage(number int, records [][]string) document.Page {
 		// The laid-out line keeps trailing separators of empty cells, so
 		// that every cell box lies within the page.
 		p.Width = max(p.Width, float64(len(line)))
-		if l, ok := makeLine(p.Words, lineWords, line); ok {
+		if len(lineWords) > 0 {
+			first, last := p.Words[lineWords[0]].Box, p.Words[lineWords[len(lineWords)-1]].Box
+			l := makeLine(p.Words, lineWords, string(line[int(first.X):int(last.X+last.W)]))
 			p.Lines = append(p.Lines, l)
 			t.Box = t.Box.Union(l.Box)
 		}

@@ -53,54 +53,53 @@ func splitLines(s string) []string {
 }
 
 // layoutLines lays out lines of text as a page of character cells. It also
-// returns, for each line, the indexes of its words in Page.Words.
+// returns, for each line, the indexes of its words in Page.Words. Words and
+// lines are substrings of lines, which hold valid UTF-8 (see checkUTF8).
 func layoutLines(number int, lines []string) (document.Page, [][]int) {
 	p := document.Page{Number: number, Height: float64(len(lines))}
 	byLine := make([][]int, len(lines))
 	for y, line := range lines {
-		runes := []rune(strings.TrimRightFunc(line, unicode.IsSpace))
-		p.Width = max(p.Width, float64(len(runes)))
-		start := -1
-		for x := 0; x <= len(runes); x++ {
-			if x < len(runes) && !unicode.IsSpace(runes[x]) {
-				if start < 0 {
-					start = x
-				}
-				continue
+		line = strings.TrimRightFunc(line, unicode.IsSpace)
+		first := -1            // byte offset of the line's first word
+		start, startX := -1, 0 // byte offset and column of the word being read
+		x := 0                 // column: runes read so far
+		word := func(end int) {
+			byLine[y] = append(byLine[y], len(p.Words))
+			p.Words = append(p.Words, document.Word{Text: line[start:end], Box: cellBox(startX, y, x-startX)})
+			if first < 0 {
+				first = start
 			}
-			if start >= 0 {
-				byLine[y] = append(byLine[y], len(p.Words))
-				p.Words = append(p.Words, document.Word{
-					Text: string(runes[start:x]),
-					Box:  cellBox(start, y, x-start),
-				})
-				start = -1
-			}
+			start = -1
 		}
-		if l, ok := makeLine(p.Words, byLine[y], runes); ok {
-			p.Lines = append(p.Lines, l)
+		for i, r := range line {
+			switch {
+			case !unicode.IsSpace(r) && start < 0:
+				start, startX = i, x
+			case unicode.IsSpace(r) && start >= 0:
+				word(i)
+			}
+			x++
+		}
+		if start >= 0 {
+			word(len(line))
+		}
+		p.Width = max(p.Width, float64(x))
+		if idx := byLine[y]; len(idx) > 0 {
+			// The line is trimmed on the right: it ends with its last word.
+			p.Lines = append(p.Lines, makeLine(p.Words, idx, line[first:]))
 		}
 	}
 	return p, byLine
 }
 
-// makeLine builds the Line of the given words, whose text is the run of
-// runes from the first word to the end of the last. ok is false for a line
-// without words.
-func makeLine(words []document.Word, idx []int, runes []rune) (document.Line, bool) {
-	if len(idx) == 0 {
-		return document.Line{}, false
-	}
-	first, last := words[idx[0]].Box, words[idx[len(idx)-1]].Box
+// makeLine builds the Line of the given words, at least one, whose text
+// runs from the first word to the end of the last.
+func makeLine(words []document.Word, idx []int, text string) document.Line {
 	var box document.Box
 	for _, i := range idx {
 		box = box.Union(words[i].Box)
 	}
-	return document.Line{
-		Words: idx,
-		Text:  string(runes[int(first.X):int(last.X+last.W)]),
-		Box:   box,
-	}, true
+	return document.Line{Words: idx, Text: text, Box: box}
 }
 
 // cellBox is the box of n cells starting at column x of line y.

@@ -303,3 +303,22 @@ func fileSize(tb testing.TB, name string) int64 {
 	}
 	return fi.Size()
 }
+
+// BenchmarkParse measures a one-page invoice, the size of most jobs, and
+// the same invoice over 600 pages.
+func BenchmarkParse(b *testing.B) {
+	page, err := os.ReadFile(filepath.Join("testdata", "invoice.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, pages := range []int{1, 600} {
+		b.Run(fmt.Sprintf("Pages=%d", pages), func(b *testing.B) {
+			data := bytes.Repeat(append(page, '\f'), pages)
+			for b.Loop() {
+				if _, err := text.Parse(bytes.NewReader(data), text.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
