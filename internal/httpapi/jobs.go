@@ -125,7 +125,9 @@ func (s *Server) newJob(r *http.Request, p extract.Principal, req createJobReque
 		job.ConfigurationID = saved.ID
 		job.Configuration = saved.Configuration
 	} else {
-		cfg, err := checkConfiguration(req.Configuration, "configuration")
+		cfg, err := s.checked.Get(req.Configuration, func() (extract.Configuration, error) {
+			return checkConfiguration(req.Configuration, "configuration")
+		})
 		if err != nil {
 			return extract.Job{}, err
 		}

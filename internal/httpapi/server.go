@@ -23,6 +23,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/batch"
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/extract/configcache"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
 )
 
@@ -101,6 +102,10 @@ type Server struct {
 	limiter *keyLimiter
 	touched sync.Map // key id → time.Time this process last recorded its use
 	creates *batch.Batcher[extract.Job, extract.Job]
+	// checked keeps the inline configurations of creates, checked: most
+	// clients send one schema with every job, and decoding and checking
+	// it cost more than the rest of the request's own work.
+	checked configcache.Cache
 }
 
 // Creates without an Idempotency-Key are batched: concurrent ones share a

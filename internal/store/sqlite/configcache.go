@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"github.com/quarrylabs/quarry/internal/extract"
-	"github.com/quarrylabs/quarry/internal/store/configcache"
+	"github.com/quarrylabs/quarry/internal/extract/configcache"
 )
 
 // configCache is the cache of decoded job configurations every store

@@ -2,7 +2,9 @@ package configcache
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,6 +62,47 @@ func TestCloneConfiguration(t *testing.T) {
 			if !handled[f.Name] {
 				t.Errorf("extract.Configuration.%s is a %s: make cloneConfiguration copy it, then list it here", f.Name, f.Type)
 			}
+		}
+	}
+}
+
+func TestCacheGet(t *testing.T) {
+	t.Parallel()
+	var c Cache
+	builds := 0
+	build := func(cfg extract.Configuration, err error) func() (extract.Configuration, error) {
+		return func() (extract.Configuration, error) {
+			builds++
+			return cfg, err
+		}
+	}
+	short := []byte(`{"data_schema":{"type":"object"}}`)
+	long := []byte(`{"data_schema":{"type":"object","description":"` + strings.Repeat("x", maxText) + `"}}`)
+	errBad := errors.New("bad schema")
+	tests := []struct {
+		name       string
+		text       []byte
+		err        error
+		wantBuilds int // after the second Get of text
+	}{
+		{"kept", short, nil, 1},
+		{"failure not kept", []byte(`{"data_schema":1}`), errBad, 2},
+		{"long text not kept", long, nil, 2},
+	}
+	for _, tt := range tests {
+		builds = 0
+		want := extract.Configuration{DataSchema: json.RawMessage(`{"type":"object"}`), Version: tt.name}
+		for range 2 {
+			got, err := c.Get(tt.text, build(want, tt.err))
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("%s: Get error = %v, want %v", tt.name, err, tt.err)
+			}
+			if err == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: Get = %+v, want %+v", tt.name, got, want)
+			}
+		}
+		if builds != tt.wantBuilds {
+			t.Errorf("%s: built %d times in two Gets, want %d", tt.name, builds, tt.wantBuilds)
 		}
 	}
 }
