@@ -31,6 +31,10 @@ import (
 // processes have, in this one process). Next to it, River's own figure for
 // a no-op job, inserted in batches and worked on the same PostgreSQL with
 // the same fetch settings, is the ceiling Quarry's figure is read against.
+// Each Quarry run with workers also measures River's one-insert-per-
+// transaction figure just before and just after itself, and reports its
+// own against their mean (x_river_single): the machine's speed drifts
+// between sub-benchmarks, less within a run.
 //
 //	go test -run XXX -bench Throughput -benchtime 20000x ./internal/app/
 //
@@ -45,8 +49,16 @@ func BenchmarkThroughput(b *testing.B) {
 			b.Fatalf("QUARRY_BENCH_WORKERS=%q: %v", v, err)
 		}
 	}
-	b.Run("RiverNoop/Insert=batch", func(b *testing.B) { benchRiverNoop(b, workers, 1000) })
-	b.Run("RiverNoop/Insert=single", func(b *testing.B) { benchRiverNoop(b, workers, 1) })
+	for _, batch := range []int{1000, 1} {
+		name := "RiverNoop/Insert=batch"
+		if batch == 1 {
+			name = "RiverNoop/Insert=single"
+		}
+		b.Run(name, func(b *testing.B) {
+			rate := riverNoop(b, workers, batch, b.N, b.ResetTimer, b.StopTimer)
+			b.ReportMetric(rate, "jobs/s")
+		})
+	}
 	// No worker: how fast the API alone creates jobs, the first half of
 	// each end-to-end op.
 	b.Run("Quarry/WorkerProcesses=0", func(b *testing.B) { benchQuarry(b, 0, workers) })
@@ -103,6 +115,13 @@ func benchQuarry(b *testing.B, procs, workers int) {
 		b.Fatal(err)
 	}
 
+	// River's figure around this run: as many jobs, one insert per
+	// transaction, while these servers stand idle.
+	var riverBefore float64
+	if procs > 0 {
+		riverBefore = riverNoop(b, workers, 1, b.N, func() {}, func() {})
+	}
+
 	b.ResetTimer()
 	began := time.Now()
 	// Creators keep a steady stream of requests in flight, as many
@@ -138,8 +157,13 @@ func benchQuarry(b *testing.B, procs, workers int) {
 	elapsed := time.Since(began)
 	b.StopTimer()
 	wg.Wait()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+	rate := float64(b.N) / elapsed.Seconds()
+	b.ReportMetric(rate, "jobs/s")
 	http.DefaultClient.CloseIdleConnections()
+	if procs > 0 {
+		riverAfter := riverNoop(b, workers, 1, b.N, func() {}, func() {})
+		b.ReportMetric(rate/((riverBefore+riverAfter)/2), "x_river_single")
+	}
 }
 
 // noopArgs is River's no-op job.
@@ -153,12 +177,14 @@ type noopWorker struct {
 
 func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
 
-// benchRiverNoop is River alone: insert b.N no-op jobs while a client with
-// Quarry's fetch settings and as many workers works them. With batch 1,
-// 16 inserters each insert one job per call, its own transaction, as
-// Quarry's API does for each create; a larger batch is River at its
+// riverNoop is River alone, in a database of its own: it inserts n no-op
+// jobs while a client with Quarry's fetch settings and as many workers works
+// them, and returns jobs per second from the first insert to the last
+// completion, the span between calls of start and stop. With batch 1, 16
+// inserters each insert one job per call, its own transaction, as clients
+// create jobs one request at a time; a larger batch is River at its
 // fastest, a single inserter making one statement of each batch.
-func benchRiverNoop(b *testing.B, workers, batch int) {
+func riverNoop(b *testing.B, workers, batch, n int, start, stop func()) float64 {
 	url := benchDatabase(b, workers)
 	pool, err := pgxpool.New(b.Context(), url)
 	if err != nil {
@@ -194,13 +220,13 @@ func benchRiverNoop(b *testing.B, workers, batch int) {
 	}
 	defer client.Stop(context.Background())
 
-	b.ResetTimer()
+	start()
 	began := time.Now()
 	if batch == 1 {
 		var next atomic.Int64
 		for range 16 {
 			go func() {
-				for next.Add(1) <= int64(b.N) {
+				for next.Add(1) <= int64(n) {
 					if _, err := client.Insert(ctx, noopArgs{}, nil); err != nil {
 						if ctx.Err() == nil {
 							b.Error(err)
@@ -212,7 +238,7 @@ func benchRiverNoop(b *testing.B, workers, batch int) {
 		}
 	} else {
 		go func() {
-			for left := b.N; left > 0; left -= batch {
+			for left := n; left > 0; left -= batch {
 				params := make([]river.InsertManyParams, min(batch, left))
 				for i := range params {
 					params[i] = river.InsertManyParams{Args: noopArgs{}}
@@ -226,7 +252,7 @@ func benchRiverNoop(b *testing.B, workers, batch int) {
 			}
 		}()
 	}
-	for range b.N {
+	for range n {
 		select {
 		case <-done:
 		case <-time.After(time.Minute):
@@ -234,8 +260,8 @@ func benchRiverNoop(b *testing.B, workers, batch int) {
 		}
 	}
 	elapsed := time.Since(began)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+	stop()
+	return float64(n) / elapsed.Seconds()
 }
 
 // benchQueue holds the queue's default settings, which River's no-op run
