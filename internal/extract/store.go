@@ -16,7 +16,9 @@ type TxFunc func(ctx context.Context, tx *sql.Tx) error
 type EnqueueFunc func(ctx context.Context, tx *sql.Tx, job *Job) (queueID int64, err error)
 
 // EnqueueManyFunc is EnqueueFunc for several jobs at once: it returns their
-// queue ids in the order of jobs.
+// queue ids in the order of jobs. A store whose transaction is not a
+// database/sql one may give it a nil tx, and its transaction another way
+// (the PostgreSQL store's TxFromContext).
 type EnqueueManyFunc func(ctx context.Context, tx *sql.Tx, jobs []*Job) (queueIDs []int64, err error)
 
 // Finish is the end of a run, as FinishJobs takes it: the job, when its run

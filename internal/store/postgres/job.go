@@ -183,6 +183,12 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 // for one transaction, one River insert and one INSERT between them
 // instead of each its own. No job may have an IdempotencyKey: those take
 // CreateJob's lock and lookup.
+//
+// A batch without webhooks, the common case, is written in two round
+// trips (pipeTx): BEGIN with enqueue's River insert, then the INSERT with
+// COMMIT. Its enqueue is given a nil *sql.Tx and reaches the transaction
+// through TxFromContext, as the queue's PostgreSQL driver does. A batch
+// with webhooks records their events in database/sql's transaction.
 func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extract.EnqueueManyFunc) ([]extract.Job, error) {
 	if len(jobs) == 0 {
 		return nil, nil
@@ -191,79 +197,108 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extr
 	if err != nil {
 		return nil, fmt.Errorf("create jobs: %w", err)
 	}
-	stored := make([]extract.Job, 0, len(jobs))
-	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		queueIDs := make([]int64, len(jobs))
-		if enqueue != nil {
-			ids, err := enqueue(ctx, tx, ptrs)
-			if err != nil {
-				return fmt.Errorf("enqueue: %w", err)
-			}
-			if len(ids) != len(jobs) {
-				return fmt.Errorf("enqueue: %d queue ids for %d jobs", len(ids), len(jobs))
-			}
-			queueIDs = ids
-		}
-		var query strings.Builder
-		query.WriteString(`INSERT INTO extract_jobs (` + jobInsertColumns + `) VALUES `)
-		var all []any
-		for i := range jobs {
-			args, err := jobArgs(&jobs[i], sql.NullInt64{Int64: queueIDs[i], Valid: enqueue != nil})
-			if err != nil {
+	var stored []extract.Job
+	if slices.ContainsFunc(jobs, func(j extract.Job) bool { return len(j.Webhooks) > 0 }) {
+		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			if stored, err = s.insertJobs(ctx, jobs, ptrs, tx, enqueue, nil); err != nil {
 				return err
 			}
-			if i > 0 {
-				query.WriteString(", ")
-			}
-			query.WriteByte('(')
-			for k := range args {
-				if k > 0 {
-					query.WriteString(", ")
-				}
-				query.WriteString("$" + strconv.Itoa(len(all)+k+1))
-			}
-			query.WriteByte(')')
-			all = append(all, args...)
-		}
-		query.WriteString(` RETURNING ` + jobColumns)
-		session, _ := TxFromContext(ctx)
-		rows, err := session.Query(ctx, query.String(), all...)
-		if err == nil {
-			for rows.Next() {
-				j, err := s.scanJob(rows)
-				if err != nil {
-					rows.Close()
+			for _, j := range stored {
+				if err := s.emit(ctx, tx, j); err != nil {
 					return err
 				}
-				stored = append(stored, j)
 			}
-			rows.Close()
-			err = rows.Err()
-		}
-		switch {
-		case isUniqueViolation(err):
-			return extract.Errorf(extract.CodeConflict, "a job of this batch already exists")
-		case isForeignKeyViolation(err):
-			return extract.Errorf(extract.CodeNotFound, "the project of a job of this batch was not found")
-		case err != nil:
+			return nil
+		})
+	} else {
+		err = s.writePipelined(ctx, func(ctx context.Context, tx *pipeTx) error {
+			var err error
+			stored, err = s.insertJobs(ctx, jobs, ptrs, nil, enqueue, tx)
 			return err
-		}
-		// RETURNING gives no order; the caller's is restored.
-		at := make(map[string]int, len(jobs))
-		for i := range jobs {
-			at[jobs[i].ID] = i
-		}
-		slices.SortFunc(stored, func(a, b extract.Job) int { return at[a.ID] - at[b.ID] })
-		for _, j := range stored {
-			if err := s.emit(ctx, tx, j); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create jobs: %w", err)
 	}
+	return stored, nil
+}
+
+// insertJobs is CreateJobs' work inside its transaction: enqueue, then one
+// INSERT of every row. With pipe, the INSERT goes with the COMMIT (and
+// insertJobs commits); otherwise it runs on the session of tx.
+func (s *Store) insertJobs(ctx context.Context, jobs []extract.Job, ptrs []*extract.Job, tx *sql.Tx, enqueue extract.EnqueueManyFunc, pipe *pipeTx) ([]extract.Job, error) {
+	queueIDs := make([]int64, len(jobs))
+	if enqueue != nil {
+		ids, err := enqueue(ctx, tx, ptrs)
+		if err != nil {
+			return nil, fmt.Errorf("enqueue: %w", err)
+		}
+		if len(ids) != len(jobs) {
+			return nil, fmt.Errorf("enqueue: %d queue ids for %d jobs", len(ids), len(jobs))
+		}
+		queueIDs = ids
+	}
+	var query strings.Builder
+	query.WriteString(`INSERT INTO extract_jobs (` + jobInsertColumns + `) VALUES `)
+	var all []any
+	for i := range jobs {
+		args, err := jobArgs(&jobs[i], sql.NullInt64{Int64: queueIDs[i], Valid: enqueue != nil})
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			query.WriteString(", ")
+		}
+		query.WriteByte('(')
+		for k := range args {
+			if k > 0 {
+				query.WriteString(", ")
+			}
+			query.WriteString("$" + strconv.Itoa(len(all)+k+1))
+		}
+		query.WriteByte(')')
+		all = append(all, args...)
+	}
+	query.WriteString(` RETURNING ` + jobColumns)
+	stored := make([]extract.Job, 0, len(jobs))
+	scan := func(rows pgx.Rows) error {
+		for rows.Next() {
+			j, err := s.scanJob(rows)
+			if err != nil {
+				return err
+			}
+			stored = append(stored, j)
+		}
+		return rows.Err()
+	}
+	var err error
+	if pipe != nil {
+		var b pgx.Batch
+		b.Queue(query.String(), all...).Query(scan)
+		err = pipe.commit(ctx, &b)
+	} else {
+		session, _ := TxFromContext(ctx)
+		var rows pgx.Rows
+		if rows, err = session.Query(ctx, query.String(), all...); err == nil {
+			err = scan(rows)
+			rows.Close()
+		}
+	}
+	switch {
+	case isUniqueViolation(err):
+		return nil, extract.Errorf(extract.CodeConflict, "a job of this batch already exists")
+	case isForeignKeyViolation(err):
+		return nil, extract.Errorf(extract.CodeNotFound, "the project of a job of this batch was not found")
+	case err != nil:
+		return nil, err
+	}
+	// RETURNING gives no order; the caller's is restored.
+	at := make(map[string]int, len(jobs))
+	for i := range jobs {
+		at[jobs[i].ID] = i
+	}
+	slices.SortFunc(stored, func(a, b extract.Job) int { return at[a.ID] - at[b.ID] })
 	return stored, nil
 }
 

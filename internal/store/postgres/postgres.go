@@ -161,6 +161,27 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	return tx.Commit()
 }
 
+// writePipelined runs fn in a pipeTx on a connection of the pool, for hooks
+// through TxFromContext. fn ends the transaction with the pipeTx's commit;
+// if it returns an error, or returns without committing, the transaction
+// is rolled back.
+func (s *Store) writePipelined(ctx context.Context, fn func(ctx context.Context, tx *pipeTx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	tx := beginPipe(conn.Conn())
+	defer tx.rollback(ctx)
+	if err := fn(withTx(ctx, tx), tx); err != nil {
+		return err
+	}
+	if !tx.ended {
+		return errors.New("postgres: a pipelined transaction returned without committing")
+	}
+	return nil
+}
+
 // Advisory lock classes, the first key of PostgreSQL's two-key advisory
 // locks; the second key is a hash of what is locked. Two-key locks live in a
 // space apart from the one-key (bigint) locks River takes. A hash collision

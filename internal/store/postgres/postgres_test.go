@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -37,7 +40,27 @@ func openTest(t *testing.T) *Store {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) extract.Store { return openTest(t) })
+	storetest.Run(t, func(t *testing.T) extract.Store { return openTest(t) }, storetest.HookTx(touchHookTx))
+}
+
+// touchHookTx runs a statement in a hook's transaction as the queue reaches
+// it, through TxFromContext, and on the *sql.Tx when the hook has one.
+func touchHookTx(ctx context.Context, tx *sql.Tx) error {
+	session, ok := TxFromContext(ctx)
+	if !ok {
+		return errors.New("hook: no transaction in its context")
+	}
+	var one int
+	if err := session.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("hook: transaction not usable: %w", err)
+	}
+	if tx == nil {
+		return nil
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("hook: *sql.Tx not usable: %w", err)
+	}
+	return nil
 }
 
 // openShared opens n stores on one new schema, as n processes would: each

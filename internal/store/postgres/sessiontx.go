@@ -19,25 +19,29 @@ import (
 type sessionKey struct{}
 
 func withSession(ctx context.Context, conn *pgx.Conn) context.Context {
-	return context.WithValue(ctx, sessionKey{}, conn)
+	return withTx(ctx, &sessionTx{conn: conn})
+}
+
+// withTx gives hooks tx as TxFromContext's answer.
+func withTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, sessionKey{}, tx)
 }
 
 // TxFromContext returns, inside a hook the Store calls within one of its
-// transactions (CreateJob's enqueue, CancelJob's cancel, DeleteJob's
-// remove), that transaction as a pgx.Tx: statements on it run in the
-// transaction the hook's *sql.Tx belongs to. ok is false for any other
-// context.
+// transactions (CreateJob's and CreateJobs' enqueue, CancelJob's cancel,
+// DeleteJob's remove), that transaction as a pgx.Tx: statements on it run
+// in the transaction the hook was called in. ok is false for any other
+// context. CreateJobs drives its transaction over pgx alone (pipeTx) when
+// no job of the batch has webhooks, and gives its hook a nil *sql.Tx: a
+// hook on PostgreSQL uses this, not the *sql.Tx.
 //
 // The Store commits or rolls back; the pgx.Tx's own Commit and Rollback
 // refuse. Begin makes a savepoint, as pgx's nested transactions do. It must
 // be used only while the hook runs, and not at the same time as the *sql.Tx:
 // both are the one connection.
 func TxFromContext(ctx context.Context) (tx pgx.Tx, ok bool) {
-	conn, ok := ctx.Value(sessionKey{}).(*pgx.Conn)
-	if !ok {
-		return nil, false
-	}
-	return &sessionTx{conn: conn}, true
+	tx, ok = ctx.Value(sessionKey{}).(pgx.Tx)
+	return tx, ok
 }
 
 // errStoreOwnsTx is what the outer transaction's Commit and Rollback say.

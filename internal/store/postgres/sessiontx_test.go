@@ -79,6 +79,54 @@ func TestRiverJoinsStoreTransaction(t *testing.T) {
 			t.Errorf("River job of a job whose creation rolled back exists")
 		}
 	})
+	// CreateJobs without webhooks runs its hook in a pipeTx, with no
+	// *sql.Tx: River's insert and the rows commit or roll back together.
+	enqueueMany := func(ctx context.Context, stx *sql.Tx, jobs []*extract.Job) ([]int64, error) {
+		if stx != nil {
+			return nil, errors.New("a batch without webhooks went through database/sql")
+		}
+		tx, ok := TxFromContext(ctx)
+		if !ok {
+			return nil, errors.New("no transaction in the hook's context")
+		}
+		params := make([]river.InsertManyParams, len(jobs))
+		for i, j := range jobs {
+			params[i] = river.InsertManyParams{Args: testArgs{JobID: j.ID}}
+		}
+		res, err := client.InsertManyTx(ctx, tx, params)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]int64, len(res))
+		for i, r := range res {
+			ids[i] = r.Job.ID
+		}
+		return ids, nil
+	}
+	t.Run("CreateJobs", func(t *testing.T) {
+		jobs := []extract.Job{newJob(prj.ID), newJob(prj.ID)}
+		if _, err := st.CreateJobs(ctx, jobs, enqueueMany); err != nil {
+			t.Fatalf("CreateJobs: %v", err)
+		}
+		for _, j := range jobs {
+			if state, ok := riverJob(t, j.ID); !ok || state != "available" {
+				t.Errorf("River job after CreateJobs: state %q, found %v; want available", state, ok)
+			}
+		}
+	})
+	t.Run("CreateJobsRollsBack", func(t *testing.T) {
+		jobs := []extract.Job{newJob(prj.ID), newJob(id.New(id.Project))}
+		_, err := st.CreateJobs(ctx, jobs, enqueueMany)
+		wantCode(t, "CreateJobs(an unknown project)", err, extract.CodeNotFound)
+		for _, j := range jobs {
+			if _, ok := riverJob(t, j.ID); ok {
+				t.Errorf("River job of a batch that rolled back exists")
+			}
+			if _, err := st.Job(ctx, j.ProjectID, j.ID); !extract.IsNotFound(err) {
+				t.Errorf("Job of a batch that rolled back: %v, want not found", err)
+			}
+		}
+	})
 	t.Run("CancelRollsBack", func(t *testing.T) {
 		_, err := st.CancelJob(ctx, prj.ID, job.ID, time.Now(), func(ctx context.Context, _ *sql.Tx, queueID int64) error {
 			tx, _ := TxFromContext(ctx)

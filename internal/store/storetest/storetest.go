@@ -28,9 +28,24 @@ import (
 	"github.com/quarrylabs/quarry/internal/id"
 )
 
+// Option adjusts the suite to a store.
+type Option func()
+
+// HookTx sets how the suite's hooks prove that they run inside the store's
+// transaction: by default they run SELECT 1 on the *sql.Tx they are given.
+// A store that may give its hooks a nil *sql.Tx, their transaction being
+// in the context instead, passes a check of its own. The setting is the
+// test binary's: one store type is tested per package.
+func HookTx(check func(ctx context.Context, tx *sql.Tx) error) Option {
+	return func() { touch = check }
+}
+
 // Run runs the suite. open returns a new, empty store for one subtest and
 // arranges (with t.Cleanup) for it to be closed; subtests run in parallel.
-func Run(t *testing.T, open func(t *testing.T) extract.Store) {
+func Run(t *testing.T, open func(t *testing.T) extract.Store, opts ...Option) {
+	for _, o := range opts {
+		o()
+	}
 	tests := []struct {
 		name string
 		run  func(t *testing.T, f *fixture)
@@ -167,8 +182,11 @@ func (q *queue) remove(ctx context.Context, tx *sql.Tx, queueID int64) error {
 	return nil
 }
 
-// touch runs a trivial statement on tx, which fails if tx is not live.
-func touch(ctx context.Context, tx *sql.Tx) error {
+// touch proves a hook's transaction is live (HookTx).
+var touch = touchSQL
+
+// touchSQL runs a trivial statement on tx, which fails if tx is not live.
+func touchSQL(ctx context.Context, tx *sql.Tx) error {
 	var one int
 	if err := tx.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("hook: transaction not usable: %w", err)
