@@ -172,9 +172,13 @@ type Queue struct {
 }
 
 // At most batchFlushes batches of reads, and as many of runs' ends, are in
-// flight at once, of at most batchSize each.
+// flight at once, of at most batchSize each. One: a run can wait for the
+// batch before its own, having a hundred others to make room for, and its
+// read or end then goes with those that came meanwhile. A statement's
+// share of a batch's fixed cost (a round trip, a commit) is what a run
+// pays for, not the wait.
 const (
-	batchFlushes = 2
+	batchFlushes = 1
 	batchSize    = 100
 )
 
