@@ -24,9 +24,12 @@ type found[V any] struct {
 	ok bool
 }
 
-// Lookups in flight at once, and keys in one.
+// Lookups in flight at once, and keys in one. One in flight: under load a
+// lookup waits for the one before it and goes with those that came
+// meanwhile, so a round trip serves several requests; alone, it goes at
+// once.
 const (
-	lookupFlushes = 2
+	lookupFlushes = 1
 	lookupBatch   = 100
 )
 
