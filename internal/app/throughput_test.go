@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/gctune"
 	"github.com/quarrylabs/quarry/internal/queue"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
@@ -42,6 +43,9 @@ import (
 // QUARRY_BENCH_POOL each server's pool_max_conns (default half that).
 func BenchmarkThroughput(b *testing.B) {
 	pgtest.Require(b)
+	// As quarry serve runs; the River runs share the process and so the
+	// setting.
+	defer gctune.HeapFloor(gctune.DefaultFloor)()
 	workers := 100
 	if v := os.Getenv("QUARRY_BENCH_WORKERS"); v != "" {
 		var err error

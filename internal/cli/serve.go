@@ -18,6 +18,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/gctune"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
 )
 
@@ -28,6 +29,7 @@ func newServeCmd() *cobra.Command {
 		role                string
 		logLevel, logFormat string
 		debugDelay          time.Duration
+		heapFloor           int64
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -97,6 +99,10 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			if debugDelay > 0 {
 				cfg.Engine = delayEngine{builtin.New(), debugDelay}
 			}
+			if heapFloor < 0 {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--gc-heap-floor %d: give a size in bytes, or 0 for Go's default", heapFloor)}
+			}
+			defer gctune.HeapFloor(uint64(heapFloor))()
 			a, err := app.New(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -149,6 +155,7 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.IntVar(&cfg.LLM.ContextWindow, "llm-context-window", envInt("QUARRY_LLM_CONTEXT_WINDOW", 16384), "the model's context window in tokens; longer documents are split by pages (env QUARRY_LLM_CONTEXT_WINDOW)")
 	f.IntVar(&cfg.LLM.MaxConcurrency, "llm-max-concurrency", envInt("QUARRY_LLM_MAX_CONCURRENCY", 4), "requests this process sends the model server at once, over all jobs (env QUARRY_LLM_MAX_CONCURRENCY)")
 	f.DurationVar(&cfg.LLM.Timeout, "llm-timeout", envDuration("QUARRY_LLM_TIMEOUT", 5*time.Minute), "longest one model request may take (env QUARRY_LLM_TIMEOUT)")
+	f.Int64Var(&heapFloor, "gc-heap-floor", envInt64("QUARRY_GC_HEAP_FLOOR", gctune.DefaultFloor), "bytes the heap may grow to before Go's garbage collector runs; past them it runs as GOGC says; 0 for Go's default alone (env QUARRY_GC_HEAP_FLOOR)")
 	f.DurationVar(&debugDelay, "debug-extract-delay", envDuration("QUARRY_DEBUG_EXTRACT_DELAY", 0), "slow every extraction by this long, to watch jobs run and to test interruption")
 	_ = f.MarkHidden("debug-extract-delay")
 	return cmd

@@ -10,7 +10,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
 
-func TestServeRefusesBadScaleOut(t *testing.T) {
+func TestServeRefusesBadFlags(t *testing.T) {
 	t.Parallel()
 	key := strings.Repeat("ab", 32)
 	tests := []struct {
@@ -22,6 +22,7 @@ func TestServeRefusesBadScaleOut(t *testing.T) {
 		{"ErrUnknownRole", []string{"--role", "boss"}, `--role "boss" is not one of`},
 		{"ErrDatabaseNotPostgres", []string{"--database", "mysql://db/quarry", "--token-key", key}, "--database must be a postgres://"},
 		{"ErrDatabaseWithoutTokenKey", []string{"--database", "postgres://127.0.0.1:1/none", "--role", "api", "--token-key", ""}, "--token-key (or QUARRY_TOKEN_KEY) is required with --database"},
+		{"ErrNegativeHeapFloor", []string{"--gc-heap-floor", "-1"}, "--gc-heap-floor -1: give a size in bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
