@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -32,15 +33,17 @@ import (
 // processes have, in this one process). Next to it, River's own figure for
 // a no-op job, inserted in batches and worked on the same PostgreSQL with
 // the same fetch settings, is the ceiling Quarry's figure is read against.
-// Each Quarry run with workers also measures River's one-insert-per-
-// transaction figure just before and just after itself, and reports its
-// own against their mean (x_river_single): the machine's speed drifts
-// between sub-benchmarks, less within a run.
+// A Quarry run with workers goes in rounds, each between two runs of River
+// inserting one job per transaction, and reports the median of its rounds'
+// figures against River's around them (x_river_single) and the lowest
+// (x_river_single_min): the machine's speed drifts between sub-benchmarks,
+// and less within a round.
 //
-//	go test -run XXX -bench Throughput -benchtime 20000x ./internal/app/
+//	go test -run XXX -bench Throughput -benchtime 10000x ./internal/app/
 //
 // QUARRY_BENCH_WORKERS sets each worker server's --workers (default 100),
-// QUARRY_BENCH_POOL each server's pool_max_conns (default half that).
+// QUARRY_BENCH_POOL each server's pool_max_conns (default half that),
+// QUARRY_BENCH_ROUNDS the rounds (default 5).
 func BenchmarkThroughput(b *testing.B) {
 	pgtest.Require(b)
 	// As quarry serve runs; the River runs share the process and so the
@@ -119,55 +122,100 @@ func benchQuarry(b *testing.B, procs, workers int) {
 		b.Fatal(err)
 	}
 
-	// River's figure around this run: as many jobs, one insert per
-	// transaction, while these servers stand idle.
-	var riverBefore float64
-	if procs > 0 {
-		riverBefore = riverNoop(b, workers, 1, b.N, func() {}, func() {})
-	}
-
-	b.ResetTimer()
-	began := time.Now()
 	// Creators keep a steady stream of requests in flight, as many
-	// clients would.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for next.Add(1) <= int64(b.N) {
-				if _, err := createRaw(api.base, apiKey, body); err != nil {
-					b.Error(err)
-					return
+	// clients would; a phase ends when its jobs are done.
+	done := base
+	phase := func(n int) time.Duration {
+		began := time.Now()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				for next.Add(1) <= int64(n) {
+					if _, err := createRaw(api.base, apiKey, body); err != nil {
+						b.Error(err)
+						return
+					}
 				}
+			})
+		}
+		if procs == 0 {
+			wg.Wait()
+		}
+		for procs > 0 {
+			var c int
+			if err := pool.QueryRow(b.Context(), countDone).Scan(&c); err != nil {
+				b.Fatal(err)
 			}
-		})
+			if c-done >= n {
+				done = c
+				break
+			}
+			if b.Failed() {
+				b.FailNow()
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		elapsed := time.Since(began)
+		wg.Wait()
+		return elapsed
 	}
 	if procs == 0 {
-		wg.Wait()
+		b.ResetTimer()
+		elapsed := phase(b.N)
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+		return
 	}
-	for procs > 0 {
-		var n int
-		if err := pool.QueryRow(b.Context(), countDone).Scan(&n); err != nil {
-			b.Fatal(err)
+
+	// With workers, the jobs go in rounds, each between two runs of River
+	// with as many jobs, one insert per transaction, while these servers
+	// stand idle; each round's figure is read against the mean of the two
+	// around it, and the median of those ratios is reported. The host's
+	// speed drifts from one minute to the next by as much as the figures
+	// differ, and a ratio taken over a few seconds drifts far less.
+	rounds := min(benchRounds(), b.N)
+	river := []float64{riverNoop(b, workers, 1, b.N/rounds, func() {}, func() {})}
+	var total time.Duration
+	ratios := make([]float64, rounds)
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - r*(b.N/rounds)
 		}
-		if n-base >= b.N {
-			break
-		}
-		if b.Failed() {
-			b.FailNow()
-		}
-		time.Sleep(5 * time.Millisecond)
+		b.StartTimer()
+		elapsed := phase(n)
+		b.StopTimer()
+		total += elapsed
+		river = append(river, riverNoop(b, workers, 1, n, func() {}, func() {}))
+		ratios[r] = float64(n) / elapsed.Seconds() / ((river[r] + river[r+1]) / 2)
+		b.Logf("round %d: Quarry %.0f jobs/s, River one insert per transaction %.0f before and %.0f after: %.2f",
+			r+1, float64(n)/elapsed.Seconds(), river[r], river[r+1], ratios[r])
 	}
-	elapsed := time.Since(began)
-	b.StopTimer()
-	wg.Wait()
-	rate := float64(b.N) / elapsed.Seconds()
-	b.ReportMetric(rate, "jobs/s")
 	http.DefaultClient.CloseIdleConnections()
-	if procs > 0 {
-		riverAfter := riverNoop(b, workers, 1, b.N, func() {}, func() {})
-		b.ReportMetric(rate/((riverBefore+riverAfter)/2), "x_river_single")
+	slices.Sort(ratios)
+	b.ReportMetric(float64(b.N)/total.Seconds(), "jobs/s")
+	b.ReportMetric(ratios[len(ratios)/2], "x_river_single")
+	b.ReportMetric(ratios[0], "x_river_single_min")
+	b.ReportMetric(mean(river), "river_single_jobs/s")
+}
+
+// benchRounds is how many rounds the jobs of a run with workers go in
+// (QUARRY_BENCH_ROUNDS, default 5).
+func benchRounds() int {
+	if n, err := strconv.Atoi(os.Getenv("QUARRY_BENCH_ROUNDS")); err == nil && n > 0 {
+		return n
 	}
+	return 5
+}
+
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
 }
 
 // noopArgs is River's no-op job.
