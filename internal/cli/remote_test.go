@@ -273,7 +273,7 @@ func TestExitCodes(t *testing.T) {
 		{"ErrPageSizeTooLarge", []string{"extract", "list", "--page-size", "5000"}, nil, 1, "page_size"},
 		{"ErrBadKey", []string{"extract", "list"}, []string{"LLAMA_CLOUD_API_KEY=qry_wrong"}, 1, "invalid API key"},
 		{"ErrBadSchema", []string{"extract", "validate-schema", `{"type": "array"}`}, nil, 1, "(HTTP 422)"},
-		{"ErrFileInputUnknown", []string{"extract", "create", "--file-input", "dfl-00000000-0000-0000-0000-000000000000", "--schema", "{}"}, nil, 1, "was not found"},
+		{"ErrFileInputUnknown", []string{"extract", "create", "--file-input", "dfl-00000000-0000-0000-0000-000000000000", "--schema", `{"type":"object","properties":{"a":{"type":"string"}}}`}, nil, 1, "was not found"},
 		{"UsageUnknownFlag", []string{"extract", "list", "--no-such-flag"}, nil, 2, "unknown flag"},
 		{"UsageUnknownCommand", []string{"extract", "frobnicate"}, nil, 2, "unknown command"},
 		{"UsageBadFormat", []string{"extract", "list", "--format", "xml"}, nil, 2, "--format"},

@@ -3,8 +3,11 @@ package extract
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/quarrylabs/quarry/internal/id"
 )
 
 // Status is where a job is in its life. Only the worker moves a job forward;
@@ -140,6 +143,32 @@ func (j *Job) SetCreateDefaults(now time.Time) {
 	if j.UpdatedAt.IsZero() {
 		j.UpdatedAt = j.CreatedAt
 	}
+}
+
+// FileRef names an uploaded file of a project.
+type FileRef struct{ ProjectID, FileID string }
+
+// FileInputs returns, once each, the files the jobs are made from: the
+// FileInputs that are uploaded files' ids (not parse jobs'), with the
+// jobs' projects. A store finds each before creating the jobs.
+func FileInputs(jobs ...*Job) []FileRef {
+	refs := make([]FileRef, 0, 1)
+	for _, j := range jobs {
+		if !strings.HasPrefix(j.FileInput, id.File+"-") {
+			continue
+		}
+		r := FileRef{ProjectID: j.ProjectID, FileID: j.FileInput}
+		if !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	return refs
+}
+
+// FileInputNotFound is the error of a create whose file_input names no
+// file of the job's project.
+func FileInputNotFound(fileID string) error {
+	return Errorf(CodeNotFound, "file_input %q was not found in this project; upload it first with POST /api/v1/beta/files", fileID)
 }
 
 // PrepareCreates readies a batch for Store.CreateJobs: it sets each job's

@@ -104,12 +104,14 @@ type Store interface {
 	// CreateJob inserts job and, in the same transaction, calls enqueue. When
 	// job.IdempotencyKey is set and a job of the project already has it, no
 	// job is created: the existing one is returned with created false (the
-	// caller compares RequestHash).
+	// caller compares RequestHash). A job whose FileInput is a file's id
+	// must name a file of its project (FileInputs), checked in the
+	// transaction: FileInputNotFound otherwise.
 	CreateJob(ctx context.Context, job Job, enqueue EnqueueFunc) (stored Job, created bool, err error)
 	// CreateJobs inserts jobs, none of which may have an IdempotencyKey,
 	// in one transaction with one call of enqueue, and returns them as
 	// stored, in their order. Either all are created or, with an error,
-	// none.
+	// none. Files are checked as CreateJob's.
 	CreateJobs(ctx context.Context, jobs []Job, enqueue EnqueueManyFunc) ([]Job, error)
 	Job(ctx context.Context, projectID, id string) (Job, error)
 	// ListJobs returns up to p.Limit jobs matching f, newest first (created_at

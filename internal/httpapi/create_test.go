@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
@@ -59,9 +61,15 @@ func TestCreateJobsAfterLostReply(t *testing.T) {
 	lossy := &lostReplyStore{Store: st, lose: 1}
 	s := New(Config{}, lossy, q, nil, tokens)
 
+	now := time.Now()
+	file := extract.File{ID: id.New(id.File), ProjectID: prj.ID, Name: "a.txt", FileType: "txt", ContentType: "text/plain",
+		Purpose: "extract", Size: 1, SHA256: strings.Repeat("0", 64), CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateFile(ctx, file); err != nil {
+		t.Fatal(err)
+	}
 	jobs := make([]extract.Job, 3)
 	for i := range jobs {
-		jobs[i] = extract.Job{ID: id.New(id.Job), ProjectID: prj.ID, FileInput: id.New(id.File), Status: extract.StatusPending}
+		jobs[i] = extract.Job{ID: id.New(id.Job), ProjectID: prj.ID, FileInput: file.ID, Status: extract.StatusPending}
 		jobs[i].RequestHash = requestHash(jobs[i])
 	}
 	if _, err := s.createJobs(ctx, jobs); !errors.Is(err, errReplyLost) {
@@ -89,7 +97,12 @@ func TestCreateJobsAfterLostReply(t *testing.T) {
 
 	// An id held by another request is still a conflict.
 	other := jobs[0]
-	other.FileInput = id.New(id.File)
+	second := file
+	second.ID = id.New(id.File)
+	if err := st.CreateFile(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	other.FileInput = second.ID
 	other.RequestHash = requestHash(other)
 	_, err = s.createJobs(ctx, []extract.Job{other})
 	if code := extract.ErrorCode(err); code != extract.CodeConflict {

@@ -108,12 +108,8 @@ func (s *Server) newJob(r *http.Request, p extract.Principal, req createJobReque
 	case !strings.HasPrefix(req.FileInput, id.File+"-"):
 		return extract.Job{}, extract.Errorf(extract.CodeInvalid, "file_input %q is not a file id (dfl-…)", req.FileInput)
 	}
-	if _, err := s.store.File(ctx, p.ProjectID, req.FileInput); err != nil {
-		if extract.IsNotFound(err) {
-			return extract.Job{}, extract.Errorf(extract.CodeNotFound, "file_input %q was not found in this project; upload it first with POST /api/v1/beta/files", req.FileInput)
-		}
-		return extract.Job{}, err
-	}
+	// The store finds the file in the create's transaction
+	// (extract.FileInputNotFound).
 	if hasSaved {
 		saved, err := s.store.Configuration(ctx, p.ProjectID, *req.ConfigurationID)
 		if err != nil {

@@ -142,6 +142,9 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 				return err
 			}
 		}
+		if err := checkFiles(ctx, tx, extract.FileInputs(&job)); err != nil {
+			return err
+		}
 		var queueID sql.NullInt64
 		if enqueue != nil {
 			// Enqueue first so that the row is written once, queue id
@@ -185,8 +188,8 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 // CreateJob's lock and lookup.
 //
 // A batch without webhooks, the common case, is written in two round
-// trips (pipeTx): BEGIN with enqueue's River insert, then the INSERT with
-// COMMIT. Its enqueue is given a nil *sql.Tx and reaches the transaction
+// trips (pipeTx): BEGIN and the lookups of the jobs' files with enqueue's
+// River insert, then the INSERT with COMMIT. Its enqueue is given a nil *sql.Tx and reaches the transaction
 // through TxFromContext, as the queue's PostgreSQL driver does. A batch
 // with webhooks records their events in database/sql's transaction.
 func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extract.EnqueueManyFunc) ([]extract.Job, error) {
@@ -198,8 +201,12 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extr
 		return nil, fmt.Errorf("create jobs: %w", err)
 	}
 	var stored []extract.Job
+	files := extract.FileInputs(ptrs...)
 	if slices.ContainsFunc(jobs, func(j extract.Job) bool { return len(j.Webhooks) > 0 }) {
 		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			if err := checkFiles(ctx, tx, files); err != nil {
+				return err
+			}
 			var err error
 			if stored, err = s.insertJobs(ctx, jobs, ptrs, tx, enqueue, nil); err != nil {
 				return err
@@ -213,6 +220,9 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extr
 		})
 	} else {
 		err = s.writePipelined(ctx, func(ctx context.Context, tx *pipeTx) error {
+			// The files are looked up with River's insert (or the INSERT):
+			// no round trip of their own. A missing one fails the batch.
+			queueFileChecks(tx, files)
 			var err error
 			stored, err = s.insertJobs(ctx, jobs, ptrs, nil, enqueue, tx)
 			return err
@@ -222,6 +232,40 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extr
 		return nil, fmt.Errorf("create jobs: %w", err)
 	}
 	return stored, nil
+}
+
+// fileExists finds one of a create's files (extract.FileInputs). A lookup
+// of one primary key a statement: its plan cannot turn into a scan.
+const fileExists = `SELECT 1 FROM files WHERE id = $1 AND project_id = $2`
+
+// checkFiles finds in tx the files jobs are made from.
+func checkFiles(ctx context.Context, tx *sql.Tx, files []extract.FileRef) error {
+	for _, f := range files {
+		var one int
+		err := tx.QueryRowContext(ctx, fileExists, f.FileID, f.ProjectID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return extract.FileInputNotFound(f.FileID)
+		}
+		if err != nil {
+			return fmt.Errorf("find file %s: %w", f.FileID, err)
+		}
+	}
+	return nil
+}
+
+// queueFileChecks is checkFiles on a pipeTx: the lookups go with its next
+// statement, and a missing file fails that statement.
+func queueFileChecks(tx *pipeTx, files []extract.FileRef) {
+	for _, f := range files {
+		tx.queue(fileExists, f.FileID, f.ProjectID).QueryRow(func(row pgx.Row) error {
+			var one int
+			err := row.Scan(&one)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return extract.FileInputNotFound(f.FileID)
+			}
+			return err
+		})
+	}
 }
 
 // insertJobs is CreateJobs' work inside its transaction: enqueue, then one

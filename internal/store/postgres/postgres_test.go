@@ -43,6 +43,19 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) extract.Store { return openTest(t) }, storetest.HookTx(touchHookTx))
 }
 
+// createFile stores a file of the project, for jobs to be made from, and
+// returns its id.
+func createFile(t *testing.T, st *Store, projectID string) string {
+	t.Helper()
+	now := time.Now()
+	f := extract.File{ID: id.New(id.File), ProjectID: projectID, Name: "input.txt", FileType: "txt", ContentType: "text/plain",
+		Purpose: "extract", Size: 1, SHA256: strings.Repeat("0", 64), CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateFile(t.Context(), f); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	return f.ID
+}
+
 // touchHookTx runs a statement in a hook's transaction as the queue reaches
 // it, through TxFromContext, and on the *sql.Tx when the hook has one.
 func touchHookTx(ctx context.Context, tx *sql.Tx) error {
@@ -212,8 +225,9 @@ func TestStartJobAcrossProcesses(t *testing.T) {
 			t.Fatalf("CreateProject: %v", err)
 		}
 		var ids []string
+		fileID := createFile(t, stores[0], prj.ID)
 		for range jobs {
-			j, _, err := stores[0].CreateJob(ctx, extract.Job{ID: id.New(id.Job), ProjectID: prj.ID, FileInput: id.New(id.File)}, nil)
+			j, _, err := stores[0].CreateJob(ctx, extract.Job{ID: id.New(id.Job), ProjectID: prj.ID, FileInput: fileID}, nil)
 			if err != nil {
 				t.Fatalf("CreateJob: %v", err)
 			}
@@ -251,13 +265,14 @@ func TestIdempotencyAcrossProcesses(t *testing.T) {
 		t.Fatalf("EnsureDefaults: %v", err)
 	}
 	const n = 8
+	fileID := createFile(t, stores[0], prj.ID)
 	got := make([]string, n)
 	created := make([]bool, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			j := extract.Job{ID: id.New(id.Job), ProjectID: prj.ID, FileInput: id.New(id.File), IdempotencyKey: "burst"}
+			j := extract.Job{ID: id.New(id.Job), ProjectID: prj.ID, FileInput: fileID, IdempotencyKey: "burst"}
 			var stored extract.Job
 			stored, created[i], errs[i] = stores[i%2].CreateJob(ctx, j, nil)
 			got[i] = stored.ID

@@ -58,8 +58,15 @@ func TestRiverJoinsStoreTransaction(t *testing.T) {
 		}
 		return state, true
 	}
+	// A job of the project is made from its file; one of a project that
+	// does not exist, from a parse job, so that what fails is the row's
+	// insert, after River's.
+	fileID := createFile(t, st, prj.ID)
 	newJob := func(projectID string) extract.Job {
-		return extract.Job{ID: id.New(id.Job), ProjectID: projectID, FileInput: id.New(id.File)}
+		if projectID != prj.ID {
+			return extract.Job{ID: id.New(id.Job), ProjectID: projectID, FileInput: id.New(id.ParseJob)}
+		}
+		return extract.Job{ID: id.New(id.Job), ProjectID: projectID, FileInput: fileID}
 	}
 
 	job, _, err := st.CreateJob(ctx, newJob(prj.ID), enqueue)
@@ -124,6 +131,20 @@ func TestRiverJoinsStoreTransaction(t *testing.T) {
 			}
 			if _, err := st.Job(ctx, j.ProjectID, j.ID); !extract.IsNotFound(err) {
 				t.Errorf("Job of a batch that rolled back: %v, want not found", err)
+			}
+		}
+	})
+	t.Run("CreateJobsMissingFile", func(t *testing.T) {
+		// The file lookups go with River's insert; a missing file fails
+		// it, and the batch rolls back.
+		missing := newJob(prj.ID)
+		missing.FileInput = id.New(id.File)
+		jobs := []extract.Job{newJob(prj.ID), missing}
+		_, err := st.CreateJobs(ctx, jobs, enqueueMany)
+		wantCode(t, "CreateJobs(a missing file)", err, extract.CodeNotFound)
+		for _, j := range jobs {
+			if _, ok := riverJob(t, j.ID); ok {
+				t.Errorf("River job of a batch that rolled back exists")
 			}
 		}
 	})

@@ -131,6 +131,9 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 				return err
 			}
 		}
+		if err := checkFiles(ctx, tx, extract.FileInputs(&job)); err != nil {
+			return err
+		}
 		var queueID sql.NullInt64
 		if enqueue != nil {
 			// Enqueue first so that the row is written once, queue id
@@ -167,6 +170,21 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 	return stored, created, nil
 }
 
+// checkFiles finds in tx the files jobs are made from (extract.FileInputs).
+func checkFiles(ctx context.Context, tx *sql.Tx, files []extract.FileRef) error {
+	for _, f := range files {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM files WHERE id = ? AND project_id = ?`, f.FileID, f.ProjectID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return extract.FileInputNotFound(f.FileID)
+		}
+		if err != nil {
+			return fmt.Errorf("find file %s: %w", f.FileID, err)
+		}
+	}
+	return nil
+}
+
 // CreateJobs inserts jobs in one write transaction: one call of enqueue,
 // one multi-row INSERT, and the webhook events of those that have
 // webhooks. It is CreateJob for the API's batches of concurrent creates,
@@ -183,6 +201,9 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extr
 	}
 	stored := make([]extract.Job, len(jobs))
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkFiles(ctx, tx, extract.FileInputs(ptrs...)); err != nil {
+			return err
+		}
 		queueIDs := make([]int64, len(jobs))
 		if enqueue != nil {
 			ids, err := enqueue(ctx, tx, ptrs)

@@ -308,7 +308,10 @@ func testListJobsPagingWhileInserting(t *testing.T, f *fixture) {
 func testListJobsFilters(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	cfgA, cfgB := id.New(id.Configuration), id.New(id.Configuration)
+	// A file belongs to one project: the other project's jobs have files
+	// of their own in the same places.
 	inputs := []string{id.New(id.File), id.New(id.File), id.New(id.ParseJob), id.New(id.ParseJob)}
+	otherInputs := []string{id.New(id.File), id.New(id.File), inputs[2], inputs[3]}
 	statuses := extract.Statuses
 	var all []extract.Job
 	for i := range 48 {
@@ -317,6 +320,9 @@ func testListJobsFilters(t *testing.T, f *fixture) {
 			j := newJob(p, at(i-i%2))
 			j.Status = statuses[i%len(statuses)]
 			j.FileInput = inputs[i%len(inputs)]
+			if p.ID != f.prj.ID {
+				j.FileInput = otherInputs[i%len(otherInputs)]
+			}
 			switch i % 3 {
 			case 0:
 				j.ConfigurationID = cfgA
@@ -431,6 +437,86 @@ func testListJobsFilters(t *testing.T, f *fixture) {
 				}
 				diff(t, fmt.Sprintf("ListJobs(%+v, after %v %s)", tc.filter, c.CreatedAt, c.ID), tc.want, jobIDs(got))
 			}
+		}
+	})
+}
+
+// testJobFiles checks that a job is created only from a file of its
+// project: a missing file, or another project's, fails the create (the
+// whole batch), and a parse job's id is not looked up.
+func testJobFiles(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	file := newFile(f.prj, "a.pdf", 1)
+	if err := f.raw.CreateFile(ctx, file); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	foreign := newFile(f.other, "b.pdf", 2)
+	if err := f.raw.CreateFile(ctx, foreign); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	from := func(input string, n int) extract.Job {
+		j := newJob(f.prj, at(n))
+		j.FileInput = input
+		return j
+	}
+	missing := id.New(id.File)
+	absent := func(t *testing.T, what string, jobs ...extract.Job) {
+		t.Helper()
+		for _, j := range jobs {
+			if _, err := f.raw.Job(ctx, j.ProjectID, j.ID); !extract.IsNotFound(err) {
+				t.Errorf("%s: job %s: %v, want not created", what, j.ID, err)
+			}
+		}
+	}
+
+	for _, tt := range []struct{ name, input string }{{"Missing", missing}, {"OtherProject", foreign.ID}} {
+		t.Run("CreateJob"+tt.name, func(t *testing.T) {
+			j := from(tt.input, 10)
+			_, _, err := f.raw.CreateJob(ctx, j, f.queue.enqueue)
+			wantCode(t, "CreateJob", err, extract.CodeNotFound, tt.input)
+			absent(t, "CreateJob", j)
+		})
+		t.Run("CreateJobs"+tt.name, func(t *testing.T) {
+			batch := []extract.Job{from(file.ID, 11), from(tt.input, 12), from(file.ID, 13)}
+			_, err := f.raw.CreateJobs(ctx, slices.Clone(batch), f.queue.enqueueMany)
+			wantCode(t, "CreateJobs", err, extract.CodeNotFound, tt.input)
+			absent(t, "CreateJobs", batch...)
+			_, err = f.raw.CreateJobs(ctx, slices.Clone(batch[1:2]), nil)
+			wantCode(t, "CreateJobs without enqueue", err, extract.CodeNotFound, tt.input)
+		})
+	}
+	t.Run("Found", func(t *testing.T) {
+		one := from(file.ID, 20)
+		if _, created, err := f.raw.CreateJob(ctx, one, f.queue.enqueue); err != nil || !created {
+			t.Fatalf("CreateJob(a file of the project) = %v, %v", created, err)
+		}
+		batch := []extract.Job{from(file.ID, 21), from(file.ID, 22), from(id.New(id.ParseJob), 23)}
+		stored, err := f.raw.CreateJobs(ctx, slices.Clone(batch), f.queue.enqueueMany)
+		if err != nil || len(stored) != len(batch) {
+			t.Fatalf("CreateJobs(files of the project and a parse job) = %d jobs, %v", len(stored), err)
+		}
+	})
+	t.Run("ReplayAfterDelete", func(t *testing.T) {
+		// A retried create with its Idempotency-Key answers with its job
+		// even after the file is gone: nothing new is made from it.
+		gone := newFile(f.prj, "c.pdf", 3)
+		if err := f.raw.CreateFile(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		j := from(gone.ID, 30)
+		j.IdempotencyKey = "retry-me"
+		first, _, err := f.raw.CreateJob(ctx, j, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.raw.DeleteFile(ctx, f.prj.ID, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		again := from(gone.ID, 31)
+		again.IdempotencyKey = "retry-me"
+		got, created, err := f.raw.CreateJob(ctx, again, nil)
+		if err != nil || created || got.ID != first.ID {
+			t.Errorf("replayed CreateJob after the file's deletion = %s, created %v, %v; want %s", got.ID, created, err, first.ID)
 		}
 	})
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store, opts ...Option) {
 		{"ListConfigurations", testListConfigurations},
 		{"CreateJob", testCreateJob},
 		{"CreateJobs", testCreateJobs},
+		{"JobFiles", testJobFiles},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"ListJobsOrder", testListJobsOrder},
@@ -96,7 +97,9 @@ func at(n int) time.Time { return base.Add(time.Duration(n) * time.Millisecond) 
 // of the same organization, whose resources must stay invisible from the
 // first.
 type fixture struct {
+	// st makes the files of the jobs it creates (withFiles); raw does not.
 	st    extract.Store
+	raw   extract.Store
 	org   extract.Organization
 	prj   extract.Project
 	other extract.Project
@@ -114,7 +117,7 @@ func newFixture(t *testing.T, open func(t *testing.T) extract.Store) *fixture {
 	if err := st.CreateProject(t.Context(), other); err != nil {
 		t.Fatalf("CreateProject: %v", err)
 	}
-	return &fixture{st: st, org: org, prj: prj, other: other, queue: &queue{}}
+	return &fixture{st: withFiles{st}, raw: st, org: org, prj: prj, other: other, queue: &queue{}}
 }
 
 // queue stands in for River: its hooks run a statement on the transaction
@@ -238,6 +241,37 @@ func newJob(p extract.Project, t time.Time) extract.Job {
 		Status:        extract.StatusPending,
 		CreatedAt:     t,
 		UpdatedAt:     t,
+	}
+}
+
+// withFiles is the store under test, making the file each job it creates
+// is made from when there is none yet: the suite's jobs need a file of
+// their project, which only the file tests look at. testJobFiles tests
+// the store's check itself, on the fixture's raw store.
+type withFiles struct{ extract.Store }
+
+func (s withFiles) CreateJob(ctx context.Context, job extract.Job, enqueue extract.EnqueueFunc) (extract.Job, bool, error) {
+	s.makeFiles(ctx, &job)
+	return s.Store.CreateJob(ctx, job, enqueue)
+}
+
+func (s withFiles) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extract.EnqueueManyFunc) ([]extract.Job, error) {
+	for i := range jobs {
+		s.makeFiles(ctx, &jobs[i])
+	}
+	return s.Store.CreateJobs(ctx, jobs, enqueue)
+}
+
+// makeFiles creates the job's file if it is missing. A job of a project
+// that does not exist gets none, and the store says so.
+func (s withFiles) makeFiles(ctx context.Context, j *extract.Job) {
+	for _, ref := range extract.FileInputs(j) {
+		if _, err := s.File(ctx, ref.ProjectID, ref.FileID); err == nil {
+			continue
+		}
+		file := newFile(extract.Project{ID: ref.ProjectID}, "input.pdf", 0)
+		file.ID = ref.FileID
+		_ = s.CreateFile(ctx, file)
 	}
 }
 
