@@ -111,14 +111,15 @@ func (t *pipeTx) commit(ctx context.Context, b *pgx.Batch) error {
 
 // rollback ends the transaction if the server still has it open (a failed
 // statement leaves it open, aborted). Its error is not the caller's: the
-// pool closes a connection returned in a transaction.
+// pool closes a connection returned in a transaction, and the server then
+// rolls back; so does it when ctx has ended, which leaves ROLLBACK unsent.
 func (t *pipeTx) rollback(ctx context.Context) {
 	if t.ended {
 		return
 	}
 	t.ended = true
-	if t.conn.PgConn().TxStatus() != 'I' {
-		t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // see above
+	if ctx.Err() == nil && !t.conn.IsClosed() && t.conn.PgConn().TxStatus() != 'I' {
+		t.conn.Exec(ctx, "ROLLBACK") //nolint:errcheck // see above
 	}
 }
 
