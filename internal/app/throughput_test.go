@@ -39,7 +39,7 @@ import (
 // (x_river_single_min): the machine's speed drifts between sub-benchmarks,
 // and less within a round.
 //
-//	go test -run XXX -bench Throughput -benchtime 10000x ./internal/app/
+//	go test -run XXX -bench Throughput -benchtime 20000x ./internal/app/
 //
 // QUARRY_BENCH_WORKERS sets each worker server's --workers (default 100),
 // QUARRY_BENCH_POOL each server's pool_max_conns (default half that),

@@ -189,9 +189,10 @@ func (s *Store) CreateJob(ctx context.Context, job extract.Job, enqueue extract.
 //
 // A batch without webhooks, the common case, is written in two round
 // trips (pipeTx): BEGIN and the lookups of the jobs' files with enqueue's
-// River insert, then the INSERT with COMMIT. Its enqueue is given a nil *sql.Tx and reaches the transaction
-// through TxFromContext, as the queue's PostgreSQL driver does. A batch
-// with webhooks records their events in database/sql's transaction.
+// River insert, then the INSERT with COMMIT. Its enqueue is given a nil
+// *sql.Tx and reaches the transaction through TxFromContext, as the
+// queue's PostgreSQL driver does. A batch with webhooks records their
+// events in database/sql's transaction.
 func (s *Store) CreateJobs(ctx context.Context, jobs []extract.Job, enqueue extract.EnqueueManyFunc) ([]extract.Job, error) {
 	if len(jobs) == 0 {
 		return nil, nil
