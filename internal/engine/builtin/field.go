@@ -23,6 +23,8 @@ type field struct {
 	// letterhead marks the name of whoever the document is from or about
 	// (merchant_name, name), which the first line may give unlabelled.
 	letterhead bool
+	// mean is what the field is about, from all its words (meaning.go).
+	mean meaning
 }
 
 // section is a nested object whose properties may stand in a block under
@@ -136,6 +138,7 @@ func isLetterheadField(f *field) bool {
 }
 
 func (pl *plan) addField(f field) {
+	f.mean = meaningOf(f.prop)
 	pl.byProp[f.prop] = len(pl.fields)
 	pl.fields = append(pl.fields, f)
 }
