@@ -48,6 +48,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/ocrlines"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -60,6 +62,11 @@ type Entry struct {
 	Schema   string `json:"schema"`
 	Gold     string `json:"gold"`
 	Pages    string `json:"pages,omitempty"`
+	// Layout, when set, is the document as an OCR engine read it: its
+	// text lines with their boxes (see package ocrlines). The document is
+	// then read from it, as Quarry reads a scan, rather than from the
+	// plain text of Document, which has lost where each line stood.
+	Layout string `json:"layout,omitempty"`
 }
 
 // ReadManifest reads a manifest's entries.
@@ -253,7 +260,7 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 	pred := Prediction{ID: e.ID, Type: e.Type, Document: e.Document}
 	res := &docResult{entry: e}
 	var result, meta any
-	doc, _, err := cfg.Parser.File(ctx, filepath.Join(base, e.Document), parse.Options{})
+	doc, err := readDocument(ctx, cfg.Parser, base, e)
 	if err == nil {
 		res.pages = len(doc.Pages)
 		var out extract.Outcome
@@ -288,6 +295,21 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 		return nil, fmt.Errorf("%s: write prediction: %w", e.ID, err)
 	}
 	return res, nil
+}
+
+// readDocument parses an entry's document, from its OCR layout when it has
+// one.
+func readDocument(ctx context.Context, p *parse.Parser, base string, e Entry) (*document.Document, error) {
+	if e.Layout != "" {
+		f, err := os.Open(filepath.Join(base, e.Layout))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return ocrlines.Parse(f)
+	}
+	doc, _, err := p.File(ctx, filepath.Join(base, e.Document), parse.Options{})
+	return doc, err
 }
 
 func readJSON(path string, v any) error {
