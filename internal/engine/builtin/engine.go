@@ -124,6 +124,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 		fd.scanPage(&pages[i])
 	}
 	if len(pages) > 0 {
+		fd.issuer(&pages[0])
 		fd.letterhead(&pages[0])
 	}
 	v := fd.values()
