@@ -125,6 +125,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	}
 	if len(pages) > 0 {
 		fd.issuer(&pages[0])
+		fd.dateSpans(pages)
 		fd.letterhead(&pages[0])
 	}
 	v := fd.values()

@@ -666,7 +666,10 @@ func docDateOrder(pages []document.Page) int {
 			texts = append(texts, w.Text)
 		}
 	}
-	return dateOrder(texts)
+	if o := dateOrder(texts); o != 0 {
+		return o
+	}
+	return localeDateOrder(texts)
 }
 
 // sameColumns reports whether two chains fill the same fields from headers

@@ -1,0 +1,208 @@
+package builtin
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/quarrylabs/quarry/internal/document"
+)
+
+// Dates are often printed with no label a field's names match: a receipt
+// prints "ORD #50 -REG #19- 18/01/2018 10:27:03", a bill "BILL DATE :
+// 20/11/2017", a letter "Munich, 5 March 2024". dateSpans finds every date
+// written inside a line and offers it to the date fields by what stands
+// before it and by how many other dates the document holds.
+
+// dateInText finds dates inside running text: numeric ones (day or month
+// first, or year first) and those written with a month's name.
+var dateInText = regexp.MustCompile(`(?i)\b(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})|[0-9]{1,2}(?:st|nd|rd|th)?[ -]?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?[ -]?(?:[0-9]{4}|[0-9]{2})|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? [0-9]{1,2}(?:st|nd|rd|th)?,? [0-9]{4})\b`)
+
+// Raw scores of dates read inside lines. A date after a word naming the
+// field (its qualifier: "due", "invoice", "delivery") or, for a plain date
+// field, after "date" is nearly always the one; the only date of a
+// document is the date of a field that asks for no particular one more
+// often than not; the first of several, less so.
+const (
+	scoreSpanQualified = 0.8
+	scoreSpanDated     = 0.75
+	scoreSpanOnly      = 0.65
+	scoreSpanFirst     = 0.45
+	// scoreSpanDatedOther is a date after "date" offered to a field that
+	// asks for a particular one: a document often labels its one date
+	// "Date", whatever the schema calls it.
+	scoreSpanDatedOther = 0.5
+)
+
+// localeDateOrder reads the order of a document's numeric dates from what
+// it says of where it comes from, when its dates cannot say: month first
+// is the United States' way, so a document in another currency, or one
+// that names a VAT, GST or other tax most countries have, writes its day
+// first; one in US dollars, month first. It returns 1, -1 or 0 as
+// dateOrder does.
+func localeDateOrder(words []string) int {
+	day, month := false, false
+	for _, w := range words {
+		switch strings.Trim(strings.ToUpper(w), ".,:;()") {
+		case "RM", "MYR", "SGD", "EUR", "€", "GBP", "£", "INR", "₹", "AUD", "NZD", "GST", "SST", "VAT",
+			"MWST", "MWST.", "UST", "TVA", "IVA", "BTW", "HT", "TTC", "CHF":
+			day = true
+		case "USD", "US$":
+			month = true
+		}
+		if strings.HasPrefix(w, "€") || strings.HasPrefix(w, "£") {
+			day = true
+		}
+	}
+	switch {
+	case day && !month:
+		return 1
+	case month && !day:
+		return -1
+	}
+	return 0
+}
+
+// dateLabels are the words that introduce a date, in the languages of the
+// documents Quarry reads.
+var dateLabels = map[string]bool{
+	"date": true, "dated": true, "dt": true, "datum": true, "fecha": true, "data": true, "le": true,
+	"du": true, "vom": true, "am": true, "issued": true, "on": true,
+}
+
+// dateField is a scalar field whose value is a date, and the words of its
+// name that say which date it is.
+type dateField struct {
+	f          int
+	qualifiers []string
+	// end is the qualifier saying the field is the end of a range
+	// ("to", "end", "until"), if any.
+	end string
+}
+
+// rangeEnds are the words naming the end of a range of dates.
+var rangeEnds = map[string]bool{"to": true, "end": true, "until": true, "till": true, "through": true,
+	"thru": true, "last": true, "bis": true, "fin": true, "au": true, "hasta": true, "tot": true}
+
+// dateFields lists the date fields and their qualifiers: the name's words
+// other than "date" ("invoice" of invoice_date, "due" of due_date). A field
+// named just date has none.
+func (pl *plan) dateFields() []dateField {
+	var out []dateField
+	for i, f := range pl.fields {
+		if f.list || len(f.alts) == 0 || f.alts[0].format != "date" {
+			continue
+		}
+		df := dateField{f: i}
+		for _, w := range strings.Fields(norm(f.prop.name)) {
+			if w != "date" && w != "of" && w != "the" && len(w) > 1 {
+				df.qualifiers = append(df.qualifiers, w)
+			}
+			if rangeEnds[w] {
+				df.end = w
+			}
+		}
+		out = append(out, df)
+	}
+	return out
+}
+
+// spanDate is one date found inside a line.
+type spanDate struct {
+	page    int
+	text    string
+	iso     string
+	box     document.Box
+	context []string // normalized words before it on its line
+}
+
+// dateSpans offers the dates inside the document's lines to its date
+// fields.
+func (fd *finder) dateSpans(pages []document.Page) {
+	dfs := fd.plan.dateFields()
+	if len(dfs) == 0 {
+		return
+	}
+	var dates []spanDate
+	distinct := map[string]bool{}
+	for pi := range pages {
+		p := &pages[pi]
+		for _, l := range p.Lines {
+			if !strings.ContainsAny(l.Text, "0123456789") {
+				continue
+			}
+			lt := readLine(p, l)
+			text := string(lt.runes)
+			for _, m := range dateInText.FindAllStringIndex(text, -1) {
+				raw := text[m[0]:m[1]]
+				iso, _, ok := parseDateAs(raw, fd.dayFirst)
+				if !ok {
+					continue
+				}
+				from, to := utf8.RuneCountInString(text[:m[0]]), utf8.RuneCountInString(text[:m[1]])
+				dates = append(dates, spanDate{
+					page: p.Number, text: raw, iso: iso,
+					box:     spanBox(p, &lt, span{from, to}),
+					context: strings.Fields(norm(text[:m[0]])),
+				})
+				distinct[iso] = true
+			}
+		}
+	}
+	if len(dates) == 0 {
+		return
+	}
+	for _, df := range dfs {
+		for i, d := range dates {
+			score := 0.0
+			near := d.context
+			if len(near) > 4 {
+				near = near[len(near)-4:]
+			}
+			switch {
+			case df.end != "" && !anyWord(near, []string{df.end}):
+				// The end of a range is the second of two dates that the
+				// same words introduce; without its own word it is not
+				// told from the start.
+				continue
+			case len(df.qualifiers) > 0 && anyWord(near, df.qualifiers):
+				score = scoreSpanQualified
+			case len(df.qualifiers) > 0 && anyLabel(near, dateLabels):
+				score = scoreSpanDatedOther
+			case len(df.qualifiers) > 0:
+				// A field that asks for a particular date takes no
+				// unlabelled date.
+				continue
+			case anyLabel(near, dateLabels):
+				score = scoreSpanDated
+			case len(distinct) == 1:
+				score = scoreSpanOnly
+			case i == 0:
+				score = scoreSpanFirst
+			default:
+				continue
+			}
+			fd.emitCites(df.f, d.text, []cite{{page: d.page, text: d.text, box: d.box}}, score)
+		}
+	}
+}
+
+func anyWord(words, want []string) bool {
+	for _, w := range words {
+		for _, x := range want {
+			if w == x || stem(w) == stem(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func anyLabel(words []string, set map[string]bool) bool {
+	for _, w := range words {
+		if set[w] {
+			return true
+		}
+	}
+	return false
+}
