@@ -116,8 +116,8 @@ type spanDate struct {
 	context []string // normalized words before it on its line
 }
 
-// dateSpans offers the dates inside the document's lines to its date
-// fields.
+// dateSpans offers the dates inside the document's lines to the date
+// fields no label gave a value.
 func (fd *finder) dateSpans(pages []document.Page) {
 	dfs := fd.plan.dateFields()
 	if len(dfs) == 0 {
@@ -153,6 +153,11 @@ func (fd *finder) dateSpans(pages []document.Page) {
 		return
 	}
 	for _, df := range dfs {
+		if len(fd.found[df.f]) > 0 {
+			// What a label gave is better evidence, and a date inside
+			// another line would only stand as its rival.
+			continue
+		}
 		for i, d := range dates {
 			score := 0.0
 			near := d.context
