@@ -48,6 +48,12 @@ func (fd *finder) values() *values {
 	return v
 }
 
+// minScore is the least raw score a value is given at: below it, what was
+// found is more often another value than this one (an amount whose label
+// names a tax or a subtotal when the field asks for the total), and the
+// field is better left null.
+const minScore = 0.25
+
 // conflictWeight is how much a candidate with another value lowers the
 // confidence of the chosen one, scaled by its score relative to the
 // chosen one's: an equally good rival takes away 40%.
@@ -66,6 +72,9 @@ func choose(cands []candidate) (candidate, float64, bool) {
 		}
 		return cmp.Compare(a.order, b.order)
 	})
+	if best.score < minScore {
+		return candidate{}, 0, false
+	}
 	var rivals []candidate // best candidate of each other value
 	for _, c := range cands {
 		if sameValue(c.value.value, best.value.value) {

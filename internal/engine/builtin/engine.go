@@ -111,22 +111,36 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 	}, nil
 }
 
+// collect gathers the candidates of every field from the pages: labels
+// and values on lines and table rows first, then what only the whole
+// document shows (the letterhead, dates inside lines, amounts ending
+// lines), then the agreement of amounts with their labels.
+func (fd *finder) collect(ctx context.Context, pages []document.Page) error {
+	fd.dayFirst = docDateOrder(pages)
+	for i := range pages {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("builtin engine: %w", err)
+		}
+		fd.scanPage(&pages[i])
+	}
+	if len(pages) == 0 {
+		return nil
+	}
+	fd.issuer(&pages[0])
+	fd.dateSpans(pages)
+	fd.amountLines(pages)
+	fd.agree(pages)
+	fd.letterhead(&pages[0])
+	return nil
+}
+
 // fill extracts one object from the pages: scalars and lists from their
 // lines, arrays of objects from their tables. Confidences are calibrated
 // unless raw.
 func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.RawMessage, json.RawMessage, error) {
 	fd := newFinder(pl)
-	fd.dayFirst = docDateOrder(pages)
-	for i := range pages {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("builtin engine: %w", err)
-		}
-		fd.scanPage(&pages[i])
-	}
-	if len(pages) > 0 {
-		fd.issuer(&pages[0])
-		fd.dateSpans(pages)
-		fd.letterhead(&pages[0])
+	if err := fd.collect(ctx, pages); err != nil {
+		return nil, nil, err
 	}
 	v := fd.values()
 	for _, a := range pl.tables {

@@ -181,6 +181,15 @@ var currencyCodes = map[string]bool{
 	"IDR": true, "MYR": true, "PHP": true, "TWD": true, "VND": true, "NGN": true, "KES": true,
 }
 
+// currencyWords are the local symbols some currencies are written with in
+// letters, before or after the amount: the ringgit's RM, the rupee's Rs,
+// the rupiah's Rp, the krona's kr, the złoty's zł.
+var currencyWords = map[string]bool{"RM": true, "Rs": true, "Rs.": true, "RS": true, "Rp": true, "RP": true,
+	"kr": true, "kr.": true, "KR": true, "zł": true, "ZŁ": true, "Kč": true, "Ft": true, "Fr.": true}
+
+// isCurrencyCode reports whether a word is a currency written in letters.
+func isCurrencyCode(w string) bool { return currencyCodes[w] || currencyWords[w] }
+
 // groupChars separate thousands in some conventions but are never a
 // decimal point: spaces (plain, no-break, narrow no-break) and apostrophes
 // (Swiss "1'234.50").
@@ -212,12 +221,14 @@ func parseNumber(text string) (r *big.Rat, clean, ok bool) {
 	for changed := true; changed; {
 		changed = false
 		t = strings.TrimSpace(t)
-		if code, rest, found := strings.Cut(t, " "); found && currencyCodes[code] {
+		if code, rest, found := strings.Cut(t, " "); found && isCurrencyCode(code) {
 			t, changed = rest, true
 		} else if len(t) > 3 && currencyCodes[t[:3]] && !isLetter(t[3:]) {
 			t, changed = t[3:], true
+		} else if len(t) > 2 && currencyWords[t[:2]] && !isLetter(t[2:]) {
+			t, changed = t[2:], true
 		}
-		if i := strings.LastIndexByte(t, ' '); i >= 0 && currencyCodes[t[i+1:]] {
+		if i := strings.LastIndexByte(t, ' '); i >= 0 && isCurrencyCode(t[i+1:]) {
 			t, changed = t[:i], true
 		} else if len(t) > 3 && currencyCodes[t[len(t)-3:]] && !lastIsLetter(t[:len(t)-3]) {
 			t, changed = t[:len(t)-3], true
