@@ -175,7 +175,7 @@ func (fd *finder) amountLines(pages []document.Page) {
 	for pi := range pages {
 		p := &pages[pi]
 		for _, l := range p.Lines {
-			if len(l.Words) < 2 {
+			if len(l.Words) < 2 || !strings.ContainsAny(p.Words[l.Words[len(l.Words)-1]].Text, "0123456789") {
 				continue
 			}
 			valueFrom, ok := trailingAmount(p, l.Words)

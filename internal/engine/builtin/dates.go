@@ -119,7 +119,14 @@ type spanDate struct {
 // dateSpans offers the dates inside the document's lines to the date
 // fields no label gave a value.
 func (fd *finder) dateSpans(pages []document.Page) {
-	dfs := fd.plan.dateFields()
+	var dfs []dateField
+	for _, df := range fd.plan.dateFields() {
+		// What a label gave is better evidence, and a date inside
+		// another line would only stand as its rival.
+		if len(fd.found[df.f]) == 0 {
+			dfs = append(dfs, df)
+		}
+	}
 	if len(dfs) == 0 {
 		return
 	}
@@ -128,7 +135,7 @@ func (fd *finder) dateSpans(pages []document.Page) {
 	for pi := range pages {
 		p := &pages[pi]
 		for _, l := range p.Lines {
-			if !strings.ContainsAny(l.Text, "0123456789") {
+			if !mayHoldDate(l.Text) || !dateInText.MatchString(l.Text) {
 				continue
 			}
 			lt := readLine(p, l)
@@ -153,11 +160,6 @@ func (fd *finder) dateSpans(pages []document.Page) {
 		return
 	}
 	for _, df := range dfs {
-		if len(fd.found[df.f]) > 0 {
-			// What a label gave is better evidence, and a date inside
-			// another line would only stand as its rival.
-			continue
-		}
 		for i, d := range dates {
 			score := 0.0
 			near := d.context
@@ -191,6 +193,30 @@ func (fd *finder) dateSpans(pages []document.Page) {
 		}
 	}
 }
+
+// mayHoldDate is a quick test before dateInText's: a digit beside a date
+// separator, or a word beginning with a month's name.
+func mayHoldDate(s string) bool {
+	for i := 1; i+1 < len(s); i++ {
+		if c := s[i]; (c == '/' || c == '.' || c == '-') && isDigit(s[i-1]) && isDigit(s[i+1]) {
+			return true
+		}
+	}
+	if !strings.ContainsAny(s, "0123456789") {
+		return false
+	}
+	for i := 0; i+3 <= len(s); i++ {
+		if (i == 0 || !isASCIILetter(s[i-1])) && isASCIILetter(s[i]) {
+			if _, ok := months[strings.ToLower(s[i:i+3])]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool       { return c >= '0' && c <= '9' }
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func anyWord(words, want []string) bool {
 	for _, w := range words {
