@@ -18,6 +18,10 @@ type Report struct {
 	Pages     int `json:"pages"`
 	// Seconds is the run's wall time.
 	Seconds float64 `json:"seconds"`
+	// Split is the part of the manifest that was run; Paraphrased says
+	// whether the engine saw the schemas reworded.
+	Split       Split `json:"split"`
+	Paraphrased bool  `json:"paraphrased,omitempty"`
 	// Overall and ByType are the scores of all documents and of each type.
 	Overall Scores            `json:"overall"`
 	ByType  map[string]Scores `json:"by_type"`
@@ -26,6 +30,11 @@ type Report struct {
 	// ECE is the expected calibration error: the bins' gaps between mean
 	// confidence and accuracy, weighted by their share of values.
 	ECE float64 `json:"ece"`
+	// Sure counts the values reported with a confidence of at least
+	// SureConfidence, and SureAccuracy is the share of them that are
+	// right (1 when there are none).
+	Sure         int     `json:"sure"`
+	SureAccuracy float64 `json:"sure_accuracy"`
 	// Judgments are the predicted values the calibration table bins, for
 	// fitting a calibration map (see FitCalibration). They are left out
 	// of report.json, whose table sums them up.
@@ -64,6 +73,11 @@ type Bin struct {
 
 const bins = 10
 
+// SureConfidence is the confidence from which a value counts as one the
+// engine is sure of: a user who trusts such values unchecked should find
+// nine in ten of them right.
+const SureConfidence = 0.9
+
 func newReport(results []*docResult, took time.Duration) *Report {
 	rep := &Report{Documents: len(results), Seconds: took.Seconds(), ByType: map[string]Scores{}}
 	cal := make([]Bin, bins)
@@ -71,7 +85,7 @@ func newReport(results []*docResult, took time.Duration) *Report {
 	for i := range cal {
 		cal[i].Lo, cal[i].Hi = float64(i)/bins, float64(i+1)/bins
 	}
-	total := 0
+	total, sureRight := 0, 0
 	for _, r := range results {
 		if r.failed {
 			rep.Failed++
@@ -90,6 +104,12 @@ func newReport(results []*docResult, took time.Duration) *Report {
 			if j.correct {
 				right[k]++
 			}
+			if j.conf >= SureConfidence {
+				rep.Sure++
+				if j.correct {
+					sureRight++
+				}
+			}
 			total++
 		}
 	}
@@ -106,13 +126,21 @@ func newReport(results []*docResult, took time.Duration) *Report {
 		}
 	}
 	rep.Calibration = cal
+	rep.SureAccuracy = ratio(sureRight, rep.Sure)
 	return rep
 }
 
 // Print writes the report as tables.
 func (r *Report) Print(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%d documents (%d failed), %d pages, %.1f s, %.1f pages/s\n\n", r.Documents, r.Failed, r.Pages, r.Seconds, float64(r.Pages)/max(r.Seconds, 1e-9))
+	fmt.Fprintf(tw, "%d documents (%d failed), %d pages, %.1f s, %.1f pages/s", r.Documents, r.Failed, r.Pages, r.Seconds, float64(r.Pages)/max(r.Seconds, 1e-9))
+	if r.Split != "" && r.Split != SplitAll {
+		fmt.Fprintf(tw, "; %s split", r.Split)
+	}
+	if r.Paraphrased {
+		fmt.Fprint(tw, "; schemas paraphrased")
+	}
+	fmt.Fprint(tw, "\n\n")
 	fmt.Fprintln(tw, "type\tdocs\tfield P\tfield R\tfield F1\trow P\trow R\trow F1\tcitation page\t")
 	types := make([]string, 0, len(r.ByType))
 	for t := range r.ByType {
@@ -136,6 +164,7 @@ func (r *Report) Print(w io.Writer) error {
 		fmt.Fprintf(tw, "%.1f–%.1f\t%d\t%.3f\t%.3f\t\n", b.Lo, b.Hi, b.Count, b.MeanConfidence, b.Accuracy)
 	}
 	fmt.Fprintf(tw, "\nexpected calibration error: %.3f\n", r.ECE)
+	fmt.Fprintf(tw, "values at >= %.1f: %d, right %.1f%%\n", SureConfidence, r.Sure, 100*r.SureAccuracy)
 	return tw.Flush()
 }
 
