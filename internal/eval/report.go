@@ -3,7 +3,6 @@ package eval
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -80,12 +79,6 @@ const SureConfidence = 0.9
 
 func newReport(results []*docResult, took time.Duration) *Report {
 	rep := &Report{Documents: len(results), Seconds: took.Seconds(), ByType: map[string]Scores{}}
-	cal := make([]Bin, bins)
-	var right [bins]int
-	for i := range cal {
-		cal[i].Lo, cal[i].Hi = float64(i)/bins, float64(i+1)/bins
-	}
-	total, sureRight := 0, 0
 	for _, r := range results {
 		if r.failed {
 			rep.Failed++
@@ -97,20 +90,6 @@ func newReport(results []*docResult, took time.Duration) *Report {
 		rep.ByType[r.entry.Type] = s
 		for _, j := range r.cmp.judged {
 			rep.Judgments = append(rep.Judgments, Judgment{Confidence: j.conf, Correct: j.correct})
-			k := min(int(j.conf*bins), bins-1)
-			k = max(k, 0)
-			cal[k].Count++
-			cal[k].MeanConfidence += j.conf
-			if j.correct {
-				right[k]++
-			}
-			if j.conf >= SureConfidence {
-				rep.Sure++
-				if j.correct {
-					sureRight++
-				}
-			}
-			total++
 		}
 	}
 	rep.Overall.finish()
@@ -118,15 +97,8 @@ func newReport(results []*docResult, took time.Duration) *Report {
 		s.finish()
 		rep.ByType[t] = s
 	}
-	for i := range cal {
-		if cal[i].Count > 0 {
-			cal[i].MeanConfidence /= float64(cal[i].Count)
-			cal[i].Accuracy = float64(right[i]) / float64(cal[i].Count)
-			rep.ECE += float64(cal[i].Count) / float64(total) * math.Abs(cal[i].MeanConfidence-cal[i].Accuracy)
-		}
-	}
-	rep.Calibration = cal
-	rep.SureAccuracy = ratio(sureRight, rep.Sure)
+	cal := SummarizeCalibration(rep.Judgments)
+	rep.Calibration, rep.ECE, rep.Sure, rep.SureAccuracy = cal.Bins, cal.ECE, cal.Sure, cal.SureAccuracy
 	return rep
 }
 
