@@ -380,12 +380,14 @@ func isoDate(y int, m time.Month, d int) (string, bool) {
 }
 
 // A datePattern is tried at each position of the text in turn, anchored
-// there. Where a date may not follow a digit, noDigitBefore is true and
-// positions after a digit are skipped; a pattern's last group
-// may not be followed by a digit, which the pattern checks by matching one
-// more character that is not a digit, or the end.
+// there, or only at the start when whole is true. Where a date may not
+// follow a digit, noDigitBefore is true and positions after a digit are
+// skipped. A date may not run on into a digit either, which the pattern
+// checks by matching one more character that is not a digit, or the end;
+// the search after a failed match resumes where its last group ended.
 type datePattern struct {
 	re            *regexp.Regexp
+	whole         bool
 	noDigitBefore bool
 	build         func(m []string) []ymd
 }
@@ -406,28 +408,27 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 var datePatterns = []datePattern{
 	// 2018-12-25, 2018/12/25, 2018.12.25
-	{regexp.MustCompile(`^(\d{4})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{1,2})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{1,2})` + notDigit), true,
+	{regexp.MustCompile(`^(\d{4})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{1,2})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{1,2})` + notDigit), false, true,
 		func(m []string) []ymd { return []ymd{{atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3])}} }},
 	// 20181225, the whole text
-	{nil, false, nil},
+	{regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`), true, false,
+		func(m []string) []ymd { return []ymd{{atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3])}} }},
 	// 25/12/2018, 5-3-18, 25.12.2018: day first, then month first
-	{regexp.MustCompile(`^(\d{1,2})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{1,2})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{4}|\d{2})` + notDigit), true,
+	{regexp.MustCompile(`^(\d{1,2})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{1,2})` + dateSpace + `*[-/.]` + dateSpace + `*(\d{4}|\d{2})` + notDigit), false, true,
 		func(m []string) []ymd {
 			y := yearOf(m[3])
 			return []ymd{{y, time.Month(atoi(m[2])), atoi(m[1])}, {y, time.Month(atoi(m[1])), atoi(m[2])}}
 		}},
 	// 25 Dec 2018, 25-DEC-18, 02/JAN/2017, 7. Mai 2014
-	{regexp.MustCompile(`^(\d{1,2})\.?` + dateSpace + `*[-/ ]?` + dateSpace + `*(` + dateWord + `)` + dateSpace + `*[-/ ,]?` + dateSpace + `*(\d{4}|\d{2})` + notDigit), true,
+	{regexp.MustCompile(`^(\d{1,2})\.?` + dateSpace + `*[-/ ]?` + dateSpace + `*(` + dateWord + `)` + dateSpace + `*[-/ ,]?` + dateSpace + `*(\d{4}|\d{2})` + notDigit), false, true,
 		func(m []string) []ymd { return []ymd{{yearOf(m[3]), monthOf(m[2]), atoi(m[1])}} }},
 	// Dec 25, 2018; December 25 2018; OCT 3, 2016
-	{regexp.MustCompile(`^(` + dateWord + `)` + dateSpace + `*[-/ ]?` + dateSpace + `*(\d{1,2})` + dateSpace + `*,?` + dateSpace + `*[-/ ]?` + dateSpace + `*(\d{4}|\d{2})` + notDigit), false,
+	{regexp.MustCompile(`^(` + dateWord + `)` + dateSpace + `*[-/ ]?` + dateSpace + `*(\d{1,2})` + dateSpace + `*,?` + dateSpace + `*[-/ ]?` + dateSpace + `*(\d{4}|\d{2})` + notDigit), false, false,
 		func(m []string) []ymd { return []ymd{{yearOf(m[3]), monthOf(m[1]), atoi(m[2])}} }},
 	// 2018 Dec 25
-	{regexp.MustCompile(`^(\d{4})` + dateSpace + `*[-/ ]?` + dateSpace + `*(` + dateWord + `)` + dateSpace + `*[-/ ]?` + dateSpace + `*(\d{1,2})` + notDigit), true,
+	{regexp.MustCompile(`^(\d{4})` + dateSpace + `*[-/ ]?` + dateSpace + `*(` + dateWord + `)` + dateSpace + `*[-/ ]?` + dateSpace + `*(\d{1,2})` + notDigit), false, true,
 		func(m []string) []ymd { return []ymd{{atoi(m[1]), monthOf(m[2]), atoi(m[3])}} }},
 }
-
-var compactDate = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
 
 // dateReadings are the ISO dates the first date in a value may be: one, or
 // two for a numeric date that reads both day-first and month-first (the
@@ -438,16 +439,8 @@ func dateReadings(v any) []string {
 		return nil
 	}
 	s = dropOrdinals(strings.TrimFunc(norm.NFKC.String(s), isSpace))
-	for i, p := range datePatterns {
-		if i == 1 {
-			if m := compactDate.FindStringSubmatch(s); m != nil {
-				if iso, ok := isoDate(atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3])); ok {
-					return []string{iso}
-				}
-			}
-			continue
-		}
-		for pos := 0; pos < len(s); {
+	for _, p := range datePatterns {
+		for pos := 0; pos < len(s) && (pos == 0 || !p.whole); {
 			if p.noDigitBefore && pos > 0 {
 				if r, _ := utf8.DecodeLastRuneInString(s[:pos]); unicode.IsDigit(r) {
 					_, size := utf8.DecodeRuneInString(s[pos:])
