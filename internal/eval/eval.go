@@ -85,6 +85,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -147,6 +148,12 @@ func ReadManifest(path string) ([]Entry, error) {
 	return out, nil
 }
 
+// Parser reads a document file into the document model; *parse.Parser is
+// one.
+type Parser interface {
+	File(ctx context.Context, path string, opts parse.Options) (*document.Document, string, error)
+}
+
 // Config says what to evaluate and with what.
 type Config struct {
 	// Manifest is the path of the corpus manifest. Required.
@@ -155,7 +162,7 @@ type Config struct {
 	// to. Required.
 	Out string
 	// Parser parses the documents. Required.
-	Parser *parse.Parser
+	Parser Parser
 	// Engine extracts from them. Required.
 	Engine extract.Engine
 	// Workers is how many documents are worked on at once. Defaults to

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 
+	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/eval"
 )
@@ -56,10 +59,13 @@ func realDocs(t *testing.T) string {
 func TestRealDocs(t *testing.T) {
 	t.Parallel()
 	dir := realDocs(t)
+	// The two runs read the same documents: parsing, most of the time
+	// a run takes, is done once.
+	docs := &parsedOnce{parser: parser()}
 	run := func(p eval.Paraphrases) *eval.Report {
 		rep, err := eval.Run(context.Background(), eval.Config{
 			Manifest: filepath.Join(dir, "manifest.jsonl"), Out: t.TempDir(), Split: eval.SplitTest,
-			Paraphrases: p, Parser: parser(), Engine: builtin.New(), Workers: 2,
+			Paraphrases: p, Parser: docs, Engine: builtin.New(), Workers: 2,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -146,6 +152,34 @@ func TestRealDocsParaphrases(t *testing.T) {
 			}
 		}
 	}
+}
+
+// parsedOnce parses each file once and gives the same document to every
+// run after the first; an engine only reads the documents it is given.
+type parsedOnce struct {
+	parser eval.Parser
+	mu     sync.Mutex
+	docs   map[string]*document.Document
+}
+
+func (p *parsedOnce) File(ctx context.Context, path string, opts parse.Options) (*document.Document, string, error) {
+	p.mu.Lock()
+	doc, ok := p.docs[path]
+	p.mu.Unlock()
+	if ok {
+		return doc, "", nil
+	}
+	doc, kind, err := p.parser.File(ctx, path, opts)
+	if err != nil {
+		return nil, kind, err
+	}
+	p.mu.Lock()
+	if p.docs == nil {
+		p.docs = map[string]*document.Document{}
+	}
+	p.docs[path] = doc
+	p.mu.Unlock()
+	return doc, kind, nil
 }
 
 type property struct{ path, description string }
