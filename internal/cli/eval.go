@@ -21,6 +21,7 @@ func newEvalCmd() *cobra.Command {
 	var (
 		manifest, out, split, paraphrase string
 		workers                          int
+		fields                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --manifest corpus.jsonl --out DIR",
@@ -44,6 +45,7 @@ convention), "format": "date" strings as dates (day-first or month-first,
 month names in eight languages). Every non-null scalar is a field value,
 the cells of arrays of objects included, whose objects pair up greedily by
 most values agreed; a predicted object equal to its pair is a right row.
+--fields also prints the figures of each field of each type.
 
 --split test runs only the held-out part of the manifest, --split train the
 rest. Within each source, documents of one family form a group and every
@@ -96,7 +98,14 @@ compare with a run on the schemas as written.`,
 			if err != nil {
 				return err
 			}
-			return rep.Print(cmd.OutOrStdout())
+			if err := rep.Print(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			if fields {
+				fmt.Fprintln(cmd.OutOrStdout())
+				return rep.PrintFields(cmd.OutOrStdout())
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -104,6 +113,7 @@ compare with a run on the schemas as written.`,
 	f.StringVar(&out, "out", "", "directory for the predictions and report.json")
 	f.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "documents worked on at once")
 	f.StringVar(&split, "split", "all", "part of the manifest to run: all, train, or test (held out)")
+	f.BoolVar(&fields, "fields", false, "also print precision, recall and F1 of each field of each type")
 	f.StringVar(&paraphrase, "paraphrase", "", "JSON file rewording the schemas' fields (names and descriptions)")
 	cmd.AddCommand(newEvalGenerateCmd())
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 )
 
@@ -75,6 +76,18 @@ type comparison struct {
 	errors []string
 	// pages gives the page of each gold value by path; nil when unknown.
 	pages map[string]int
+	// byField counts the values of each field, by its path without array
+	// indexes ("lines[].amount", "parties[]").
+	byField map[string]tally
+}
+
+func (c *comparison) count(field string, t tally) {
+	if c.byField == nil {
+		c.byField = map[string]tally{}
+	}
+	f := c.byField[field]
+	f.add(t)
+	c.byField[field] = f
 }
 
 // leafMeta is the metadata of one value.
@@ -153,6 +166,7 @@ func (c *comparison) node(schema map[string]any, gold, pred, meta any, path, gpa
 	if !pnull {
 		t.np = 1
 	}
+	defer func() { c.count(fieldPath(path), t) }()
 	if gnull || pnull {
 		if !gnull || !pnull {
 			c.errors = append(c.errors, fmt.Sprintf("%s: got %s, want %s", path, show(pred), show(gold)))
@@ -256,6 +270,7 @@ func (c *comparison) scalars(items map[string]any, gold, pred, meta any, path, g
 		takenBy[hit] = g.i
 		t.tp++
 	}
+	c.count(fieldPath(path)+"[]", t)
 	for j, p := range pl {
 		if takenBy[j] < 0 {
 			c.errors = append(c.errors, fmt.Sprintf("%s: got item %s, not in the gold", path, show(p.v)))
@@ -310,7 +325,7 @@ func (c *comparison) objects(items map[string]any, gold, pred, meta any, path, g
 			continue
 		}
 		c.errors = append(c.errors, fmt.Sprintf("%s: missing gold row %d %s", path, g.i, show(g.v)))
-		t.add((&comparison{}).node(items, g.v, nil, nil, "", ""))
+		t.add(c.quiet(items, g.v, nil, nil, fmt.Sprintf("%s[%d]", path, g.i)))
 	}
 	for j, p := range pl {
 		if paired[j] {
@@ -319,7 +334,7 @@ func (c *comparison) objects(items map[string]any, gold, pred, meta any, path, g
 		c.errors = append(c.errors, fmt.Sprintf("%s[%d]: row %s matches no gold row", path, p.i, show(p.v)))
 		// Its values are judged wrong for the calibration; their
 		// gold is nothing, so they are not cited against a page.
-		t.add(c.quiet(items, p.v, p.meta))
+		t.add(c.quiet(items, nil, p.v, p.meta, fmt.Sprintf("%s[%d]", path, p.i)))
 	}
 	c.rows.TP += right
 	c.rows.FP += len(pl) - right
@@ -327,12 +342,17 @@ func (c *comparison) objects(items map[string]any, gold, pred, meta any, path, g
 	return t
 }
 
-// quiet counts and judges the values of a predicted object that has no
-// gold, without listing each as a mistake.
-func (c *comparison) quiet(items map[string]any, pred, meta any) tally {
+// quiet compares an object that has no pair, gold or predicted, without
+// listing each of its values as a mistake: the object's line says it.
+// Predicted values are judged wrong for the calibration and not cited
+// against a page.
+func (c *comparison) quiet(items map[string]any, gold, pred, meta any, path string) tally {
 	sub := &comparison{}
-	t := sub.node(items, nil, pred, meta, "", "")
+	t := sub.node(items, gold, pred, meta, path, "")
 	c.judged = append(c.judged, sub.judged...)
+	for f, ft := range sub.byField {
+		c.count(f, ft)
+	}
 	return t
 }
 
@@ -412,3 +432,9 @@ func show(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// fieldPath is a value's path with its array indexes dropped:
+// "lines[2].amount" is "lines[].amount".
+func fieldPath(path string) string { return arrayIndex.ReplaceAllString(path, "[]") }
+
+var arrayIndex = regexp.MustCompile(`\[\d+\]`)

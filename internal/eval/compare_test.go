@@ -2,6 +2,7 @@ package eval
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 )
 
@@ -32,6 +33,7 @@ func TestCompare(t *testing.T) {
 		pred         string
 		fields, rows Counts
 		judged       int
+		byField      map[string]tally
 	}{
 		// total and date right in other forms; parties as a multiset (two
 		// right, one extra); the cake row right out of order, the tea row
@@ -41,14 +43,20 @@ func TestCompare(t *testing.T) {
 		{"Mixed", `{"total": "RM 60.30", "date": "19/10/2018", "note": "x", "foo": "bar",
 		  "parties": ["BOB SMITH", "Acme Inc", "Carol"],
 		  "lines": [{"description": "cake", "amount": 5.5}, {"description": "Tea", "amount": 4}, {"description": "Napkins", "amount": 1}]}`,
-			Counts{TP: 7, FP: 5, FN: 1}, Counts{TP: 1, FP: 2, FN: 1}, 12},
+			Counts{TP: 7, FP: 5, FN: 1}, Counts{TP: 1, FP: 2, FN: 1}, 12,
+			map[string]tally{"total": {1, 1, 1}, "date": {1, 1, 1}, "note": {0, 0, 1}, "parties[]": {2, 2, 3},
+				"lines[].description": {2, 2, 3}, "lines[].amount": {1, 2, 3}}},
 		{"Nothing", `{"total": null, "date": "", "note": null, "parties": [], "lines": []}`,
-			Counts{TP: 0, FP: 0, FN: 8}, Counts{TP: 0, FP: 0, FN: 2}, 0},
+			Counts{TP: 0, FP: 0, FN: 8}, Counts{TP: 0, FP: 0, FN: 2}, 0,
+			map[string]tally{"total": {0, 1, 0}, "date": {0, 1, 0}, "note": {}, "parties[]": {0, 2, 0},
+				"lines[].description": {0, 2, 0}, "lines[].amount": {0, 2, 0}}},
 		// A one-item array where a scalar belongs, and a result wrapped
 		// in a one-item array, are read as what they hold.
 		{"Wrapped", `[{"total": [60.3], "date": "Oct 19, 2018", "note": null, "parties": ["Acme Inc.", "Bob Smith"],
 		  "lines": [{"description": "Tea", "amount": 3}, {"description": "Cake", "amount": 5.5}]}]`,
-			Counts{TP: 8}, Counts{TP: 2}, 8},
+			Counts{TP: 8}, Counts{TP: 2}, 8,
+			map[string]tally{"total": {1, 1, 1}, "date": {1, 1, 1}, "note": {}, "parties[]": {2, 2, 2},
+				"lines[].description": {2, 2, 2}, "lines[].amount": {2, 2, 2}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +74,9 @@ func TestCompare(t *testing.T) {
 			}
 			if c.rows != tt.rows {
 				t.Errorf("rows = %+v, want %+v", c.rows, tt.rows)
+			}
+			if !maps.Equal(c.byField, tt.byField) {
+				t.Errorf("byField = %v, want %v", c.byField, tt.byField)
 			}
 			right := 0
 			for _, j := range c.judged {

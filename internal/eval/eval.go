@@ -41,6 +41,9 @@
 // comes with the real documents Quarry is measured on
 // (../shared/realdocs/score.py), and its figures and these are the same.
 //
+// Each type's field counts are also split by field, named by path without
+// array indexes ("lines[].amount").
+//
 // Citation accuracy is over the non-null predicted values whose gold is not
 // null: the share whose first citation is on the gold value's page.
 // Calibration puts every non-null predicted value in a bin by its

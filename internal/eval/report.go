@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -46,6 +47,9 @@ type Scores struct {
 	Fields    Counts    `json:"fields"`
 	Rows      Counts    `json:"rows"`
 	Citations Citations `json:"citations"`
+	// ByField splits the field counts by the field's path, array indexes
+	// dropped ("total", "lines[].amount", "parties[]").
+	ByField map[string]Counts `json:"by_field,omitempty"`
 }
 
 func (s *Scores) add(c *comparison) {
@@ -53,12 +57,24 @@ func (s *Scores) add(c *comparison) {
 	s.Fields.add(c.fields)
 	s.Rows.add(c.rows)
 	s.Citations.add(c.cites)
+	if s.ByField == nil {
+		s.ByField = map[string]Counts{}
+	}
+	for f, t := range c.byField {
+		fc := s.ByField[f]
+		fc.add(Counts{TP: t.tp, FP: t.np - t.tp, FN: t.ng - t.tp})
+		s.ByField[f] = fc
+	}
 }
 
 func (s *Scores) finish() {
 	s.Fields.finish()
 	s.Rows.finish()
 	s.Citations.Accuracy = ratio(s.Citations.RightPage, s.Citations.Values)
+	for f, c := range s.ByField {
+		c.finish()
+		s.ByField[f] = c
+	}
 }
 
 // Bin is one confidence range [Lo, Hi) (the last includes 1).
@@ -93,6 +109,9 @@ func newReport(results []*docResult, took time.Duration) *Report {
 		}
 	}
 	rep.Overall.finish()
+	// Fields are named within a type; across types the same name may
+	// mean different things.
+	rep.Overall.ByField = nil
 	for t, s := range rep.ByType {
 		s.finish()
 		rep.ByType[t] = s
@@ -137,6 +156,21 @@ func (r *Report) Print(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "\nexpected calibration error: %.3f\n", r.ECE)
 	fmt.Fprintf(tw, "values at >= %.1f: %d, right %.1f%%\n", SureConfidence, r.Sure, 100*r.SureAccuracy)
+	return tw.Flush()
+}
+
+// PrintFields writes a table of each type's fields: precision, recall and
+// F1 of each, with the counts they come from.
+func (r *Report) PrintFields(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "type\tfield\tP\tR\tF1\tright\tgold\tpredicted\t")
+	for _, t := range slices.Sorted(maps.Keys(r.ByType)) {
+		s := r.ByType[t]
+		for _, f := range slices.Sorted(maps.Keys(s.ByField)) {
+			c := s.ByField[f]
+			fmt.Fprintf(tw, "%s\t%s\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t\n", t, f, c.Precision, c.Recall, c.F1, c.TP, c.TP+c.FN, c.TP+c.FP)
+		}
+	}
 	return tw.Flush()
 }
 
