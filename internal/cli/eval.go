@@ -29,8 +29,9 @@ func newEvalCmd() *cobra.Command {
 		Long: `Run parsing and the built-in engine over every document of a corpus, locally and
 without a server, write each prediction to DIR/<id>.json and the figures to
 DIR/report.json, and print field precision, recall and F1, line-item row F1 and
-citation page accuracy per document type and overall, with a confidence
-calibration table.
+citation page accuracy per document type (or source) and overall, with a
+confidence calibration table, its expected calibration error, and how many
+values are reported at 0.9 or more and how many of those are right.
 
 The manifest has one JSON object a line: {"id", "type", "document", "schema",
 "gold"} and optionally "pages" (the page of each gold value), paths relative to
@@ -49,8 +50,8 @@ most values agreed; a predicted object equal to its pair is a right row.
 
 --split test runs only the held-out part of the manifest, --split train the
 rest. Within each source, documents of one family form a group and every
-other document is a group of its own; groups are dealt largest first, ties
-broken by the FNV-1a 32-bit hash of the family or id, each to the part
+other document is a group of its own; groups are dealt largest first, groups
+of one size in order of the FNV-1a 32-bit hash of the family or id, each to the part
 furthest below its target relative to that target (the held-out part when
 strictly further), the held-out target being a quarter of the source. The
 split depends only on the manifest, so every run holds out the same
