@@ -1,13 +1,12 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"math"
+	"maps"
 	"regexp"
-	"strconv"
-	"strings"
-	"time"
+	"slices"
 )
 
 // Counts are true positives, false positives and false negatives, with the
@@ -24,9 +23,17 @@ type Counts struct {
 func (c *Counts) add(o Counts) { c.TP, c.FP, c.FN = c.TP+o.TP, c.FP+o.FP, c.FN+o.FN }
 
 // finish computes the ratios. With nothing to find and nothing found, all
-// three are 1: there was no way to be wrong.
+// three are 1: there was no way to be wrong. With nothing found and
+// something to find, precision is 0 as well as recall, and the other way
+// round: saying nothing is not being precise.
 func (c *Counts) finish() {
 	c.Precision, c.Recall = ratio(c.TP, c.TP+c.FP), ratio(c.TP, c.TP+c.FN)
+	if c.TP+c.FP == 0 && c.FN > 0 {
+		c.Precision = 0
+	}
+	if c.TP+c.FN == 0 && c.FP > 0 {
+		c.Recall = 0
+	}
 	if c.Precision+c.Recall > 0 {
 		c.F1 = 2 * c.Precision * c.Recall / (c.Precision + c.Recall)
 	} else {
@@ -67,6 +74,20 @@ type comparison struct {
 	judged       []judged
 	// errors lists what was wrong, for the prediction file.
 	errors []string
+	// pages gives the page of each gold value by path; nil when unknown.
+	pages map[string]int
+	// byField counts the values of each field, by its path without array
+	// indexes ("lines[].amount", "parties[]").
+	byField map[string]tally
+}
+
+func (c *comparison) count(field string, t tally) {
+	if c.byField == nil {
+		c.byField = map[string]tally{}
+	}
+	f := c.byField[field]
+	f.add(t)
+	c.byField[field] = f
 }
 
 // leafMeta is the metadata of one value.
@@ -77,259 +98,324 @@ type leafMeta struct {
 	Confidence float64 `json:"confidence"`
 }
 
-// compare scores a prediction against the gold. Fields are the scalars of
-// the result outside arrays of objects, and each item of an array of
-// scalars; rows are the elements of arrays of objects, a row being right
-// when every one of its values is. pages gives the page of each gold value
-// by path (nil when unknown: citations are then checked for presence only).
-func compare(gold, pred, meta any, pages map[string]int) *comparison {
-	c := &comparison{}
-	c.walk("", gold, pred, meta, pages, false)
+// compare scores a prediction against the gold under the schema both
+// follow. Every non-null scalar the schema defines is a field value: a
+// predicted one equal to the gold is a true positive, a predicted one that
+// differs or whose gold is null a false positive, a gold one not predicted
+// or predicted differently a false negative. Arrays of scalars match as
+// multisets. Arrays of objects pair each predicted object with the gold
+// object it agrees with most (greedily, the best-agreeing pairs first), and
+// the objects' scalars count as fields; a predicted object is also a right
+// row when it is paired and all its values are right. Keys the schema does
+// not define are not scored. pages gives the page of each gold value by
+// path (nil when unknown: citations are then checked for presence only).
+func compare(schema map[string]any, gold, pred, meta any, pages map[string]int) *comparison {
+	c := &comparison{pages: pages}
+	// A result of one object in an array, as an engine that extracts rows
+	// gives, is that object.
+	if a, ok := pred.([]any); ok && len(a) == 1 && isObjectSchema(schema) && !isArraySchema(schema) {
+		pred = a[0]
+		if ma, ok := meta.([]any); ok && len(ma) == 1 {
+			meta = ma[0]
+		}
+	}
+	t := c.node(schema, gold, pred, meta, "", "")
+	c.fields.TP, c.fields.FP, c.fields.FN = t.tp, t.np-t.tp, t.ng-t.tp
 	return c
 }
 
-func (c *comparison) walk(path string, gold, pred, meta any, pages map[string]int, inRow bool) {
-	gm, gIsObj := gold.(map[string]any)
-	pm, pIsObj := pred.(map[string]any)
-	if gIsObj || pIsObj {
-		mm, _ := meta.(map[string]any)
-		keys := map[string]bool{}
-		for k := range gm {
-			keys[k] = true
-		}
-		for k := range pm {
-			keys[k] = true
-		}
-		for _, k := range sortedKeys(keys) {
-			c.walk(join(path, k), gm[k], pm[k], mm[k], pages, inRow)
-		}
-		return
-	}
-	ga, gIsArr := gold.([]any)
-	pa, pIsArr := pred.([]any)
-	if gIsArr || pIsArr {
-		ma, _ := meta.([]any)
-		if hasObject(ga) || hasObject(pa) {
-			c.table(path, ga, pa, ma, pages)
-		} else {
-			c.list(path, ga, pa, ma, pages, inRow)
-		}
-		return
-	}
-	c.scalar(path, path, gold, pred, meta, pages, inRow)
-}
+// tally counts a subtree's values: right, in the gold, predicted.
+type tally struct{ tp, ng, np int }
 
-// scalar scores one value; gpath is the gold path of its page.
-func (c *comparison) scalar(path, gpath string, gold, pred, meta any, pages map[string]int, inRow bool) bool {
-	right := gold != nil && pred != nil && Equal(gold, pred)
-	if !inRow {
-		switch {
-		case right:
-			c.fields.TP++
-		case gold == nil && pred == nil:
-		default:
-			if pred != nil {
-				c.fields.FP++
-			}
-			if gold != nil {
-				c.fields.FN++
-			}
+func (t *tally) add(o tally) { t.tp, t.ng, t.np = t.tp+o.tp, t.ng+o.ng, t.np+o.np }
+
+// node compares one value; path names it in the prediction, gpath in the
+// gold (they differ inside arrays whose items pair up out of order).
+func (c *comparison) node(schema map[string]any, gold, pred, meta any, path, gpath string) tally {
+	switch {
+	case isArraySchema(schema):
+		items := subSchema(schema, "items")
+		if isObjectSchema(items) {
+			return c.objects(items, gold, pred, meta, path, gpath)
+		}
+		return c.scalars(items, gold, pred, meta, path, gpath)
+	case isObjectSchema(schema):
+		gm, _ := gold.(map[string]any)
+		pm, _ := pred.(map[string]any)
+		mm, _ := meta.(map[string]any)
+		props := subSchema(schema, "properties")
+		var t tally
+		for _, k := range slices.Sorted(maps.Keys(props)) {
+			ps, _ := props[k].(map[string]any)
+			t.add(c.node(ps, gm[k], pm[k], mm[k], join(path, k), join(gpath, k)))
+		}
+		return t
+	}
+	// A one-item array where a scalar belongs is read as its item.
+	if a, ok := pred.([]any); ok && len(a) == 1 {
+		pred = a[0]
+		if ma, ok := meta.([]any); ok && len(ma) == 1 {
+			meta = ma[0]
+		}
+	}
+	gnull, pnull := isNull(gold), isNull(pred)
+	var t tally
+	if !gnull {
+		t.ng = 1
+	}
+	if !pnull {
+		t.np = 1
+	}
+	defer func() { c.count(fieldPath(path), t) }()
+	if gnull || pnull {
+		if !gnull || !pnull {
 			c.errors = append(c.errors, fmt.Sprintf("%s: got %s, want %s", path, show(pred), show(gold)))
 		}
+		if !pnull {
+			c.judge(meta, false, "")
+		}
+		return t
 	}
-	if pred == nil {
-		return gold == nil
+	if Equal(kindOf(schema, gold), gold, pred) {
+		t.tp = 1
+	} else {
+		c.errors = append(c.errors, fmt.Sprintf("%s: got %s, want %s", path, show(pred), show(gold)))
 	}
+	c.judge(meta, t.tp == 1, gpath)
+	return t
+}
+
+// judge records a non-null predicted value for the calibration and, when
+// its gold is not null (gpath is its path), for the citations.
+func (c *comparison) judge(meta any, right bool, gpath string) {
 	var lm leafMeta
 	if raw, err := json.Marshal(meta); err == nil {
 		_ = json.Unmarshal(raw, &lm)
 	}
 	c.judged = append(c.judged, judged{conf: lm.Confidence, correct: right})
-	if gold != nil {
-		c.cites.Values++
-		if len(lm.Citation) > 0 {
-			c.cites.Cited++
-			want, known := pages[gpath]
-			if !known && pages == nil {
-				c.cites.RightPage++
-			}
-			for _, ct := range lm.Citation[:1] {
-				if known && ct.Page == want {
-					c.cites.RightPage++
-				}
-			}
-		}
+	if gpath == "" {
+		return
 	}
-	return right
+	c.cites.Values++
+	if len(lm.Citation) == 0 {
+		return
+	}
+	c.cites.Cited++
+	want, known := c.pages[gpath]
+	if (!known && c.pages == nil) || (known && lm.Citation[0].Page == want) {
+		c.cites.RightPage++
+	}
 }
 
-// list scores an array of scalars as a multiset: each predicted item
-// matches at most one gold item.
-func (c *comparison) list(path string, gold, pred, meta []any, pages map[string]int, inRow bool) {
-	used := make([]bool, len(gold))
-	for i, p := range pred {
+// indexed is an array's item with its index in the array.
+type indexed struct {
+	i    int
+	v    any
+	meta any
+}
+
+// nonNull lists an array's non-null items with their indexes and
+// metadata; a single value where the array belongs is read as a
+// one-item array.
+func nonNull(v, meta any) []indexed {
+	a, ok := v.([]any)
+	ma, _ := meta.([]any)
+	if !ok {
+		if isNull(v) {
+			return nil
+		}
+		return []indexed{{0, v, meta}}
+	}
+	var out []indexed
+	for i, x := range a {
+		if isNull(x) {
+			continue
+		}
 		var m any
-		if i < len(meta) {
-			m = meta[i]
+		if i < len(ma) {
+			m = ma[i]
 		}
-		match := -1
-		for j, g := range gold {
-			if !used[j] && Equal(g, p) {
-				match = j
-				break
-			}
-		}
-		if match < 0 {
-			// An item no gold item matches: wrong, cited against the
-			// first gold item's page.
-			if !inRow {
-				c.fields.FP++
-				c.errors = append(c.errors, fmt.Sprintf("%s: got item %s, not in the gold", path, show(p)))
-			}
-			c.judged = append(c.judged, judged{conf: confidence(m), correct: false})
-			continue
-		}
-		used[match] = true
-		c.scalar(fmt.Sprintf("%s[%d]", path, match), fmt.Sprintf("%s[%d]", path, match), gold[match], p, m, pages, inRow)
-	}
-	for j, u := range used {
-		if !u && !inRow {
-			c.fields.FN++
-			c.errors = append(c.errors, fmt.Sprintf("%s[%d]: missing %s", path, j, show(gold[j])))
-		}
-	}
-}
-
-// table scores an array of objects: a predicted row is right when it
-// equals a gold row not yet matched. Rows that match none are paired with
-// the left-over gold rows they agree with most, so that their values still
-// count in the calibration and the citations.
-func (c *comparison) table(path string, gold, pred, meta []any, pages map[string]int) {
-	used := make([]bool, len(gold))
-	pairOf := make([]int, len(pred))
-	for i, p := range pred {
-		pairOf[i] = -1
-		for j, g := range gold {
-			if !used[j] && rowEqual(g, p) {
-				used[j], pairOf[i] = true, j
-				break
-			}
-		}
-	}
-	exact := count(pairOf, func(j int) bool { return j >= 0 })
-	c.rows.TP += exact
-	c.rows.FP += len(pred) - exact
-	c.rows.FN += len(gold) - exact
-	for i, p := range pred {
-		if pairOf[i] >= 0 {
-			continue
-		}
-		best, bestN := -1, 0
-		for j, g := range gold {
-			if n := agree(g, p); !used[j] && n > bestN {
-				best, bestN = j, n
-			}
-		}
-		if best >= 0 {
-			used[best], pairOf[i] = true, best
-		}
-		c.errors = append(c.errors, fmt.Sprintf("%s[%d]: row %s matches no gold row", path, i, show(p)))
-	}
-	for j, u := range used {
-		if !u {
-			c.errors = append(c.errors, fmt.Sprintf("%s: missing gold row %d %s", path, j, show(gold[j])))
-		}
-	}
-	for i, p := range pred {
-		var m any
-		if i < len(meta) {
-			m = meta[i]
-		}
-		pm, _ := p.(map[string]any)
-		mm, _ := m.(map[string]any)
-		var gm map[string]any
-		gpath := ""
-		if j := pairOf[i]; j >= 0 {
-			gm, _ = gold[j].(map[string]any)
-			gpath = fmt.Sprintf("%s[%d]", path, j)
-		}
-		for _, k := range sortedKeys(keysOf(pm)) {
-			if gm == nil {
-				if pm[k] != nil {
-					c.judged = append(c.judged, judged{conf: confidence(mm[k]), correct: false})
-				}
-				continue
-			}
-			c.scalar(fmt.Sprintf("%s[%d].%s", path, i, k), gpath+"."+k, gm[k], pm[k], mm[k], pages, true)
-		}
-	}
-}
-
-func count(xs []int, f func(int) bool) int {
-	n := 0
-	for _, x := range xs {
-		if f(x) {
-			n++
-		}
-	}
-	return n
-}
-
-// rowEqual reports whether every key of either row has equal values (null
-// equals null).
-func rowEqual(g, p any) bool {
-	gm, _ := g.(map[string]any)
-	pm, _ := p.(map[string]any)
-	keys := keysOf(gm)
-	for k := range pm {
-		keys[k] = true
-	}
-	for k := range keys {
-		gv, pv := gm[k], pm[k]
-		if gv == nil && pv == nil {
-			continue
-		}
-		if gv == nil || pv == nil || !Equal(gv, pv) {
-			return false
-		}
-	}
-	return true
-}
-
-// agree counts the non-null values two rows share.
-func agree(g, p any) int {
-	gm, _ := g.(map[string]any)
-	pm, _ := p.(map[string]any)
-	n := 0
-	for k, gv := range gm {
-		if gv != nil && pm[k] != nil && Equal(gv, pm[k]) {
-			n++
-		}
-	}
-	return n
-}
-
-func confidence(meta any) float64 {
-	m, _ := meta.(map[string]any)
-	f, _ := m["confidence"].(float64)
-	return f
-}
-
-func hasObject(a []any) bool {
-	for _, v := range a {
-		if _, ok := v.(map[string]any); ok {
-			return true
-		}
-	}
-	return false
-}
-
-func keysOf(m map[string]any) map[string]bool {
-	out := map[string]bool{}
-	for k := range m {
-		out[k] = true
+		out = append(out, indexed{i, x, m})
 	}
 	return out
+}
+
+// scalars compares an array of scalars as a multiset: each gold item, in
+// order, takes the first predicted item equal to it not yet taken.
+func (c *comparison) scalars(items map[string]any, gold, pred, meta any, path, gpath string) tally {
+	gl, pl := nonNull(gold, nil), nonNull(pred, meta)
+	var kind Kind
+	if len(gl) > 0 {
+		kind = kindOf(items, gl[0].v)
+	} else {
+		kind = kindOf(items, nil)
+	}
+	takenBy := make([]int, len(pl))
+	for j := range takenBy {
+		takenBy[j] = -1
+	}
+	t := tally{ng: len(gl), np: len(pl)}
+	for _, g := range gl {
+		hit := -1
+		for j, p := range pl {
+			if takenBy[j] < 0 && Equal(kind, g.v, p.v) {
+				hit = j
+				break
+			}
+		}
+		if hit < 0 {
+			c.errors = append(c.errors, fmt.Sprintf("%s[%d]: missing %s", path, g.i, show(g.v)))
+			continue
+		}
+		takenBy[hit] = g.i
+		t.tp++
+	}
+	c.count(fieldPath(path)+"[]", t)
+	for j, p := range pl {
+		if takenBy[j] < 0 {
+			c.errors = append(c.errors, fmt.Sprintf("%s: got item %s, not in the gold", path, show(p.v)))
+			c.judge(p.meta, false, "")
+			continue
+		}
+		c.judge(p.meta, true, fmt.Sprintf("%s[%d]", gpath, takenBy[j]))
+	}
+	return t
+}
+
+// objects compares an array of objects: every gold and predicted object
+// that agree on at least one value are a candidate pair, and pairs are
+// taken greedily by most values agreed, then nearest in position, then
+// first in the gold and in the prediction. Objects left unpaired count
+// all their values as missed or wrong.
+func (c *comparison) objects(items map[string]any, gold, pred, meta any, path, gpath string) tally {
+	gl, pl := nonNull(gold, nil), nonNull(pred, meta)
+	type pair struct{ agree, dist, g, p int }
+	var cands []pair
+	for i, g := range gl {
+		for j, p := range pl {
+			if n := (&comparison{}).node(items, g.v, p.v, nil, "", "").tp; n > 0 {
+				cands = append(cands, pair{n, abs(i - j), i, j})
+			}
+		}
+	}
+	slices.SortFunc(cands, func(a, b pair) int {
+		return cmp.Or(cmp.Compare(b.agree, a.agree), cmp.Compare(a.dist, b.dist), cmp.Compare(a.g, b.g), cmp.Compare(a.p, b.p))
+	})
+	pairOf := make([]int, len(gl))
+	paired := make([]bool, len(pl))
+	for i := range pairOf {
+		pairOf[i] = -1
+	}
+	for _, cd := range cands {
+		if pairOf[cd.g] < 0 && !paired[cd.p] {
+			pairOf[cd.g], paired[cd.p] = cd.p, true
+		}
+	}
+	var t tally
+	right := 0
+	for i, g := range gl {
+		gp := fmt.Sprintf("%s[%d]", gpath, g.i)
+		if j := pairOf[i]; j >= 0 {
+			p := pl[j]
+			rt := c.node(items, g.v, p.v, p.meta, fmt.Sprintf("%s[%d]", path, p.i), gp)
+			if rt.tp == rt.ng && rt.tp == rt.np {
+				right++
+			}
+			t.add(rt)
+			continue
+		}
+		c.errors = append(c.errors, fmt.Sprintf("%s: missing gold row %d %s", path, g.i, show(g.v)))
+		t.add(c.quiet(items, g.v, nil, nil, fmt.Sprintf("%s[%d]", path, g.i)))
+	}
+	for j, p := range pl {
+		if paired[j] {
+			continue
+		}
+		c.errors = append(c.errors, fmt.Sprintf("%s[%d]: row %s matches no gold row", path, p.i, show(p.v)))
+		// Its values are judged wrong for the calibration; their
+		// gold is nothing, so they are not cited against a page.
+		t.add(c.quiet(items, nil, p.v, p.meta, fmt.Sprintf("%s[%d]", path, p.i)))
+	}
+	c.rows.TP += right
+	c.rows.FP += len(pl) - right
+	c.rows.FN += len(gl) - right
+	return t
+}
+
+// quiet compares an object that has no pair, gold or predicted, without
+// listing each of its values as a mistake: the object's line says it.
+// Predicted values are judged wrong for the calibration and not cited
+// against a page.
+func (c *comparison) quiet(items map[string]any, gold, pred, meta any, path string) tally {
+	sub := &comparison{}
+	t := sub.node(items, gold, pred, meta, path, "")
+	c.judged = append(c.judged, sub.judged...)
+	for f, ft := range sub.byField {
+		c.count(f, ft)
+	}
+	return t
+}
+
+func abs(n int) int { return max(n, -n) }
+
+// schemaTypes are the types a schema allows: its "type", or those of the
+// alternatives of its anyOf or oneOf.
+func schemaTypes(schema map[string]any) map[string]bool {
+	out := map[string]bool{}
+	switch t := schema["type"].(type) {
+	case string:
+		out[t] = true
+		return out
+	case []any:
+		for _, x := range t {
+			if s, ok := x.(string); ok {
+				out[s] = true
+			}
+		}
+		return out
+	}
+	for _, key := range []string{"anyOf", "oneOf"} {
+		alts, ok := schema[key].([]any)
+		if !ok {
+			continue
+		}
+		for _, a := range alts {
+			am, _ := a.(map[string]any)
+			for k := range schemaTypes(am) {
+				out[k] = true
+			}
+		}
+		return out
+	}
+	return out
+}
+
+// subSchema is a schema's keyword (items, properties), looking through
+// anyOf and oneOf.
+func subSchema(schema map[string]any, key string) map[string]any {
+	if v, ok := schema[key].(map[string]any); ok {
+		return v
+	}
+	for _, comb := range []string{"anyOf", "oneOf"} {
+		alts, _ := schema[comb].([]any)
+		for _, a := range alts {
+			am, _ := a.(map[string]any)
+			if v, ok := am[key].(map[string]any); ok {
+				return v
+			}
+		}
+	}
+	return map[string]any{}
+}
+
+func isObjectSchema(s map[string]any) bool {
+	_, ok := s["properties"]
+	return schemaTypes(s)["object"] || ok
+}
+
+func isArraySchema(s map[string]any) bool {
+	_, ok := s["items"]
+	return schemaTypes(s)["array"] || ok
 }
 
 func join(path, key string) string {
@@ -347,65 +433,8 @@ func show(v any) string {
 	return string(b)
 }
 
-var isoDay = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+// fieldPath is a value's path with its array indexes dropped:
+// "lines[2].amount" is "lines[].amount".
+func fieldPath(path string) string { return arrayIndex.ReplaceAllString(path, "[]") }
 
-// dateLayouts are the forms a predicted date is read in when the gold is a
-// date: ISO first, then timestamps and written-out dates.
-var dateLayouts = []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05",
-	"January 2, 2006", "Jan 2, 2006", "2 January 2006", "2 Jan 2006"}
-
-// Equal reports whether a predicted value says what the gold value says:
-// numbers numerically (a string holding a number counts), dates as dates
-// (the gold in ISO 8601), booleans as booleans, and other strings after
-// folding case and collapsing white space.
-func Equal(gold, pred any) bool {
-	switch g := gold.(type) {
-	case float64:
-		p, ok := number(pred)
-		return ok && math.Abs(g-p) <= 1e-6*max(1, math.Abs(g))
-	case bool:
-		switch p := pred.(type) {
-		case bool:
-			return p == g
-		case string:
-			b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(p)))
-			return err == nil && b == g
-		}
-		return false
-	case string:
-		ps, ok := pred.(string)
-		if !ok {
-			if f, isNum := pred.(float64); isNum {
-				ps = strconv.FormatFloat(f, 'f', -1, 64)
-			} else {
-				return false
-			}
-		}
-		if isoDay.MatchString(g) {
-			gd, err := time.Parse("2006-01-02", g)
-			if err == nil {
-				for _, l := range dateLayouts {
-					if pd, err := time.Parse(l, strings.TrimSpace(ps)); err == nil {
-						return pd.Year() == gd.Year() && pd.YearDay() == gd.YearDay()
-					}
-				}
-				return false
-			}
-		}
-		return normalize(g) == normalize(ps)
-	}
-	return show(gold) == show(pred)
-}
-
-func number(v any) (float64, bool) {
-	switch p := v.(type) {
-	case float64:
-		return p, true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		return f, err == nil
-	}
-	return 0, false
-}
-
-func normalize(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+var arrayIndex = regexp.MustCompile(`\[\d+\]`)

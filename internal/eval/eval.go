@@ -3,7 +3,7 @@
 // corpus's schema, compares the result with the gold, and reports field
 // precision, recall and F1, line-item row F1, how often citations point at
 // the right page, and how well confidence scores are calibrated, per
-// document type and overall.
+// document type (or source) and overall.
 //
 // A corpus is a manifest, corpus.jsonl, with one JSON object a line:
 //
@@ -13,24 +13,64 @@
 //
 // Paths are relative to the manifest. "pages" is optional: it maps each
 // gold value's path ("total", "line_items[2].amount", "skills[0]") to its
-// page; without it citations are checked for presence only. Package
-// internal/eval/corpus generates such corpora.
+// page; without it citations are checked for presence only. Manifests of
+// documents gathered from elsewhere may say "source" instead of "type",
+// and "family" for documents that belong together (one producer, one
+// template); keys the manifest format does not know are ignored. Package
+// internal/eval/corpus generates corpora.
 //
 // # Scoring
 //
-// Fields are the scalars outside arrays of objects, and the items of arrays
-// of scalars (matched as a multiset): a value equal to the gold is a true
-// positive, a value where the gold is null or differs a false positive, a
-// gold value missed or different a false negative. Rows are the elements of
-// arrays of objects; a predicted row is right when every value in it equals
-// the gold row's. Strings compare after folding case and collapsing white
-// space, numbers numerically, dates as dates, booleans as booleans.
+// The schema says what is scored and how. Every non-null scalar it
+// defines is a field value, wherever it is: a predicted value equal to the
+// gold is a true positive, a predicted value that differs or whose gold is
+// null a false positive, a gold value missed or different a false
+// negative. Arrays of scalars match as multisets. Arrays of objects pair
+// each predicted object with the gold object it agrees with on most values
+// (greedily, best pairs first), and the objects' values count as fields; a
+// predicted object is also a right row when its pair agrees on every
+// value. Keys the schema does not define are not scored, and blank strings
+// and empty arrays count as null.
+//
+// Values compare by the field's schema (see Equal): strings by their
+// letters and digits after Unicode NFKC with accents and case folded;
+// numbers numerically, text read with currency signs and codes and
+// thousands separators removed, either decimal convention accepted; dates
+// ("format": "date") as ISO dates, read day-first or month-first and with
+// month names in eight languages. These are the rules of the scorer that
+// comes with the real documents Quarry is measured on
+// (../shared/realdocs/score.py), and its figures and these are the same.
+//
+// Each type's field counts are also split by field, named by path without
+// array indexes ("lines[].amount").
 //
 // Citation accuracy is over the non-null predicted values whose gold is not
-// null (fields and the cells of rows): the share whose first citation is on
-// the gold value's page. Calibration puts every non-null predicted value in
-// a bin by its confidence and compares the bin's mean confidence with the
-// share of its values that are right.
+// null: the share whose first citation is on the gold value's page.
+// Calibration puts every non-null predicted value in a bin by its
+// confidence and compares the bin's mean confidence with the share of its
+// values that are right; the report also counts the values at or above
+// SureConfidence and how many of them are right.
+//
+// # Split
+//
+// A run may take the whole manifest or one part of a fixed split: train,
+// to tune an engine on, and test, held out to report on. Within each
+// source (the entry's type), the documents of one family form a group and
+// every other document is a group of its own. Groups are dealt largest
+// first, groups of one size in order of the FNV-1a 32-bit hash of their
+// key (the family, or else the id). Each goes to the part whose count is
+// furthest below its target relative to that target, (target-have)/target,
+// the test part only when it is strictly further; the test part's target
+// is a quarter of the source's documents. The split depends on nothing but
+// the manifest's lines, so every run holds out the same documents, and a
+// family never straddles the parts.
+//
+// # Paraphrases
+//
+// A user who names a field differently, with other words, must get the
+// same values. With Paraphrases the engine sees each schema reworded, its
+// properties renamed and their descriptions rewritten, and the results
+// are mapped back to the schema's own names before they are scored.
 package eval
 
 import (
@@ -54,10 +94,19 @@ import (
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
-// Entry is one line of a manifest.
+// Entry is one line of a manifest. Keys it does not name are ignored.
 type Entry struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
+	ID string `json:"id"`
+	// Type is the kind of document, which the report's figures are
+	// grouped by. Defaults to Source, then to "unknown".
+	Type string `json:"type"`
+	// Source is where a document comes from, in manifests of documents
+	// gathered from elsewhere; it stands for the type when that is
+	// absent.
+	Source string `json:"source,omitempty"`
+	// Family names documents so alike (one producer, one template) that
+	// they belong in the same part of a split.
+	Family   string `json:"family,omitempty"`
 	Document string `json:"document"`
 	Schema   string `json:"schema"`
 	Gold     string `json:"gold"`
@@ -99,13 +148,19 @@ func ReadManifest(path string) ([]Entry, error) {
 			return nil, fmt.Errorf("manifest line %d: id %q is repeated", n, e.ID)
 		}
 		seen[e.ID] = true
-		e.Type = cmp.Or(e.Type, "unknown")
+		e.Type = cmp.Or(e.Type, e.Source, "unknown")
 		out = append(out, e)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
 	return out, nil
+}
+
+// Parser reads a document file into the document model; *parse.Parser is
+// one.
+type Parser interface {
+	File(ctx context.Context, path string, opts parse.Options) (*document.Document, string, error)
 }
 
 // Config says what to evaluate and with what.
@@ -116,12 +171,19 @@ type Config struct {
 	// to. Required.
 	Out string
 	// Parser parses the documents. Required.
-	Parser *parse.Parser
+	Parser Parser
 	// Engine extracts from them. Required.
 	Engine extract.Engine
 	// Workers is how many documents are worked on at once. Defaults to
 	// runtime.GOMAXPROCS(0).
 	Workers int
+	// Split is the part of the manifest to run (see the package doc).
+	// Defaults to SplitAll.
+	Split Split
+	// Paraphrases, when not nil, rename and reword the schemas' fields
+	// before the engine sees them; the results are mapped back to the
+	// schemas' own names before they are scored.
+	Paraphrases Paraphrases
 	// Logger receives a line per document that fails. Defaults to
 	// slog.Default().
 	Logger *slog.Logger
@@ -129,6 +191,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	c.Workers = cmp.Or(c.Workers, runtime.GOMAXPROCS(0))
+	c.Split = cmp.Or(c.Split, SplitAll)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -147,6 +210,9 @@ func (c Config) validate() error {
 		return errors.New("eval: Engine is required")
 	case c.Workers < 1:
 		return errors.New("eval: Workers must be at least 1")
+	}
+	if _, err := ParseSplit(string(c.Split)); err != nil {
+		return fmt.Errorf("eval: Split: %w", err)
 	}
 	return nil
 }
@@ -180,6 +246,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	entries = cfg.Split.Select(entries)
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -221,6 +288,7 @@ feed:
 		return nil, firstErr
 	}
 	rep := newReport(results, time.Since(start))
+	rep.Split, rep.Paraphrased = cfg.Split, cfg.Paraphrases != nil
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode report: %w", err)
@@ -247,6 +315,18 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 	if err != nil {
 		return nil, fmt.Errorf("%s: read schema: %w", e.ID, err)
 	}
+	var schemaDoc map[string]any
+	if err := json.Unmarshal(schema, &schemaDoc); err != nil {
+		return nil, fmt.Errorf("%s: read schema: %w", e.ID, err)
+	}
+	// The engine sees the schema as the user wrote it, or paraphrased;
+	// back turns the names of a paraphrase into the schema's own.
+	asked, back := schema, func(v any) any { return v }
+	if cfg.Paraphrases != nil {
+		if asked, back, err = cfg.Paraphrases.Apply(filepath.Base(e.Schema), schema); err != nil {
+			return nil, fmt.Errorf("%s: %w", e.ID, err)
+		}
+	}
 	var gold any
 	if err := readJSON(filepath.Join(base, e.Gold), &gold); err != nil {
 		return nil, fmt.Errorf("%s: read gold: %w", e.ID, err)
@@ -264,14 +344,18 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 	if err == nil {
 		res.pages = len(doc.Pages)
 		var out extract.Outcome
-		out, err = cfg.Engine.Extract(ctx, doc, extract.Configuration{DataSchema: schema, CiteSources: true, ConfidenceScores: true})
+		out, err = cfg.Engine.Extract(ctx, doc, extract.Configuration{DataSchema: asked, CiteSources: true, ConfidenceScores: true})
 		if err == nil {
-			pred.Result, pred.Usage = out.Result, out.Usage
+			pred.Usage = out.Usage
+			_ = json.Unmarshal(out.Result, &result)
 			if out.FieldMetadata != nil {
-				pred.FieldMetadata = out.FieldMetadata.Document
+				_ = json.Unmarshal(out.FieldMetadata.Document, &meta)
 			}
-			_ = json.Unmarshal(pred.Result, &result)
-			_ = json.Unmarshal(pred.FieldMetadata, &meta)
+			result, meta = back(result), back(meta)
+			pred.Result, _ = json.Marshal(result)
+			if meta != nil {
+				pred.FieldMetadata, _ = json.Marshal(meta)
+			}
 		}
 	}
 	if err != nil {
@@ -281,7 +365,7 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 		cfg.Logger.Warn("document failed", "id", e.ID, "error", err)
 		pred.Error, res.failed = err.Error(), true
 	}
-	res.cmp = compare(gold, result, meta, pages)
+	res.cmp = compare(schemaDoc, gold, result, meta, pages)
 	pred.Fields, pred.Rows, pred.Citations = res.cmp.fields, res.cmp.rows, res.cmp.cites
 	pred.Fields.finish()
 	pred.Rows.finish()
@@ -299,7 +383,7 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 
 // readDocument parses an entry's document, from its OCR layout when it has
 // one.
-func readDocument(ctx context.Context, p *parse.Parser, base string, e Entry) (*document.Document, error) {
+func readDocument(ctx context.Context, p Parser, base string, e Entry) (*document.Document, error) {
 	if e.Layout != "" {
 		f, err := os.Open(filepath.Join(base, e.Layout))
 		if err != nil {
@@ -321,13 +405,4 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -237,26 +237,53 @@ func TestReadManifestErrors(t *testing.T) {
 
 func TestEqual(t *testing.T) {
 	t.Parallel()
+	str, num, date := eval.KindString, eval.KindNumber, eval.KindDate
 	tests := []struct {
+		kind       eval.Kind
 		gold, pred any
 		want       bool
 	}{
-		{"Acme  Corp", "acme corp", true},
-		{"Acme Corp", "Acme Corporation", false},
-		{1234.5, 1234.50, true},
-		{1234.5, "1234.5", true},
-		{1234.5, 1234.6, false},
-		{"2024-03-05", "2024-03-05", true},
-		{"2024-03-05", "March 5, 2024", true},
-		{"2024-03-05", "2024-05-03", false},
-		{true, true, true},
-		{true, "yes", false},
-		{false, "false", true},
-		{"12", 12.0, true},
+		{str, "Acme  Corp", "acme corp", true},
+		{str, "K (TAMAN DAYA)", "K(TAMAN DAYA)", true},
+		{str, "774-00-01-454", "7740001454", true},
+		{str, "Société Générale", "SOCIETE GENERALE", true},
+		{str, "Straße", "STRASSE", true},
+		{str, "ＡＢＣ１", "abc1", true},
+		{str, "Acme Corp", "Acme Corporation", false},
+		{str, "12", 12.0, true},
+		{str, true, "True", true},
+		{num, 1234.5, 1234.50, true},
+		{num, 1234.5, "1234.5", true},
+		{num, 1234.5, "1.234,50 €", true},
+		{num, 1234.5, "$1,234.50", true},
+		{num, 1234.0, "1.234", true},
+		{num, 1.234, "1,234", true},
+		{num, 60.3, "RM 60.30", true},
+		{num, 60.3, "Total: RM60.30", true},
+		{num, -5.0, "(5.00)", true},
+		{num, 9.0, "9 and 10", false},
+		{num, 1234.5, 1234.6, false},
+		{num, 1234.5, "Rsx 1234.5", true},
+		{num, 1234.5, "1234.5 or 1234.6", false},
+		{date, "2024-03-05", "2024-03-05", true},
+		{date, "2024-03-05", "March 5, 2024", true},
+		{date, "2024-03-05", "5th March 2024", true},
+		{date, "2024-03-05", "05/03/2024", true},
+		{date, "2024-03-05", "03/05/2024", true},
+		{date, "2024-03-05", "05.03.24 20:49", true},
+		{date, "2024-03-05", "5. März 2024", true},
+		{date, "2024-03-05", "1er mars 2024", false},
+		{date, "2024-03-01", "1er mars 2024", true},
+		{date, "2024-03-05", "5 marzo 2024", true},
+		{date, "2024-03-05", "5 marca 2024", true},
+		{date, "2024-03-05", "20240305", true},
+		{date, "2024-03-05", "2024-05-03", false},
+		{date, "2024-03-05", "13/05/2024", false},
+		{date, "2024-03-05", "no date", false},
 	}
 	for _, tt := range tests {
-		if got := eval.Equal(tt.gold, tt.pred); got != tt.want {
-			t.Errorf("Equal(%#v, %#v) = %v, want %v", tt.gold, tt.pred, got, tt.want)
+		if got := eval.Equal(tt.kind, tt.gold, tt.pred); got != tt.want {
+			t.Errorf("Equal(%v, %#v, %#v) = %v, want %v", tt.kind, tt.gold, tt.pred, got, tt.want)
 		}
 	}
 }

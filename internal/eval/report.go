@@ -3,7 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
-	"math"
+	"maps"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -18,6 +18,10 @@ type Report struct {
 	Pages     int `json:"pages"`
 	// Seconds is the run's wall time.
 	Seconds float64 `json:"seconds"`
+	// Split is the part of the manifest that was run; Paraphrased says
+	// whether the engine saw the schemas reworded.
+	Split       Split `json:"split"`
+	Paraphrased bool  `json:"paraphrased,omitempty"`
 	// Overall and ByType are the scores of all documents and of each type.
 	Overall Scores            `json:"overall"`
 	ByType  map[string]Scores `json:"by_type"`
@@ -26,6 +30,11 @@ type Report struct {
 	// ECE is the expected calibration error: the bins' gaps between mean
 	// confidence and accuracy, weighted by their share of values.
 	ECE float64 `json:"ece"`
+	// Sure counts the values reported with a confidence of at least
+	// SureConfidence, and SureAccuracy is the share of them that are
+	// right (1 when there are none).
+	Sure         int     `json:"sure"`
+	SureAccuracy float64 `json:"sure_accuracy"`
 	// Judgments are the predicted values the calibration table bins, for
 	// fitting a calibration map (see FitCalibration). They are left out
 	// of report.json, whose table sums them up.
@@ -38,6 +47,9 @@ type Scores struct {
 	Fields    Counts    `json:"fields"`
 	Rows      Counts    `json:"rows"`
 	Citations Citations `json:"citations"`
+	// ByField splits the field counts by the field's path, array indexes
+	// dropped ("total", "lines[].amount", "parties[]").
+	ByField map[string]Counts `json:"by_field,omitempty"`
 }
 
 func (s *Scores) add(c *comparison) {
@@ -45,12 +57,24 @@ func (s *Scores) add(c *comparison) {
 	s.Fields.add(c.fields)
 	s.Rows.add(c.rows)
 	s.Citations.add(c.cites)
+	if s.ByField == nil {
+		s.ByField = map[string]Counts{}
+	}
+	for f, t := range c.byField {
+		fc := s.ByField[f]
+		fc.add(Counts{TP: t.tp, FP: t.np - t.tp, FN: t.ng - t.tp})
+		s.ByField[f] = fc
+	}
 }
 
 func (s *Scores) finish() {
 	s.Fields.finish()
 	s.Rows.finish()
 	s.Citations.Accuracy = ratio(s.Citations.RightPage, s.Citations.Values)
+	for f, c := range s.ByField {
+		c.finish()
+		s.ByField[f] = c
+	}
 }
 
 // Bin is one confidence range [Lo, Hi) (the last includes 1).
@@ -64,14 +88,13 @@ type Bin struct {
 
 const bins = 10
 
+// SureConfidence is the confidence from which a value counts as one the
+// engine is sure of: a user who trusts such values unchecked should find
+// nine in ten of them right.
+const SureConfidence = 0.9
+
 func newReport(results []*docResult, took time.Duration) *Report {
 	rep := &Report{Documents: len(results), Seconds: took.Seconds(), ByType: map[string]Scores{}}
-	cal := make([]Bin, bins)
-	var right [bins]int
-	for i := range cal {
-		cal[i].Lo, cal[i].Hi = float64(i)/bins, float64(i+1)/bins
-	}
-	total := 0
 	for _, r := range results {
 		if r.failed {
 			rep.Failed++
@@ -83,36 +106,32 @@ func newReport(results []*docResult, took time.Duration) *Report {
 		rep.ByType[r.entry.Type] = s
 		for _, j := range r.cmp.judged {
 			rep.Judgments = append(rep.Judgments, Judgment{Confidence: j.conf, Correct: j.correct})
-			k := min(int(j.conf*bins), bins-1)
-			k = max(k, 0)
-			cal[k].Count++
-			cal[k].MeanConfidence += j.conf
-			if j.correct {
-				right[k]++
-			}
-			total++
 		}
 	}
 	rep.Overall.finish()
+	// Fields are named within a type; across types the same name may
+	// mean different things.
+	rep.Overall.ByField = nil
 	for t, s := range rep.ByType {
 		s.finish()
 		rep.ByType[t] = s
 	}
-	for i := range cal {
-		if cal[i].Count > 0 {
-			cal[i].MeanConfidence /= float64(cal[i].Count)
-			cal[i].Accuracy = float64(right[i]) / float64(cal[i].Count)
-			rep.ECE += float64(cal[i].Count) / float64(total) * math.Abs(cal[i].MeanConfidence-cal[i].Accuracy)
-		}
-	}
-	rep.Calibration = cal
+	cal := SummarizeCalibration(rep.Judgments)
+	rep.Calibration, rep.ECE, rep.Sure, rep.SureAccuracy = cal.Bins, cal.ECE, cal.Sure, cal.SureAccuracy
 	return rep
 }
 
 // Print writes the report as tables.
 func (r *Report) Print(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%d documents (%d failed), %d pages, %.1f s, %.1f pages/s\n\n", r.Documents, r.Failed, r.Pages, r.Seconds, float64(r.Pages)/max(r.Seconds, 1e-9))
+	fmt.Fprintf(tw, "%d documents (%d failed), %d pages, %.1f s, %.1f pages/s", r.Documents, r.Failed, r.Pages, r.Seconds, float64(r.Pages)/max(r.Seconds, 1e-9))
+	if r.Split != "" && r.Split != SplitAll {
+		fmt.Fprintf(tw, "; %s split", r.Split)
+	}
+	if r.Paraphrased {
+		fmt.Fprint(tw, "; schemas paraphrased")
+	}
+	fmt.Fprint(tw, "\n\n")
 	fmt.Fprintln(tw, "type\tdocs\tfield P\tfield R\tfield F1\trow P\trow R\trow F1\tcitation page\t")
 	types := make([]string, 0, len(r.ByType))
 	for t := range r.ByType {
@@ -136,6 +155,22 @@ func (r *Report) Print(w io.Writer) error {
 		fmt.Fprintf(tw, "%.1f–%.1f\t%d\t%.3f\t%.3f\t\n", b.Lo, b.Hi, b.Count, b.MeanConfidence, b.Accuracy)
 	}
 	fmt.Fprintf(tw, "\nexpected calibration error: %.3f\n", r.ECE)
+	fmt.Fprintf(tw, "values at >= %.1f: %d, right %.1f%%\n", SureConfidence, r.Sure, 100*r.SureAccuracy)
+	return tw.Flush()
+}
+
+// PrintFields writes a table of each type's fields: precision, recall and
+// F1 of each, with the counts they come from.
+func (r *Report) PrintFields(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "type\tfield\tP\tR\tF1\tright\tgold\tpredicted\t")
+	for _, t := range slices.Sorted(maps.Keys(r.ByType)) {
+		s := r.ByType[t]
+		for _, f := range slices.Sorted(maps.Keys(s.ByField)) {
+			c := s.ByField[f]
+			fmt.Fprintf(tw, "%s\t%s\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t\n", t, f, c.Precision, c.Recall, c.F1, c.TP, c.TP+c.FN, c.TP+c.FP)
+		}
+	}
 	return tw.Flush()
 }
 

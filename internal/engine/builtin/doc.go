@@ -129,10 +129,11 @@
 // column header's label × parse × fit.
 //
 // That raw score orders values well but is no probability, so the
-// confidence reported is the raw score through a monotone map fitted on a
-// generated corpus (calibration.go): among values given confidence c,
-// about c are right. The map keeps the raw order, stays below 0.975, and
-// keeps low scores low. Confidences are rounded to three decimals.
+// confidence reported is the raw score through a monotone map fitted on
+// the train part of the real documents (calibration.go): among values
+// given confidence c, about c are right. The map keeps the raw order,
+// stays below 0.975, and gives a raw score above all those it was fitted
+// on no more than the highest of them earned. Confidences are rounded to three decimals.
 //
 // # Metadata
 //
