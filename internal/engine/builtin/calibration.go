@@ -52,17 +52,21 @@ import "sort"
 //	go test ./internal/engine/builtin -update
 var calibrationMap = []knot{
 	{0, 0},
-	{0.2480, 0.1435},
-	{0.3240, 0.1455}, // 11 values, raw 0.248 to 0.324, 0.150 right after shrinking
-	{0.4280, 0.4272},
-	{0.5400, 0.4292}, // 89 values, raw 0.428 to 0.540, 0.441 right after shrinking
-	{0.5700, 0.5534},
-	{0.6000, 0.5554}, // 2 values, raw 0.570 to 0.600, 0.571 right after shrinking
-	{0.6040, 0.5732},
-	{0.8080, 0.5752}, // 204 values, raw 0.604 to 0.808, 0.591 right after shrinking
-	{0.8550, 0.6315},
-	{0.9500, 0.6335}, // 179 values, raw 0.855 to 0.950, 0.651 right after shrinking
-	{1.0000, 0.6355},
+	{0.0080, 0.0474},
+	{0.1560, 0.0494}, // 24 values, raw 0.008 to 0.156, 0.051 right after shrinking
+	{0.1620, 0.2577}, // 15 values, raw 0.162 to 0.162, 0.265 right after shrinking
+	{0.1710, 0.4567},
+	{0.2480, 0.4587}, // 26 values, raw 0.171 to 0.248, 0.471 right after shrinking
+	{0.2570, 0.5722},
+	{0.5190, 0.5742}, // 258 values, raw 0.257 to 0.519, 0.590 right after shrinking
+	{0.5300, 0.7272},
+	{0.5790, 0.7292}, // 84 values, raw 0.530 to 0.579, 0.749 right after shrinking
+	{0.5850, 0.8194},
+	{0.6270, 0.8214}, // 568 values, raw 0.585 to 0.627, 0.844 right after shrinking
+	{0.6310, 0.8489},
+	{0.9500, 0.8509}, // 870 values, raw 0.631 to 0.950, 0.875 right after shrinking
+	{0.9510, 0.9706},
+	{1.0000, 0.9726}, // 84 values, raw 0.951 to 1.000, 1.000 right after shrinking
 }
 
 // calibrationCap is the highest confidence the engine reports; see
