@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/quarrylabs/quarry/internal/document"
 )
@@ -87,6 +88,9 @@ const (
 	agreeZero = 0.5
 	// agreeInRow is the factor of an amount followed by another on its row.
 	agreeInRow = 0.7
+	// agreeBareNumber is the factor of a whole number with no currency
+	// offered to a field of money.
+	agreeBareNumber = 0.5
 	// agreePaid is the factor of a final amount equal to what was paid.
 	agreePaid = 1.2
 	// amountAmongWords is the factor of a label that stands among other
@@ -276,6 +280,9 @@ func (fd *finder) agree(pages []document.Page) {
 			paid = payments(pages)
 		}
 		want := fieldQualifiers(f)
+		// Where some amount is written as money, a bare whole number is
+		// likely a count ("Total spots 10", "Page 2 of 3").
+		money := moneyField(f) && slices.ContainsFunc(fd.found[i], func(c candidate) bool { return moneyShape(c.cites[0].text) })
 		cands := fd.found[i]
 		for k := range cands {
 			c := &cands[k]
@@ -308,6 +315,9 @@ func (fd *finder) agree(pages []document.Page) {
 			if string(c.value.value) == "0" {
 				factor *= agreeZero
 			}
+			if money && !moneyShape(c.cites[0].text) {
+				factor *= agreeBareNumber
+			}
 			if amountFollows(p, c.cites[0].box) || slices.ContainsFunc(strings.Fields(left), amountShape.MatchString) {
 				// A row of amounts under columns (a tax summary's
 				// "TOTAL 106.10 6.37"): which column the label means is
@@ -337,6 +347,31 @@ func (fd *finder) agree(pages []document.Page) {
 			last.score = best.score + 1e-6
 		}
 	}
+}
+
+// moneyField reports whether a number field holds money.
+func moneyField(f *field) bool {
+	return len(f.alts) > 0 && f.alts[0].kind == kindNumber && f.mean.says("amount", "total", "price", "cost", "gross",
+		"net", "paid", "sum", "tax", "vat", "fee", "fees", "charge", "due", "payable", "balance", "subtotal")
+}
+
+// moneyShape reports whether text is written as money: with cents, a
+// thousands separator or a currency.
+func moneyShape(text string) bool {
+	if strings.ContainsAny(text, ".,") {
+		return true
+	}
+	for _, r := range text {
+		if unicode.Is(unicode.Sc, r) {
+			return true
+		}
+	}
+	for _, w := range strings.Fields(text) {
+		if isCurrencyCode(strings.ToUpper(w)) || isCurrencyCode(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // amountFollows reports whether another amount stands to the right of a

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -95,7 +96,7 @@ func (pl *plan) dateFields() []dateField {
 		}
 		df := dateField{f: i}
 		for _, w := range strings.Fields(norm(f.prop.name)) {
-			if w != "date" && w != "of" && w != "the" && len(w) > 1 {
+			if !dateStopWords[w] && len(w) > 1 {
 				df.qualifiers = append(df.qualifiers, w)
 			}
 			if rangeEnds[w] {
@@ -106,6 +107,10 @@ func (pl *plan) dateFields() []dateField {
 	}
 	return out
 }
+
+// dateStopWords say nothing of which date a field is.
+var dateStopWords = map[string]bool{"date": true, "of": true, "the": true, "on": true, "at": true, "in": true,
+	"for": true, "by": true, "day": true, "when": true, "datum": true, "fecha": true}
 
 // spanDate is one date found inside a line.
 type spanDate struct {
@@ -158,6 +163,23 @@ func (fd *finder) dateSpans(pages []document.Page) {
 	}
 	if len(dates) == 0 {
 		return
+	}
+	// A qualifier no line of the document uses cannot tell its dates
+	// apart ("purchased" of purchased_on on a receipt that writes only
+	// "Date"): the field is then read as one that asks for no particular
+	// date.
+	used := map[string]bool{}
+	for pi := range pages {
+		for _, l := range pages[pi].Lines {
+			for _, w := range strings.Fields(norm(l.Text)) {
+				used[w], used[stem(w)] = true, true
+			}
+		}
+	}
+	for k, df := range dfs {
+		if df.end == "" && !slices.ContainsFunc(df.qualifiers, func(q string) bool { return used[q] || used[stem(q)] }) {
+			dfs[k].qualifiers = nil
+		}
 	}
 	for _, df := range dfs {
 		for i, d := range dates {

@@ -139,6 +139,9 @@ func isLetterheadField(f *field) bool {
 
 func (pl *plan) addField(f field) {
 	f.mean = meaningOf(f.prop)
+	if f.section < 0 {
+		f.labels = append(f.labels, conceptLabels(&f)...)
+	}
 	pl.byProp[f.prop] = len(pl.fields)
 	pl.fields = append(pl.fields, f)
 }

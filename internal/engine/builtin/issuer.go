@@ -55,7 +55,8 @@ func wantsIssuerName(f *field) bool {
 // wantsIssuerAddress reports whether a field asks for the issuer's postal
 // address: an address field that names no other party.
 func wantsIssuerAddress(f *field) bool {
-	return f.section < 0 && !f.list && f.hint == hintAddress && len(f.alts) > 0 &&
+	addressy := f.hint == hintAddress || f.hint == hintNone && f.mean.says("street", "postcode", "postal", "zip")
+	return f.section < 0 && !f.list && addressy && len(f.alts) > 0 &&
 		f.alts[0].kind == kindString && !f.mean.says(counterParties...)
 }
 
