@@ -32,6 +32,22 @@ func checkLimits(root map[string]any) error {
 	}
 	// Last, as it is the costliest walk, and only worth making on a schema
 	// whose text is within bounds.
+	return checkExpanded(root)
+}
+
+// CheckExpanded holds a schema to MaxExpandedNodes. Validate does it for
+// every schema it accepts; engines call it too before walking a schema, so
+// that a schema stored before the limit existed cannot take their time. It
+// costs at most MaxExpandedNodes steps after decoding.
+func CheckExpanded(raw json.RawMessage) error {
+	doc, err := decodeJSON(raw)
+	if err != nil {
+		return invalid("data_schema is not valid JSON: %s", jsonErrorText(err))
+	}
+	return checkExpanded(doc)
+}
+
+func checkExpanded(root any) error {
 	e := expansion{root: root, onPath: map[string]bool{}}
 	if !e.schema(root) {
 		return invalid("data_schema has more than %d subschemas once its $ref are followed (the limit on the expanded schema): a definition referred to from many places, each referring to others, multiplies; refer to fewer definitions, or inline fewer copies", MaxExpandedNodes)
