@@ -80,8 +80,10 @@ type Config struct {
 	// cancels them; cancelled runs go back to PENDING and run again at the
 	// next start. Defaults to 30 seconds.
 	DrainTimeout time.Duration
-	// PollInterval is how often the queue looks for new work and for
-	// cancellations when no notification arrives. Defaults to 500 ms.
+	// PollInterval is how often the queue looks for new work when no
+	// notification arrives, and how often a running job's row is read to
+	// see whether it was cancelled or deleted (so that a cancel stops the
+	// work within it, whatever the store). Defaults to 500 ms.
 	PollInterval time.Duration
 	// FetchCooldown is the shortest time between two fetches of jobs by
 	// this process's queue, which fetches at most as many jobs as it has
