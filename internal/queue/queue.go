@@ -307,11 +307,17 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // reclaimOrphans makes River jobs left "running" by a dead process available
-// again. Only safe when this process alone uses the database, which the
-// embedded mode guarantees with a lock on the data directory.
+// again, recording the crash in each job's errors (see crashes). Only safe
+// when this process alone uses the database, which the embedded mode
+// guarantees with a lock on the data directory. River keeps errors as a
+// JSON array (its own updates write it the same way).
 func (q *Queue) reclaimOrphans(ctx context.Context) error {
 	res, err := q.store.DB().ExecContext(ctx,
-		`UPDATE river_job SET state = 'available', scheduled_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE state = 'running'`)
+		`UPDATE river_job SET state = 'available', scheduled_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
+		   errors = jsonb(json_insert(json(coalesce(errors, jsonb('[]'))), '$[#]', json_object(
+		     'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'attempt', attempt,
+		     'error', '`+diedError+` (found running at the next start)', 'trace', '')))
+		 WHERE state = 'running'`)
 	if err != nil {
 		return fmt.Errorf("queue: reclaim orphaned jobs: %w", err)
 	}

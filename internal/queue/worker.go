@@ -38,6 +38,13 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 		log.DebugContext(ctx, "project at its concurrency limit; job throttled")
 		return river.JobSnooze(q.cfg.ThrottleDelay)
 	}
+	if n := crashes(rj.Errors); n >= MaxCrashes {
+		log.ErrorContext(ctx, "job failed: its worker process died during its earlier runs; not running it again", "crashes", n)
+		if err := w.finish(ctx, job, began, nil, CrashedMessage); err != nil {
+			return err
+		}
+		return river.JobCancel(errors.New(CrashedMessage))
+	}
 	log.InfoContext(ctx, "job running", "project_id", job.ProjectID, "file_input", job.FileInput)
 	ctx, stopWatch := w.watchCancel(ctx, job)
 	defer stopWatch()
