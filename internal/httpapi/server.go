@@ -47,6 +47,11 @@ type Blobs interface {
 
 // Config configures the API. Zero values take the documented defaults.
 type Config struct {
+	// PublicURL is the address clients reach this API at, without a
+	// trailing slash, for the links it hands out (download URLs): never
+	// the request's Host, which the client chooses. Without it links are
+	// relative to the API's root.
+	PublicURL string
 	// MaxUploadBytes caps one uploaded file. Defaults to 100 MiB.
 	MaxUploadBytes int64
 	// MaxBodyBytes caps a JSON request body. Defaults to 10 MiB (schemas
