@@ -10,6 +10,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -314,10 +315,11 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	var handler http.Handler
 	if cfg.Role == RoleWorker {
-		handler = workerHandler(a.store, reg)
+		handler = workerHandler(a.store, reg, checkDisk(cfg.DataDir))
 	} else {
 		handler = a.withDashboard(httpapi.New(httpapi.Config{
 			PublicURL:      cmp.Or(cfg.PublicURL, listenURL(a.listener.Addr())),
+			Health:         checkDisk(cfg.DataDir),
 			MaxUploadBytes: cfg.MaxUploadBytes,
 			RateLimit:      cfg.RateLimit,
 			Registry:       reg,
@@ -413,13 +415,19 @@ func Migrate(ctx context.Context, cfg Config) (err error) {
 
 // workerHandler is a worker process's HTTP surface: health and metrics, no
 // API.
-func workerHandler(st extract.Store, reg *prometheus.Registry) http.Handler {
+func workerHandler(st extract.Store, reg *prometheus.Registry, disk func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if err := st.DB().PingContext(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, `{"status":"database unreachable"}`)
+			return
+		}
+		if err := disk(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			b, _ := json.Marshal(map[string]string{"status": "unhealthy", "detail": extract.ErrorMessage(err)})
+			fmt.Fprintf(w, "%s\n", b)
 			return
 		}
 		fmt.Fprintln(w, `{"status":"ok"}`)
