@@ -124,7 +124,10 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("builtin engine: %w", err)
 		}
-		fd.scanPage(&pages[i])
+		fd.scanPage(ctx, &pages[i])
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("builtin engine: %w", err)
 	}
 	if len(pages) > 0 {
 		fd.letterhead(&pages[0])
