@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"io/fs"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -19,8 +20,8 @@ const minFreeBytes = 1 << 20
 func checkDisk(dir string) func(context.Context) error {
 	return func(context.Context) error {
 		free, err := freeBytes(dir)
-		if errors.Is(err, errors.ErrUnsupported) {
-			return nil
+		if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, fs.ErrNotExist) {
+			return nil // not measured here, or no data directory to fill
 		}
 		if err != nil {
 			return err
