@@ -8,9 +8,11 @@
 // A job is never lost: River delivers at least once, a run interrupted by a
 // crash is rescued and runs again, and the worker is idempotent — a second
 // run of a finished job does nothing, a second run of a crashed one starts
-// over. Work River gives up on (a job whose every attempt crashed its
-// process) or loses is found by a periodic reconciler, which fails the job
-// with a message instead of leaving it unfinished forever.
+// over, once: a job during MaxCrashes of whose runs the process died (a
+// document that takes all memory) is failed with CrashedMessage at its next
+// run instead of taking the process down again. Work River gives up on or
+// loses is found by a periodic reconciler, which fails the job with a
+// message instead of leaving it unfinished forever.
 package queue
 
 import (
