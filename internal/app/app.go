@@ -10,12 +10,14 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +62,13 @@ var Roles = []Role{RoleAll, RoleAPI, RoleWorker}
 type Config struct {
 	// Addr is where the API listens. Defaults to 127.0.0.1:8080.
 	Addr string
+	// PublicURL is the address clients reach the API at (scheme, host,
+	// port and any path prefix of a proxy in front), for the links the
+	// server hands out, such as download URLs. The request's Host header
+	// is never used: a client could name any host in it. Defaults to
+	// http:// and the address the API listens on, 127.0.0.1 for an
+	// unspecified host.
+	PublicURL string
 	// DataDir holds the database, the uploaded files (unless Blob says
 	// otherwise) and the token key. With PostgreSQL it holds only the
 	// uploaded files, and every process must see the same one. Defaults to
@@ -187,6 +196,11 @@ func (c Config) validate() error {
 	if err := c.validateDatabase(); err != nil {
 		return err
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("app: PublicURL %q must be an http:// or https:// URL such as https://quarry.example.com", c.PublicURL)
+		}
+	}
 	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") {
 		return errors.New("app: Blob must be an s3://bucket/prefix URL, or empty for the files directory in DataDir")
 	}
@@ -296,11 +310,16 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	a.store.SetWebhookPlanner(&webhook.Planner{Render: httpapi.RenderJob, Queue: a.queue.EnqueueWebhook})
 	jm.depth = a.queue.Depth
 
+	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
 	var handler http.Handler
 	if cfg.Role == RoleWorker {
-		handler = workerHandler(a.store, reg)
+		handler = workerHandler(a.store, reg, checkDisk(cfg.DataDir))
 	} else {
 		handler = a.withDashboard(httpapi.New(httpapi.Config{
+			PublicURL:      cmp.Or(cfg.PublicURL, listenURL(a.listener.Addr())),
+			Health:         checkDisk(cfg.DataDir),
 			MaxUploadBytes: cfg.MaxUploadBytes,
 			RateLimit:      cfg.RateLimit,
 			Registry:       reg,
@@ -317,10 +336,20 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		MaxHeaderBytes:    cmp.Or(cfg.HTTP.MaxHeaderBytes, 64<<10),
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
-	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	return a, nil
+}
+
+// listenURL is the default PublicURL: the listening address over http,
+// with 127.0.0.1 for a host that names every interface.
+func listenURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // openStore opens the database the configuration names, with the River
@@ -386,13 +415,19 @@ func Migrate(ctx context.Context, cfg Config) (err error) {
 
 // workerHandler is a worker process's HTTP surface: health and metrics, no
 // API.
-func workerHandler(st extract.Store, reg *prometheus.Registry) http.Handler {
+func workerHandler(st extract.Store, reg *prometheus.Registry, disk func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if err := st.DB().PingContext(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, `{"status":"database unreachable"}`)
+			return
+		}
+		if err := disk(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			b, _ := json.Marshal(map[string]string{"status": "unhealthy", "detail": extract.ErrorMessage(err)})
+			fmt.Fprintf(w, "%s\n", b)
 			return
 		}
 		fmt.Fprintln(w, `{"status":"ok"}`)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,42 @@ func testIsolation(t *testing.T, db database) {
 		if r := s.doKey(tc.key, http.MethodGet, "/api/v2/extract"+q, nil); tc.key != a2.key && r.status != http.StatusForbidden {
 			t.Errorf("GET /api/v2/extract%s with another organization = %d %s, want 403", q, r.status, r.body)
 		}
+	}
+
+	// A key of A2 naming A1, a project of its own organization, with
+	// project_id is refused too: a key is scoped to its project.
+	inA1 := "?project_id=" + a1.project.ID
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodGet, "/api/v2/extract"},
+		{http.MethodGet, "/api/v2/extract/" + own.jobID},
+		{http.MethodPost, "/api/v2/extract/" + own.jobID + "/cancel"},
+		{http.MethodDelete, "/api/v2/extract/" + own.jobID},
+		{http.MethodGet, "/api/v1/beta/files"},
+		{http.MethodGet, "/api/v1/beta/files/" + own.fileID},
+		{http.MethodGet, "/api/v1/beta/files/" + own.fileID + "/content"},
+		{http.MethodDelete, "/api/v1/beta/files/" + own.fileID},
+		{http.MethodGet, "/api/v1/beta/configurations"},
+		{http.MethodDelete, "/api/v1/beta/configurations/" + own.configID},
+	} {
+		r := s.doKey(a2.key, tc.method, tc.path+inA1, nil)
+		if r.status != http.StatusForbidden || !strings.Contains(r.detail(t), "scoped to project "+strconv.Quote(a2.project.ID)) {
+			t.Errorf("%s %s%s with A2's key = %d %s, want 403 naming the key's project", tc.method, tc.path, inA1, r.status, r.body)
+		}
+	}
+	// An organization-wide key of A2 may name A1, and still no project of
+	// another organization.
+	orgKey := addOrgKey(t, s, a2.project)
+	if r := s.doKey(orgKey, http.MethodGet, "/api/v2/extract"+inA1, nil); r.status != http.StatusOK || !bytes.Contains(r.body, []byte(own.jobID)) {
+		t.Errorf("GET /api/v2/extract%s with an organization-wide key = %d %s, want A1's jobs", inA1, r.status, r.body)
+	}
+	if r := s.doKey(orgKey, http.MethodGet, "/api/v2/extract/"+own.jobID+inA1, nil); r.status != http.StatusOK {
+		t.Errorf("GET A1's job with an organization-wide key = %d %s, want 200", r.status, r.body)
+	}
+	if r := s.doKey(orgKey, http.MethodGet, "/api/v2/extract", nil); r.status != http.StatusOK || bytes.Contains(r.body, []byte(own.jobID)) {
+		t.Errorf("GET /api/v2/extract with an organization-wide key of A2 and no project_id = %d %s, want A2's jobs only", r.status, r.body)
+	}
+	if r := s.doKey(orgKey, http.MethodGet, "/api/v2/extract?project_id="+b1.project.ID, nil); r.status != http.StatusForbidden {
+		t.Errorf("GET /api/v2/extract naming B1 with an organization-wide key of A = %d %s, want 403", r.status, r.body)
 	}
 
 	// Nothing of A1's was changed by the attempts.

@@ -163,9 +163,20 @@ func defaultProject(tb testing.TB, s *server) extract.Project {
 // addKey stores a new key for the project and returns its secret.
 func addKey(tb testing.TB, s *server, p extract.Project) string {
 	tb.Helper()
+	return storeKey(tb, s, p, false)
+}
+
+// addOrgKey is addKey for an organization-wide key whose project is p.
+func addOrgKey(tb testing.TB, s *server, p extract.Project) string {
+	tb.Helper()
+	return storeKey(tb, s, p, true)
+}
+
+func storeKey(tb testing.TB, s *server, p extract.Project, orgWide bool) string {
+	tb.Helper()
 	secret := extract.NewAPIKeySecret()
 	err := s.app.Store().CreateAPIKey(context.Background(), extract.APIKey{
-		ID: id.New(id.APIKey), OrganizationID: p.OrganizationID, ProjectID: p.ID, Name: "test",
+		ID: id.New(id.APIKey), OrganizationID: p.OrganizationID, ProjectID: p.ID, OrganizationWide: orgWide, Name: "test",
 		Prefix: extract.APIKeyDisplayPrefix(secret), Hash: extract.HashAPIKey(secret), CreatedAt: time.Now().UTC(),
 	})
 	if err != nil {

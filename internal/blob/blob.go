@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -23,12 +25,42 @@ type Local struct {
 	dir string
 }
 
-// NewLocal returns a store rooted at dir, creating it if needed.
+// StaleUploadAge is how long an upload's temporary file may go unwritten
+// before NewLocal takes it for the leftover of an upload whose process died
+// (a running upload writes to its file as its bytes arrive; several API
+// processes may share the directory, so a fresh one may be live).
+const StaleUploadAge = time.Hour
+
+// NewLocal returns a store rooted at dir, creating it if needed, and
+// removes the temporary files of uploads interrupted by a crash, which
+// nothing else would ever remove.
 func NewLocal(dir string) (*Local, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob: create %s: %w", dir, err)
 	}
+	if err := removeStaleUploads(dir, time.Now().Add(-StaleUploadAge)); err != nil {
+		return nil, err
+	}
 	return &Local{dir: dir}, nil
+}
+
+// removeStaleUploads removes the temporary files in dir last written
+// before cutoff.
+func removeStaleUploads(dir string, cutoff time.Time) error {
+	tmps, err := filepath.Glob(filepath.Join(dir, ".upload-*"))
+	if err != nil {
+		return fmt.Errorf("blob: list temporary files: %w", err)
+	}
+	for _, name := range tmps {
+		fi, err := os.Lstat(name)
+		if err != nil || !fi.Mode().IsRegular() || !fi.ModTime().Before(cutoff) {
+			continue // gone meanwhile, not ours, or maybe still being written
+		}
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blob: remove an interrupted upload: %w", err)
+		}
+	}
+	return nil
 }
 
 // Written describes a stored blob.
@@ -64,6 +96,9 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, limit int64) (
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		err = extract.StorageFull(err)
 	}
 	if err != nil {
 		return Written{}, fmt.Errorf("blob: write %s: %w", key, err)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -65,5 +66,39 @@ func TestLocal(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); err == nil {
 		t.Errorf("a key escaped the directory")
+	}
+}
+
+// TestLocalRemovesStaleUploads: the temporary file of an upload whose
+// process died is removed when the store opens again, once it has gone
+// unwritten for StaleUploadAge; a recent one, maybe another process's live
+// upload, and stored blobs stay.
+func TestLocalRemovesStaleUploads(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string, age time.Duration) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().Add(-age)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stale := write(".upload-123", StaleUploadAge+time.Minute)
+	fresh := write(".upload-456", time.Minute)
+	old := write("dfl-old", 100*StaleUploadAge)
+	if _, err := NewLocal(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale upload %s still there after NewLocal (%v)", stale, err)
+	}
+	for _, p := range []string{fresh, old} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed by NewLocal: %v", p, err)
+		}
 	}
 }

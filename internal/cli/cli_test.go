@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/id"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -34,8 +37,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	status := func(key string) int {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract", nil)
+	status := func(key string, query ...string) int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract"+strings.Join(query, ""), nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -62,13 +65,37 @@ func TestKeys(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		if f := strings.Fields(line); len(f) > 1 && f[1] == "ci" {
 			keyID = f[0]
-			// ID NAME PREFIX PROJECT CREATED LAST-USED REVOKED: the key
-			// was used for the request above and is not revoked yet.
-			if len(f) != 7 || f[5] == "-" || f[6] != "-" {
-				t.Errorf("keys list line %q: want a last use and no revocation", line)
+			// ID NAME PREFIX PROJECT SCOPE CREATED LAST-USED REVOKED: the
+			// key was used for the request above and is not revoked yet.
+			if len(f) != 8 || f[4] != "project" || f[6] == "-" || f[7] != "-" {
+				t.Errorf("keys list line %q: want a project key with a last use and no revocation", line)
 			}
 		}
 	}
+
+	// A key reaches its project only, unless made organization-wide.
+	other := extract.Project{ID: id.New(id.Project), OrganizationID: a.Bootstrap().OrganizationID, Name: "other", CreatedAt: time.Now().UTC()}
+	if err := a.Store().CreateProject(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(secret, "?project_id=", other.ID); got != http.StatusForbidden {
+		t.Errorf("project key naming another project of its organization: %d, want 403", got)
+	}
+	code, out, errOut := run(t, "keys", "create", "--name", "admin", "--organization-wide", "--data-dir", dir)
+	orgKey := strings.TrimSpace(out)
+	if code != 0 || !strings.Contains(errOut, "every project of organization") {
+		t.Fatalf("keys create --organization-wide = %d %q %q", code, out, errOut)
+	}
+	if got := status(orgKey, "?project_id=", other.ID); got != http.StatusOK {
+		t.Errorf("organization-wide key naming another project of its organization: %d, want 200", got)
+	}
+	if _, out, _ := run(t, "keys", "list", "--data-dir", dir); !strings.Contains(out, " organization ") {
+		t.Errorf("keys list = %q, want the organization-wide key's scope", out)
+	}
+	if _, out, _ := run(t, "keys", "create", "--help"); !strings.Contains(out, "refused with 403, even in the same organization") || !strings.Contains(out, "--organization-wide") {
+		t.Errorf("keys create --help = %q, want what a key grants", out)
+	}
+
 	if code, _, errOut := run(t, "keys", "revoke", keyID, "--data-dir", dir); code != 0 {
 		t.Fatalf("keys revoke %s = %d %s", keyID, code, errOut)
 	}

@@ -29,10 +29,22 @@ func newKeysCmd() *cobra.Command {
 	}
 
 	var name, project string
+	var orgWide bool
 	create := &cobra.Command{
-		Use:     "create",
-		Short:   "Create a key for a project and print its secret once",
-		Example: "  quarry keys create --name ci\n  quarry keys create --name etl --project prj-0193…",
+		Use:   "create",
+		Short: "Create a key for a project and print its secret once",
+		Long: `Create a key and print its secret once (only its hash is stored).
+
+A key grants every API call (create, read, list, cancel and delete jobs,
+files, configurations and webhooks) in one project: --project, or the
+default project. Requests naming another project with ?project_id= are
+refused with 403, even in the same organization.
+
+With --organization-wide the key also acts in any other project of the
+same organization when a request names it with ?project_id=; without
+project_id it acts in its own project. No key reaches another
+organization.`,
+		Example: "  quarry keys create --name ci\n  quarry keys create --name etl --project prj-0193…\n  quarry keys create --name admin --organization-wide",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := open(cmd)
@@ -52,19 +64,24 @@ func newKeysCmd() *cobra.Command {
 			}
 			secret := extract.NewAPIKeySecret()
 			k := extract.APIKey{
-				ID: id.New(id.APIKey), OrganizationID: org.ID, ProjectID: prj.ID, Name: name,
+				ID: id.New(id.APIKey), OrganizationID: org.ID, ProjectID: prj.ID, OrganizationWide: orgWide, Name: name,
 				Prefix: extract.APIKeyDisplayPrefix(secret), Hash: extract.HashAPIKey(secret), CreatedAt: time.Now().UTC(),
 			}
 			if err := st.CreateAPIKey(cmd.Context(), k); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "Created key %s for project %s. Its secret is shown only now:\n", k.ID, prj.ID)
+			scope := "project " + prj.ID + " only"
+			if orgWide {
+				scope = "every project of organization " + org.ID + " (project " + prj.ID + " unless a request names another)"
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Created key %s for %s. Its secret is shown only now:\n", k.ID, scope)
 			fmt.Fprintln(cmd.OutOrStdout(), secret)
 			return nil
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "a name to tell the key apart")
-	create.Flags().StringVar(&project, "project", "", "the key's project (default: the default project)")
+	create.Flags().StringVar(&project, "project", "", "the key's project, the only one it reaches (default: the default project)")
+	create.Flags().BoolVar(&orgWide, "organization-wide", false, "let the key act in any project of its organization named with ?project_id=")
 
 	list := &cobra.Command{
 		Use:     "list",
@@ -82,9 +99,13 @@ func newKeysCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tPROJECT\tCREATED\tLAST USED\tREVOKED")
+			fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tPROJECT\tSCOPE\tCREATED\tLAST USED\tREVOKED")
 			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.ProjectID,
+				scope := "project"
+				if k.OrganizationWide {
+					scope = "organization"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.ProjectID, scope,
 					k.CreatedAt.Format(time.RFC3339), orDash(k.LastUsedAt), orDash(k.RevokedAt))
 			}
 			return tw.Flush()

@@ -130,6 +130,7 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", env("QUARRY_ADDR", "127.0.0.1:8080"), "address to listen on (env QUARRY_ADDR)")
+	f.StringVar(&cfg.PublicURL, "public-url", env("QUARRY_PUBLIC_URL", ""), "the URL clients reach the API at, for the download links it hands out, e.g. https://quarry.example.com (default: http:// and --addr) (env QUARRY_PUBLIC_URL)")
 	registerDatabaseFlags(f, &cfg)
 	f.StringVar(&cfg.Blob, "blob", env("QUARRY_BLOB", ""), "where uploaded files are kept: s3://bucket/prefix for an S3-compatible bucket (endpoint, region and credentials from the AWS_* variables); empty: --data-dir (env QUARRY_BLOB)")
 	f.StringVar(&role, "role", env("QUARRY_ROLE", string(app.RoleAll)), "what this process does: api (requests only), worker (jobs only) or all; api and worker need --database (env QUARRY_ROLE)")

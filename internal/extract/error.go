@@ -18,6 +18,7 @@ const (
 	CodeConflict        Code = "conflict"          // the resource's state forbids the change (409)
 	CodeTooLarge        Code = "too_large"         // a body or file over a limit (413)
 	CodeTooManyRequests Code = "too_many_requests" // rate limited (429)
+	CodeStorageFull     Code = "storage_full"      // the server is out of disk space (507)
 	CodeInternal        Code = "internal"          // our fault; the user sees "internal error"
 )
 
@@ -56,6 +57,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// StorageFull returns cause as a CodeStorageFull error, for a write that
+// failed for lack of disk space: the user is told it is the server's
+// condition, not their request's, and that retrying later may work.
+func StorageFull(cause error) error {
+	return fmt.Errorf("%w: %w", Errorf(CodeStorageFull,
+		"the server is out of disk space, so nothing was changed; try again later, or ask its administrator to free space"), cause)
 }
 
 // IsNotFound reports whether err carries CodeNotFound.

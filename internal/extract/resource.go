@@ -71,9 +71,15 @@ type Project struct {
 type APIKey struct {
 	ID             string
 	OrganizationID string
-	// ProjectID is the key's default project.
+	// ProjectID is the key's project: the one its requests act in, and,
+	// unless OrganizationWide, the only one.
 	ProjectID string
-	Name      string
+	// OrganizationWide lets the key name any project of its organization
+	// with project_id; without it a request naming another project than
+	// ProjectID is refused. Keys are scoped to their project unless made
+	// organization-wide on purpose.
+	OrganizationWide bool
+	Name             string
 	// Prefix is the first characters of the secret, shown in listings so a
 	// person can tell keys apart.
 	Prefix     string

@@ -19,8 +19,10 @@ func principal(ctx context.Context) extract.Principal {
 }
 
 // authenticate checks the Bearer key and resolves the project the request
-// acts in: the key's default project, or project_id when given, which must
-// belong to the key's organization.
+// acts in: the key's project. A key made organization-wide may name another
+// project of its organization with project_id; any other key naming a
+// project not its own is refused, even in its organization, so that a key
+// handed to one project's users reaches nothing else.
 func (s *Server) authenticate(r *http.Request) (extract.Principal, error) {
 	h := r.Header.Get("Authorization")
 	scheme, secret, ok := strings.Cut(h, " ")
@@ -53,6 +55,11 @@ func (s *Server) authenticate(r *http.Request) (extract.Principal, error) {
 		return extract.Principal{}, extract.Errorf(extract.CodeForbidden, "organization %q is not accessible with this API key", org)
 	}
 	if prj := q.Get("project_id"); prj != "" && prj != key.ProjectID {
+		if !key.OrganizationWide {
+			return extract.Principal{}, extract.Errorf(extract.CodeForbidden,
+				"project %q is not accessible with this API key: the key is scoped to project %q (an organization-wide key, made with \"quarry keys create --organization-wide\", may name any project of its organization)",
+				prj, key.ProjectID)
+		}
 		project, err := s.store.Project(r.Context(), prj)
 		if err != nil && !extract.IsNotFound(err) {
 			return extract.Principal{}, err

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/filetype"
@@ -134,24 +136,36 @@ func uploadError(err error, limit int64) error {
 	return err
 }
 
-// cleanName keeps the base name of an uploaded file, without directories
-// or control characters.
+// maxNameBytes bounds a file's name, as most file systems do.
+const maxNameBytes = 255
+
+// cleanName keeps the base name of an uploaded file, without directories,
+// control characters, bidirectional formatting characters (an override
+// makes "invoice\u202etxt.exe" display as "invoiceexe.txt" in a listing)
+// or bytes that are not UTF-8, and cut to maxNameBytes at a character
+// boundary.
 func cleanName(name string) string {
 	name = strings.ReplaceAll(name, `\`, "/")
 	name = path.Base(name)
 	if name == "." || name == "/" {
 		return ""
 	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
+	var b strings.Builder
+	for i, r := range name {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(name[i:]); size == 1 {
+				continue // a byte that is not UTF-8
+			}
 		}
-		return r
-	}, name)
-	if len(name) > 255 {
-		name = name[:255]
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > maxNameBytes {
+			break
+		}
+		b.WriteRune(r)
 	}
-	return name
+	return b.String()
 }
 
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
@@ -257,7 +271,7 @@ func (s *Server) fileContent(w http.ResponseWriter, r *http.Request) error {
 	}
 	expires := s.cfg.Now().Add(s.cfg.DownloadTTL).UTC().Truncate(time.Millisecond)
 	token := s.tokens.Seal(downloadScope, extract.Cursor{CreatedAt: expires, ID: f.ProjectID + "/" + f.ID})
-	u := baseURL(r) + "/files/download?token=" + url.QueryEscape(token)
+	u := strings.TrimSuffix(s.cfg.PublicURL, "/") + "/files/download?token=" + url.QueryEscape(token)
 	writeJSON(w, http.StatusOK, map[string]string{"url": u, "expires_at": formatTime(expires)})
 	return nil
 }
@@ -302,13 +316,4 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
 		s.log.WarnContext(r.Context(), "download cut short", "file_id", f.ID, "err", err)
 	}
 	return nil
-}
-
-// baseURL is the address the client reached this server at.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

@@ -47,6 +47,14 @@ type Blobs interface {
 
 // Config configures the API. Zero values take the documented defaults.
 type Config struct {
+	// PublicURL is the address clients reach this API at, without a
+	// trailing slash, for the links it hands out (download URLs): never
+	// the request's Host, which the client chooses. Without it links are
+	// relative to the API's root.
+	PublicURL string
+	// Health, if set, is asked by /healthz besides the database: an error
+	// makes the answer 503 with the error's message (a full disk, say).
+	Health func(context.Context) error
 	// MaxUploadBytes caps one uploaded file. Defaults to 100 MiB.
 	MaxUploadBytes int64
 	// MaxBodyBytes caps a JSON request body. Defaults to 10 MiB (schemas
@@ -254,6 +262,13 @@ func logLevel(status int) slog.Level {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DB().PingContext(r.Context()); err != nil {
 		return err
+	}
+	if s.cfg.Health != nil {
+		if err := s.cfg.Health(r.Context()); err != nil {
+			s.log.WarnContext(r.Context(), "health check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy", "detail": extract.ErrorMessage(err)})
+			return nil
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil

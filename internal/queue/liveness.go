@@ -201,7 +201,7 @@ UPDATE river_job j SET
   scheduled_at = now(),
   finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END,
   errors = array_append(j.errors, jsonb_build_object('at', now(), 'attempt', j.attempt,
-    'error', 'the worker process running this job died (its liveness lock was released)', 'trace', ''))
+    'error', '` + diedError + ` (its liveness lock was released)', 'trace', ''))
 FROM unnest($2::bigint[], $3::text[]) AS s(id, client)
 WHERE j.id = s.id AND j.state = 'running'
   AND j.attempted_by[array_length(j.attempted_by, 1)] = s.client

@@ -8,9 +8,11 @@
 // A job is never lost: River delivers at least once, a run interrupted by a
 // crash is rescued and runs again, and the worker is idempotent — a second
 // run of a finished job does nothing, a second run of a crashed one starts
-// over. Work River gives up on (a job whose every attempt crashed its
-// process) or loses is found by a periodic reconciler, which fails the job
-// with a message instead of leaving it unfinished forever.
+// over, once: a job during MaxCrashes of whose runs the process died (a
+// document that takes all memory) is failed with CrashedMessage at its next
+// run instead of taking the process down again. Work River gives up on or
+// loses is found by a periodic reconciler, which fails the job with a
+// message instead of leaving it unfinished forever.
 package queue
 
 import (
@@ -80,8 +82,10 @@ type Config struct {
 	// cancels them; cancelled runs go back to PENDING and run again at the
 	// next start. Defaults to 30 seconds.
 	DrainTimeout time.Duration
-	// PollInterval is how often the queue looks for new work and for
-	// cancellations when no notification arrives. Defaults to 500 ms.
+	// PollInterval is how often the queue looks for new work when no
+	// notification arrives, and how often a running job's row is read to
+	// see whether it was cancelled or deleted (so that a cancel stops the
+	// work within it, whatever the store). Defaults to 500 ms.
 	PollInterval time.Duration
 	// FetchCooldown is the shortest time between two fetches of jobs by
 	// this process's queue, which fetches at most as many jobs as it has
@@ -305,11 +309,17 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // reclaimOrphans makes River jobs left "running" by a dead process available
-// again. Only safe when this process alone uses the database, which the
-// embedded mode guarantees with a lock on the data directory.
+// again, recording the crash in each job's errors (see crashes). Only safe
+// when this process alone uses the database, which the embedded mode
+// guarantees with a lock on the data directory. River keeps errors as a
+// JSON array (its own updates write it the same way).
 func (q *Queue) reclaimOrphans(ctx context.Context) error {
 	res, err := q.store.DB().ExecContext(ctx,
-		`UPDATE river_job SET state = 'available', scheduled_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE state = 'running'`)
+		`UPDATE river_job SET state = 'available', scheduled_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
+		   errors = jsonb(json_insert(json(coalesce(errors, jsonb('[]'))), '$[#]', json_object(
+		     'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'attempt', attempt,
+		     'error', '`+diedError+` (found running at the next start)', 'trace', '')))
+		 WHERE state = 'running'`)
 	if err != nil {
 		return fmt.Errorf("queue: reclaim orphaned jobs: %w", err)
 	}

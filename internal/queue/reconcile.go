@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -14,6 +15,44 @@ const maintenanceQueue = "maintenance"
 
 // AbandonedMessage is the error_message of a job the reconciler fails.
 const AbandonedMessage = "the job was abandoned: its runs kept ending without a result (a worker process may have crashed each time), so the server stopped retrying it; create the job again to retry"
+
+// CrashedMessage is the error_message of a job failed because the worker
+// process died during MaxCrashes of its runs.
+const CrashedMessage = "the worker stopped while running this job twice (the process crashed or was killed, for instance for lack of memory); it was not retried. The document may be too large or malformed for this server: check or split it, then create the job again"
+
+// MaxCrashes is how many runs of a job may end with their worker process
+// before the job is failed instead of run again: a document that kills
+// its worker (a parser's memory, a crash in a library) would otherwise take
+// the process down at every start until River's attempts run out, and with
+// it every other job in flight. One crash is forgiven, as a process may die
+// for reasons of its own (a deploy's SIGKILL, the host).
+const MaxCrashes = 2
+
+// crashMarks start the errors River keeps on a job for a run whose process
+// died: written by this package when it makes such a run's job available
+// again (reclaimOrphans on SQLite, the orphan scanner on PostgreSQL), and
+// by River's own rescuer for a run that looked alive past RescueAfter.
+var crashMarks = []string{diedError, "Stuck job rescued by"}
+
+// diedError is the error recorded on a job whose run's process died.
+const diedError = "the worker process running this job died"
+
+// crashes counts the runs of a job that ended with their process, from the
+// errors River keeps on it. River records a run's start durably (the job
+// is "running", its attempt counted) before the run begins, so a run that
+// ends the process leaves its mark once the job is made available again.
+func crashes(errs []rivertype.AttemptError) int {
+	n := 0
+	for _, e := range errs {
+		for _, m := range crashMarks {
+			if strings.HasPrefix(e.Error, m) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
 
 // reconcileArgs is the periodic reconciler's River job.
 type reconcileArgs struct{}

@@ -38,7 +38,16 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[Args]) (err error) {
 		log.DebugContext(ctx, "project at its concurrency limit; job throttled")
 		return river.JobSnooze(q.cfg.ThrottleDelay)
 	}
+	if n := crashes(rj.Errors); n >= MaxCrashes {
+		log.ErrorContext(ctx, "job failed: its worker process died during its earlier runs; not running it again", "crashes", n)
+		if err := w.finish(ctx, job, began, nil, CrashedMessage); err != nil {
+			return err
+		}
+		return river.JobCancel(errors.New(CrashedMessage))
+	}
 	log.InfoContext(ctx, "job running", "project_id", job.ProjectID, "file_input", job.FileInput)
+	ctx, stopWatch := w.watchCancel(ctx, job)
+	defer stopWatch()
 	// stopMark ends the wait to mark a deferred run RUNNING; after it, the
 	// mark is either written or never will be, so the run's end is the
 	// last write.
@@ -136,6 +145,43 @@ func (w *worker) markLater(ctx context.Context, id string, began time.Time) (sto
 		}
 	})
 }
+
+// watchCancel returns a context for the run of job that ends when the job
+// is cancelled or deleted, seen by reading its row every PollInterval.
+// River cancels a running job's context itself only when its notification
+// arrives: never on SQLite, which has no LISTEN/NOTIFY and whose River
+// client looks for cancels only every couple of seconds, nor on
+// PostgreSQL behind a pooler (PollOnly). A run shorter than PollInterval
+// costs no read. stop ends the watch; call it when the run is over.
+func (w *worker) watchCancel(ctx context.Context, job extract.Job) (_ context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(w.q.cfg.PollInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			current, err := w.q.store.Job(ctx, job.ProjectID, job.ID)
+			if extract.IsNotFound(err) || (err == nil && current.Status == extract.StatusCancelled) {
+				cancel(errCancelled)
+				return
+			}
+		}
+	}()
+	return ctx, sync.OnceFunc(func() {
+		close(done)
+		cancel(nil)
+	})
+}
+
+// errCancelled is the cause of a run's context ended by watchCancel.
+var errCancelled = errors.New("the job was cancelled or deleted while running")
 
 // interrupted handles a run whose context ended: a user's cancel (the row is
 // already CANCELLED), the job timeout (the job fails), or a shutdown (the

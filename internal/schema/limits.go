@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +30,135 @@ func checkLimits(root map[string]any) error {
 	case c.chars > MaxStringChars:
 		return invalid("data_schema has %d characters of strings (property names, descriptions, enum values…); at most %d are allowed", c.chars, MaxStringChars)
 	}
+	// Last, as it is the costliest walk, and only worth making on a schema
+	// whose text is within bounds.
+	return checkExpanded(root)
+}
+
+// CheckExpanded holds a schema to MaxExpandedNodes. Validate does it for
+// every schema it accepts; engines call it too before walking a schema, so
+// that a schema stored before the limit existed cannot take their time. It
+// costs at most MaxExpandedNodes steps after decoding.
+func CheckExpanded(raw json.RawMessage) error {
+	doc, err := decodeJSON(raw)
+	if err != nil {
+		return invalid("data_schema is not valid JSON: %s", jsonErrorText(err))
+	}
+	return checkExpanded(doc)
+}
+
+func checkExpanded(root any) error {
+	e := expansion{root: root, onPath: map[string]bool{}}
+	if !e.schema(root) {
+		return invalid("data_schema has more than %d subschemas once its $ref are followed (the limit on the expanded schema): a definition referred to from many places, each referring to others, multiplies; refer to fewer definitions, or inline fewer copies", MaxExpandedNodes)
+	}
 	return nil
+}
+
+// expansion counts the subschemas of a schema as if every $ref were
+// replaced by the schema it points to, stopping as soon as the count passes
+// MaxExpandedNodes, so the walk costs at most that many steps whatever the
+// schema. A reference to a schema already being expanded on the way down
+// (recursion) is not followed again: it counts once, like the static walk.
+// References other than JSON pointers ("#/$defs/a", "#") are not followed,
+// as the engines do not follow them either.
+type expansion struct {
+	root   any
+	nodes  int
+	onPath map[string]bool // pointers of the references being expanded
+}
+
+// schema visits v and everything under it; it returns false once the count
+// is over the limit.
+func (e *expansion) schema(v any) bool {
+	e.nodes++
+	if e.nodes > MaxExpandedNodes {
+		return false
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return true
+	}
+	if ref, ok := obj["$ref"].(string); ok {
+		if ptr, ok := strings.CutPrefix(ref, "#"); ok && !e.onPath[ptr] {
+			if target, ok := e.pointer(ptr); ok {
+				e.onPath[ptr] = true
+				ok := e.schema(target)
+				delete(e.onPath, ptr)
+				if !ok {
+					return false
+				}
+			}
+		}
+	}
+	for _, k := range sortedKeys(obj) {
+		val := obj[k]
+		switch k {
+		case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies":
+			// $defs count where they are used, not where they are
+			// defined, but a definition nobody refers to is still
+			// compiled: it counts once here.
+			m, _ := val.(map[string]any)
+			for _, name := range sortedKeys(m) {
+				if !e.schema(m[name]) {
+					return false
+				}
+			}
+		case "allOf", "anyOf", "oneOf", "prefixItems", "items":
+			if arr, ok := val.([]any); ok {
+				for _, sub := range arr {
+					if !e.schema(sub) {
+						return false
+					}
+				}
+				continue
+			}
+			if !e.schema(val) {
+				return false
+			}
+		case "not", "if", "then", "else", "additionalItems", "contains", "additionalProperties",
+			"propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema":
+			if !e.schema(val) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pointer finds the value a JSON pointer fragment (already without its
+// "#") names in the root.
+func (e *expansion) pointer(frag string) (any, bool) {
+	if unescaped, err := url.PathUnescape(frag); err == nil {
+		frag = unescaped
+	}
+	cur := e.root
+	if frag == "" {
+		return cur, true
+	}
+	if !strings.HasPrefix(frag, "/") {
+		return nil, false // an anchor
+	}
+	for tok := range strings.SplitSeq(frag[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[tok]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
 }
 
 // counter walks a schema, knowing which keywords hold subschemas, so that a

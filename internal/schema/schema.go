@@ -10,7 +10,9 @@
 //   - it must fit the hosted Extract service's limits (an object at the root,
 //     properties nested at most MaxDepth levels, at most MaxProperties
 //     properties and MaxStringChars characters of strings), so that a schema
-//     accepted here also works there and cannot blow up a prompt;
+//     accepted here also works there and cannot blow up a prompt, and at
+//     most MaxExpandedNodes subschemas once its $ref are followed, so that
+//     it cannot blow up an engine's work;
 //   - it must be self-contained: a $ref (or $schema) that points outside the
 //     document is refused. Compiling a schema never fetches a URL nor reads a
 //     file, whatever the schema says; that is a security property of this
@@ -50,6 +52,14 @@ const (
 	// names of JSON Schema keywords and the values of "type" are JSON
 	// Schema's own vocabulary and are not counted.
 	MaxStringChars = 120000
+	// MaxExpandedNodes is the number of subschemas once every $ref is
+	// replaced by what it refers to (a reference back to a schema it sits
+	// in counts once, as recursion is not unrolled). It is Quarry's own
+	// limit, not the hosted service's: the other limits count the text, and
+	// a schema of a few kilobytes whose $defs each refer to the next several
+	// times describes billions of fields. Engines walk the expanded schema,
+	// so this bounds their work.
+	MaxExpandedNodes = 20000
 )
 
 // baseURL is the address the document is compiled under. Relative references

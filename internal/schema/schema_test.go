@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -130,6 +131,11 @@ func TestValidateLimits(t *testing.T) {
 		{"Chars120000", described(MaxStringChars - 1), ""}, // 1 for the name "a"
 		{"ErrChars120001", described(MaxStringChars), "data_schema has 120001 characters of strings"},
 		{"ErrChars120001InEnum", enumerated(MaxStringChars + 1), "data_schema has 120001 characters of strings"},
+		// 12 definitions, each with 5 properties referring to the next:
+		// 2 KB of text, 5^12 fields once expanded.
+		{"ErrExpandedFanOut", fanOut(12, 5), "data_schema has more than 20000 subschemas once its $ref are followed"},
+		{"ExpandedFanOutSmall", fanOut(4, 5), ""}, // 5^4 = 625 fields
+		{"ExpandedRecursive", recursive(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -388,6 +394,52 @@ func enumerated(n int) map[string]any {
 	return map[string]any{"type": "object", "properties": map[string]any{
 		"a": map[string]any{"type": "string", "enum": values},
 	}}
+}
+
+// fanOut returns a schema of n definitions, each an object of k properties
+// that all refer to the next definition, the root holding k of the first.
+func fanOut(n, k int) map[string]any {
+	defs := map[string]any{}
+	ref := func(i int) map[string]any {
+		if i == n {
+			return map[string]any{"type": "string"}
+		}
+		return map[string]any{"$ref": fmt.Sprintf("#/$defs/d%d", i)}
+	}
+	props := func(i int) map[string]any {
+		m := map[string]any{}
+		for j := range k {
+			m[fmt.Sprintf("p%d", j)] = ref(i)
+		}
+		return m
+	}
+	for i := range n {
+		defs[fmt.Sprintf("d%d", i)] = map[string]any{"type": "object", "properties": props(i + 1)}
+	}
+	return map[string]any{"type": "object", "$defs": defs, "properties": props(0)}
+}
+
+// recursive returns a tree: each node's children are nodes.
+func recursive() map[string]any {
+	return map[string]any{"type": "object", "properties": map[string]any{
+		"name":     map[string]any{"type": "string"},
+		"children": map[string]any{"type": "array", "items": map[string]any{"$ref": "#"}},
+		"left":     map[string]any{"$ref": "#"},
+		"right":    map[string]any{"$ref": "#"},
+	}}
+}
+
+// TestValidateFanOutIsQuick: refusing an exponential schema costs about
+// MaxExpandedNodes steps, not the expansion.
+func TestValidateFanOutIsQuick(t *testing.T) {
+	t.Parallel()
+	raw := must(json.Marshal(fanOut(40, 6)))
+	start := time.Now()
+	_, err := Validate(raw)
+	checkInvalid(t, err, "once its $ref are followed")
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Validate(fan-out schema) took %s, want well under a second", d)
+	}
 }
 
 func BenchmarkValidate(b *testing.B) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -81,10 +82,43 @@ func NewSender(cfg Config) *Sender {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return fmt.Errorf("redirect to a %s URL", req.URL.Scheme)
 			}
+			if !sameOrigin(req.URL, via[0].URL) {
+				// The client copies every header to the next request
+				// and strips only Authorization and cookies: the user's
+				// webhook_headers (API keys of the receiver) and the
+				// signature would reach whoever the receiver redirects
+				// to. Only what says what the delivery is goes on.
+				for k := range req.Header {
+					if !crossOriginHeaders[http.CanonicalHeaderKey(k)] {
+						req.Header.Del(k)
+					}
+				}
+			}
 			return nil
 		},
 	}
 	return &Sender{cfg: cfg, client: client}
+}
+
+// crossOriginHeaders are the headers a delivery keeps when redirected to
+// another origin: none of them is a secret.
+var crossOriginHeaders = map[string]bool{
+	"Content-Type": true, "User-Agent": true, "Lc-Event-Id": true, "Lc-Event-Type": true,
+	"Content-Length": true, "Referer": true,
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	return a.Scheme == b.Scheme && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 // AddressError is the refusal of an address that is not public.

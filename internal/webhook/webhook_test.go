@@ -77,3 +77,51 @@ func TestSenderRefusesLoopback(t *testing.T) {
 		t.Errorf("Send(loopback, allowed) = %+v, delivered %v; want 200", a, delivered)
 	}
 }
+
+// TestSenderRedirectKeepsSecrets: a delivery redirected to another origin
+// arrives without the user's custom headers and the signature, which are
+// meant for the receiver they configured; redirected within the origin it
+// keeps them.
+func TestSenderRedirectKeepsSecrets(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 1)
+	final := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.Header.Clone() }))
+	defer final.Close()
+	// The receiver redirects /away to the other server, /here to itself.
+	var receiver *httptest.Server
+	receiver = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, final.URL+"/hook", http.StatusTemporaryRedirect)
+		case "/here":
+			http.Redirect(w, r, "/end", http.StatusTemporaryRedirect)
+		default:
+			got <- r.Header.Clone()
+		}
+	}))
+	defer receiver.Close()
+	sender := webhook.NewSender(webhook.Config{AllowPrivate: true})
+	for _, tc := range []struct {
+		path string
+		kept bool
+	}{{"/away", false}, {"/here", true}} {
+		d := extract.WebhookDelivery{
+			Webhook: extract.Webhook{URL: receiver.URL + tc.path, SigningSecret: "s3cret",
+				Headers: map[string]string{"X-Api-Key": "receiver-key", "Authorization": "Bearer receiver-token"}},
+			EventID: "evt-1", Event: "extract.success", Payload: []byte(`{}`),
+		}
+		a, delivered, _ := sender.Send(t.Context(), d)
+		if !delivered {
+			t.Fatalf("Send(%s) = %+v, want delivered", tc.path, a)
+		}
+		h := <-got
+		for _, k := range []string{"X-Api-Key", "Authorization", webhook.SignatureHeader} {
+			if has := h.Get(k) != ""; has != tc.kept {
+				t.Errorf("redirected by %s: header %s present %v, want %v", tc.path, k, has, tc.kept)
+			}
+		}
+		if h.Get("LC-Event-Id") != "evt-1" || h.Get("Content-Type") != "application/json" {
+			t.Errorf("redirected by %s: headers %v, want the event id and content type", tc.path, h)
+		}
+	}
+}

@@ -71,6 +71,9 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 		meta.Rows = []json.RawMessage{}
 		docOrder := docDateOrder(doc.Pages)
 		for _, c := range readChains(doc.Pages, pl) {
+			if err := ctx.Err(); err != nil {
+				return extract.Outcome{}, fmt.Errorf("builtin engine: %w", err)
+			}
 			order := c.dateOrder(docOrder)
 			for _, r := range c.rows {
 				v, ok := rowValues(r, c.cols, pl, order)
@@ -121,7 +124,10 @@ func (fd *finder) collect(ctx context.Context, pages []document.Page) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("builtin engine: %w", err)
 		}
-		fd.scanPage(&pages[i])
+		fd.scanPage(ctx, &pages[i])
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("builtin engine: %w", err)
 	}
 	if len(pages) == 0 {
 		return nil
@@ -144,6 +150,9 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	}
 	v := fd.values()
 	for _, a := range pl.tables {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("builtin engine: %w", err)
+		}
 		v.rows[a] = tableArray(pages, a, pl.rows[a], fd.dayFirst)
 	}
 	if !raw {

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -285,13 +286,21 @@ func (fd *finder) letterhead(p *document.Page) {
 
 // scanPage collects the candidates of one page: sections first, so that
 // scoped labels know where they stand, then label and value pairs on
-// lines, then table rows read as label, value.
-func (fd *finder) scanPage(p *document.Page) {
+// lines, then table rows read as label, value. It stops early when ctx
+// ends (a page may hold thousands of lines, each read for every field);
+// the caller checks ctx after it.
+func (fd *finder) scanPage(ctx context.Context, p *document.Page) {
 	v := newPageView(p)
 	for si := range v.segs {
+		if si%64 == 0 && ctx.Err() != nil {
+			return
+		}
 		fd.markSection(v, si)
 	}
 	for si := range v.segs {
+		if si%64 == 0 && ctx.Err() != nil {
+			return
+		}
 		fd.scanSegment(v, si)
 	}
 	for _, t := range p.Tables {

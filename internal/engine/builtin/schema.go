@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/schema"
 )
 
 // Kinds of scalar values.
@@ -45,9 +46,29 @@ type node map[string]json.RawMessage
 // cannot loop.
 const maxRefDepth = 16
 
+// maxSchemaSteps bounds the nodes read and references resolved while
+// reading one schema. The API refuses a schema over schema.MaxExpandedNodes
+// subschemas once expanded, and reading one expanded subschema takes a few
+// steps (the node, its resolution, each $ref on the way); the bound keeps a
+// schema stored before that check, or a recursive one whose branches
+// multiply down to maxNesting, from taking the engine's time.
+const maxSchemaSteps = 4 * schema.MaxExpandedNodes
+
 // schemaReader resolves references against the root of one schema.
 type schemaReader struct {
 	root node
+	// steps counts the reader's work against maxSchemaSteps; past it,
+	// nothing more is read and readSchema fails.
+	steps *int
+	// refs keeps the nodes references point to, so a definition used in
+	// many places is decoded once.
+	refs map[string]node
+}
+
+// spent counts one step and reports whether the budget is gone.
+func (sr schemaReader) spent() bool {
+	*sr.steps++
+	return *sr.steps > maxSchemaSteps
 }
 
 // Shapes of a property.
@@ -93,8 +114,16 @@ func readSchema(raw json.RawMessage) (*prop, error) {
 	if err := json.Unmarshal(raw, &root); err != nil || root == nil {
 		return nil, extract.Errorf(extract.CodeInvalid, "data_schema must be a JSON object")
 	}
-	sr := schemaReader{root: root}
+	if err := schema.CheckExpanded(raw); err != nil {
+		return nil, err
+	}
+	sr := schemaReader{root: root, steps: new(int), refs: map[string]node{}}
 	p := sr.prop("", root, 0)
+	if *sr.steps > maxSchemaSteps {
+		return nil, extract.Errorf(extract.CodeInvalid,
+			"data_schema has more than %d subschemas once its $ref are followed (the limit on the expanded schema); refer to fewer definitions",
+			schema.MaxExpandedNodes)
+	}
 	if p.shape != shapeObject {
 		// A root without properties gives an empty object: there is nothing
 		// to look for.
@@ -109,6 +138,9 @@ func readSchema(raw json.RawMessage) (*prop, error) {
 // enum or const, then properties or items; a node with no constraint at
 // all takes any string.
 func (sr schemaReader) prop(name string, raw node, depth int) *prop {
+	if sr.spent() {
+		return &prop{name: name, minItems: -1, maxItems: -1}
+	}
 	n := sr.resolve(raw, 0)
 	p := &prop{name: name, minItems: -1, maxItems: -1}
 	_ = json.Unmarshal(n["title"], &p.title)
@@ -250,7 +282,7 @@ func orderedObject(raw json.RawMessage) ([]string, map[string]json.RawMessage) {
 // itself win over those of what it refers to, as in draft 2020-12 where $ref
 // sits beside other keywords.
 func (sr schemaReader) resolve(n node, depth int) node {
-	if depth > maxRefDepth {
+	if depth > maxRefDepth || sr.spent() {
 		return n
 	}
 	out := node{}
@@ -288,6 +320,16 @@ func (sr schemaReader) resolve(n node, depth int) node {
 // references are not followed: the schema package refuses them before a job
 // is created.
 func (sr schemaReader) pointer(ref string) (node, bool) {
+	if n, ok := sr.refs[ref]; ok {
+		return n, n != nil
+	}
+	n, ok := sr.lookup(ref)
+	sr.refs[ref] = n
+	return n, ok
+}
+
+// lookup is pointer without the memo.
+func (sr schemaReader) lookup(ref string) (node, bool) {
 	frag, ok := strings.CutPrefix(ref, "#")
 	if !ok {
 		return nil, false

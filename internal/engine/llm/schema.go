@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/schema"
 )
 
 type kind int
@@ -43,8 +44,13 @@ type field struct {
 // nullable string, which a model can still fill and grounding can check.
 const maxRefDepth = 8
 
-// readSchema builds the node tree of a data schema.
+// readSchema builds the node tree of a data schema, after holding it to
+// schema.MaxExpandedNodes: the tree is the schema with its $ref expanded,
+// and a schema stored before that limit could describe billions of nodes.
 func readSchema(raw json.RawMessage) (*node, error) {
+	if err := schema.CheckExpanded(raw); err != nil {
+		return nil, err
+	}
 	v, err := decodeOrdered(raw)
 	if err != nil {
 		return nil, extract.Errorf(extract.CodeInvalid, "data_schema is not valid JSON: %v", err)

@@ -78,7 +78,7 @@ func (s *Store) CreateFile(ctx context.Context, f extract.File) error {
 		err = extract.Errorf(extract.CodeNotFound, "project %q not found", f.ProjectID)
 	}
 	if err != nil {
-		return fmt.Errorf("create file: %w", err)
+		return fmt.Errorf("create file: %w", storageFull(err))
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (s *Store) DeleteFile(ctx context.Context, projectID, id string) error {
 	err := changeOne(ctx, s.db, `DELETE FROM files WHERE id = $1 AND project_id = $2`,
 		extract.Errorf(extract.CodeNotFound, "file %q not found", id), id, projectID)
 	if err != nil {
-		return fmt.Errorf("delete file: %w", err)
+		return fmt.Errorf("delete file: %w", storageFull(err))
 	}
 	return nil
 }

@@ -132,7 +132,8 @@ func (s *Store) Close() error {
 // Store holds conn until the transaction has ended, so database/sql hands
 // the connection to no one else meanwhile, and a hook uses the session
 // between the transaction's statements, never during one.
-func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	defer func() { err = storageFull(err) }()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -165,7 +166,8 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.
 // through TxFromContext. fn ends the transaction with the pipeTx's commit;
 // if it returns an error, or returns without committing, the transaction
 // is rolled back.
-func (s *Store) writePipelined(ctx context.Context, fn func(ctx context.Context, tx *pipeTx) error) error {
+func (s *Store) writePipelined(ctx context.Context, fn func(ctx context.Context, tx *pipeTx) error) (err error) {
+	defer func() { err = storageFull(err) }()
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -227,7 +229,18 @@ func nullText(b []byte) sql.NullString {
 const (
 	uniqueViolation     = "23505"
 	foreignKeyViolation = "23503"
+	diskFull            = "53100"
 )
+
+// storageFull turns a write refused for lack of disk space on the
+// database server into a CodeStorageFull error; any other err is returned
+// as is.
+func storageFull(err error) error {
+	if err != nil && sqlState(err) == diskFull {
+		return extract.StorageFull(err)
+	}
+	return err
+}
 
 func sqlState(err error) string {
 	var e *pgconn.PgError

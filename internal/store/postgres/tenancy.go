@@ -152,14 +152,14 @@ func insertProject(ctx context.Context, q querier, p extract.Project) error {
 	return err
 }
 
-const apiKeyColumns = `id, organization_id, coalesce(project_id, ''), name, prefix, hash, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, organization_id, coalesce(project_id, ''), organization_wide, name, prefix, hash, created_at, last_used_at, revoked_at`
 
 func scanAPIKeyRow(row pgx.Row) (extract.APIKey, error) { return scanAPIKey(row) }
 
 func scanAPIKey(sc scanner) (extract.APIKey, error) {
 	var k extract.APIKey
 	var lastUsed, revoked sql.NullTime
-	if err := sc.Scan(&k.ID, &k.OrganizationID, &k.ProjectID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedAt, &lastUsed, &revoked); err != nil {
+	if err := sc.Scan(&k.ID, &k.OrganizationID, &k.ProjectID, &k.OrganizationWide, &k.Name, &k.Prefix, &k.Hash, &k.CreatedAt, &lastUsed, &revoked); err != nil {
 		return k, err
 	}
 	k.CreatedAt = k.CreatedAt.UTC()
@@ -174,9 +174,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, k extract.APIKey) error {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, organization_id, project_id, name, prefix, hash, created_at, last_used_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		k.ID, k.OrganizationID, nullString(k.ProjectID), k.Name, k.Prefix, k.Hash,
+	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, organization_id, project_id, organization_wide, name, prefix, hash, created_at, last_used_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		k.ID, k.OrganizationID, nullString(k.ProjectID), k.OrganizationWide, k.Name, k.Prefix, k.Hash,
 		ms(k.CreatedAt), nullTime(k.LastUsedAt), nullTime(k.RevokedAt))
 	switch {
 	case isUniqueViolation(err):

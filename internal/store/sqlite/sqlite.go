@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -210,7 +211,12 @@ func (s *Store) migrate(ctx context.Context) error {
 // write runs fn in a transaction on the writer connection and commits it if
 // fn returns nil. fn must use tx only: the writer pool has one connection,
 // which the transaction holds.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() {
+		if err != nil && isDiskFull(err) {
+			err = extract.StorageFull(err)
+		}
+	}()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -270,6 +276,12 @@ func sqliteCode(err error) int {
 func isUniqueViolation(err error) bool {
 	c := sqliteCode(err)
 	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isDiskFull reports a write that failed for lack of disk space: SQLite
+// answers SQLITE_FULL when the file system does (and past max_page_count).
+func isDiskFull(err error) bool {
+	return sqliteCode(err)&0xff == sqlite3.SQLITE_FULL || errors.Is(err, syscall.ENOSPC)
 }
 
 func isForeignKeyViolation(err error) bool {

@@ -154,16 +154,16 @@ func insertProject(ctx context.Context, tx *sql.Tx, p extract.Project) error {
 	return err
 }
 
-const apiKeyColumns = `id, organization_id, coalesce(project_id, ''), name, prefix, hash, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, organization_id, coalesce(project_id, ''), organization_wide, name, prefix, hash, created_at, last_used_at, revoked_at`
 
-const insertAPIKey = `INSERT INTO api_keys (id, organization_id, project_id, name, prefix, hash, created_at, last_used_at, revoked_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertAPIKey = `INSERT INTO api_keys (id, organization_id, project_id, organization_wide, name, prefix, hash, created_at, last_used_at, revoked_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func scanAPIKey(sc scanner) (extract.APIKey, error) {
 	var k extract.APIKey
 	var created int64
 	var lastUsed, revoked sql.NullInt64
-	if err := sc.Scan(&k.ID, &k.OrganizationID, &k.ProjectID, &k.Name, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked); err != nil {
+	if err := sc.Scan(&k.ID, &k.OrganizationID, &k.ProjectID, &k.OrganizationWide, &k.Name, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked); err != nil {
 		return k, err
 	}
 	k.CreatedAt = fromMillis(created)
@@ -180,7 +180,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k extract.APIKey) error {
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, insertAPIKey,
-			k.ID, k.OrganizationID, nullString(k.ProjectID), k.Name, k.Prefix, k.Hash,
+			k.ID, k.OrganizationID, nullString(k.ProjectID), k.OrganizationWide, k.Name, k.Prefix, k.Hash,
 			millis(k.CreatedAt), nullMillis(k.LastUsedAt), nullMillis(k.RevokedAt))
 		switch {
 		case isUniqueViolation(err):

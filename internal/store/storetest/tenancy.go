@@ -75,7 +75,7 @@ func testAPIKeys(t *testing.T, f *fixture) {
 		Prefix: "qry_ab12", Hash: []byte{1, 2, 3, 0, 255}, CreatedAt: at(10),
 	}
 	k2 := extract.APIKey{
-		ID: id.New(id.APIKey), OrganizationID: f.org.ID, ProjectID: f.other.ID, Name: "laptop",
+		ID: id.New(id.APIKey), OrganizationID: f.org.ID, ProjectID: f.other.ID, OrganizationWide: true, Name: "laptop",
 		Prefix: "qry_cd34", Hash: []byte{9, 9, 9}, CreatedAt: at(20), LastUsedAt: ptr(at(25)),
 	}
 	for _, k := range []extract.APIKey{k1, k2} {
