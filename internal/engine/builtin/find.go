@@ -916,6 +916,13 @@ func cellValue(p *document.Page, c document.Cell) (string, document.Box, bool) {
 // how well it fits.
 func (fd *finder) parse(f int, text string, cites []cite, score float64) (candidate, bool) {
 	fl := &fd.plan.fields[f]
+	if fl.concept != conceptNone {
+		t, fit, ok := fl.concept.read(text)
+		if !ok {
+			return candidate{}, false
+		}
+		text, score = t, score*fit
+	}
 	v, ok := parseValueAs(fl.alts, text, fd.dayFirst)
 	if !ok {
 		return candidate{}, false
