@@ -202,6 +202,15 @@ func (c concept) read(text string) (string, float64, bool) {
 			return "", 0, false
 		}
 		return t, 1, true
+	case conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue:
+		// A document's totals are written with their cents or their
+		// currency; a bare whole number beside a total label is a count
+		// ("Grand Total: 12 $1,480.00" is ten spots).
+		if !strings.ContainsAny(text, ".,") && !strings.ContainsFunc(text, func(r rune) bool { return unicode.Is(unicode.Sc, r) }) {
+			if _, ok := currencyOf(text); !ok {
+				return "", 0, false
+			}
+		}
 	}
 	return text, 1, true
 }
