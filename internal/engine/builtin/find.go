@@ -294,6 +294,7 @@ func (fd *finder) scanPage(p *document.Page) {
 	for si := range v.segs {
 		fd.scanSegment(v, si)
 	}
+	fd.scanInvoice(v)
 	for _, t := range p.Tables {
 		for _, row := range t.Rows {
 			fd.scanRow(p, row)

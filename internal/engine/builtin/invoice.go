@@ -1,0 +1,345 @@
+package builtin
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// How sure the invoice readers are of what they read; see scanInvoice.
+const (
+	scoreTitleNumber  = 0.8  // "Rechnung Nr. 2024118": the number after the document's own name
+	scoreTitleDate    = 0.75 // "… vom 14.03.2024": the date after it
+	scorePartyName    = 0.85 // "Name: Nordlicht Büromöbel GmbH" under "Verkäufer"
+	scorePartyLine    = 0.75 // the first line that reads as a name under "Käufer:"
+	scoreVATLabelled  = 0.85 // a VAT id beside its label, in the party's block or on no one's line
+	scoreVATBare      = 0.5  // a VAT id with no label, on no other party's line
+	scoreCurrencySeen = 0.5  // a currency an amount of the document is written in
+)
+
+// scanInvoice reads what invoices print outside "label: value" pairs, for
+// the fields whose concept (concept.go) asks for it: the number and date in
+// the document's title sentence ("Handelsrechnung Nr. 2024118 vom
+// 14.03.2024"), the parties' names in the blocks under their headings
+// ("Verkäufer", "Käufer:", "Rechnungsempfänger", "Bill To"), their VAT ids
+// by their shape and by whose block or line they stand in, and the
+// currency the amounts are written in. Geometry, not reading order, says
+// what is under a heading.
+func (fd *finder) scanInvoice(v *pageView) {
+	byConcept := map[concept][]int{}
+	for i, f := range fd.plan.fields {
+		if f.concept != conceptNone {
+			byConcept[f.concept] = append(byConcept[f.concept], i)
+		}
+	}
+	if len(byConcept) == 0 {
+		return
+	}
+	if fs := append(slices.Clone(byConcept[conceptInvoiceNumber]), byConcept[conceptInvoiceDate]...); len(fs) > 0 {
+		for li := range v.lines {
+			fd.titleLine(v, li, byConcept[conceptInvoiceNumber], byConcept[conceptInvoiceDate])
+		}
+	}
+	for li := range v.lines {
+		fd.labelPrefix(v, li)
+	}
+	party := fd.partyBlocks(v, byConcept[conceptSellerName], byConcept[conceptBuyerName])
+	if seller, buyer := byConcept[conceptSellerVAT], byConcept[conceptBuyerVAT]; len(seller)+len(buyer) > 0 {
+		fd.vatIDs(v, party, seller, buyer)
+	}
+	if fs := byConcept[conceptCurrency]; len(fs) > 0 {
+		fd.currencies(v, fs)
+	}
+}
+
+// titleWord is the name of an invoice or credit note as its title writes
+// it, compounds included (Handelsrechnung, Schlussrechnung), followed by
+// an optional document type code ("(380)") and a number sign, then the
+// number; titleDate is the word that introduces its date.
+var (
+	titleNumber = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:\p{L}*rechnung|invoice|facture|factuur|factura|gutschrift|credit note|avoir)` +
+		`\s*(?:\(\d+\)\s*)?(?:nr\.?|no\.?|n[°º]\.?|#|nummer|number|num[ée]ro|nummer)\s*[:.]?\s*` +
+		`([\p{Lu}0-9][\p{Lu}0-9\-/._]*)`)
+	titleDate = regexp.MustCompile(`(?i)^\s*(?:vom|von|du|dated|of|van|del|de fecha|date[d]?|datum)\s+`)
+)
+
+// titleLine reads "Handelsrechnung (380) Nr. 2024118 vom 14.03.2024": the
+// number after the invoice's own name and a number sign, and the date
+// after it. "Rechnung gemäß Bestellung Nr. 2018-471331" names an order,
+// not the invoice: the number sign must follow the invoice's name.
+func (fd *finder) titleLine(v *pageView, li int, numbers, dates []int) {
+	lt := &v.lines[li]
+	text := strings.ReplaceAll(string(lt.runes), string(gap), " ")
+	m := titleNumber.FindStringSubmatchIndex(text)
+	if m == nil {
+		return
+	}
+	num := strings.TrimRight(text[m[2]:m[3]], ".-/_")
+	from := utf8.RuneCountInString(text[:m[2]])
+	sp := span{from, from + utf8.RuneCountInString(num)}
+	for _, f := range numbers {
+		fd.emitCites(f, num, []cite{{page: v.p.Number, text: num, box: spanBox(v.p, lt, sp)}}, scoreTitleNumber)
+	}
+	rest := text[m[2]+len(num):]
+	d := titleDate.FindStringIndex(rest)
+	if d == nil || len(dates) == 0 {
+		return
+	}
+	after := rest[d[1]:]
+	start := utf8.RuneCountInString(text[:len(text)-len(after)])
+	words := strings.Fields(after)
+	// The longest run of up to four words that reads as a date: "5. März
+	// 2018", "14.03.2024".
+	for n := min(4, len(words)); n >= 1; n-- {
+		cand := strings.TrimRight(strings.Join(words[:n], " "), ".,;")
+		if _, _, ok := parseDateAs(cand, fd.dayFirst); !ok {
+			continue
+		}
+		sp := span{start, start + utf8.RuneCountInString(cand)}
+		sp = trimValue(lt.runes, sp)
+		for _, f := range dates {
+			fd.emitCites(f, cand, []cite{{page: v.p.Number, text: cand, box: spanBox(v.p, lt, sp)}}, scoreTitleDate)
+		}
+		return
+	}
+}
+
+// labelPrefix reads a segment that starts with a concept field's label
+// and goes on with its value after a plain space ("Rechnungsnummer 2024118",
+// "Total TTC 1 234,56 €"), which the separators and gaps of scanSegment do
+// not split. The value must parse as the field's type and concept.
+func (fd *finder) labelPrefix(v *pageView, li int) {
+	lt := &v.lines[li]
+	for _, s := range lt.segs {
+		// Word ends of the segment's first words.
+		var ends []int
+		for i := s.from; i < s.to && len(ends) < 5; i++ {
+			if lt.runes[i] == ' ' || lt.runes[i] == gap {
+				ends = append(ends, i)
+			}
+		}
+		for k := len(ends) - 1; k >= 0; k-- {
+			hits := fd.plan.ix.exact[labelCore(string(lt.runes[s.from:ends[k]]))]
+			if len(hits) == 0 {
+				continue
+			}
+			val := trimValue(lt.runes, span{ends[k] + 1, s.to})
+			if val.from >= val.to {
+				break
+			}
+			text := strings.ReplaceAll(lt.text(val), string(gap), " ")
+			for _, h := range hits {
+				if fd.plan.fields[h.field].concept == conceptNone || h.scoped {
+					continue
+				}
+				fd.emitCites(h.field, text, []cite{{page: v.p.Number, text: text, box: spanBox(v.p, lt, val)}}, h.score*parseCoerced)
+			}
+			break
+		}
+	}
+}
+
+// partySide is whose block a segment stands in.
+type partySide int
+
+const (
+	sideNone partySide = iota
+	sideSeller
+	sideBuyer
+)
+
+// partyHeadings are the headings over a party's block, without spaces
+// (letter-spaced PDFs print "Ver käufer"), from the concept groups and the
+// English synonym groups of seller and buyer.
+var partyHeadings = func() map[string]partySide {
+	out := map[string]partySide{}
+	add := func(side partySide, labels ...string) {
+		for _, l := range labels {
+			out[strings.ReplaceAll(l, " ", "")] = side
+		}
+	}
+	add(sideSeller, conceptGroup(conceptSellerName)...)
+	add(sideSeller, "vendor", "supplier", "sold by", "from", "issued by", "rechnungssteller", "absender", "expéditeur")
+	add(sideBuyer, conceptGroup(conceptBuyerName)...)
+	add(sideBuyer, "customer", "client", "bill to", "billed to", "sold to", "invoice to", "invoiced to", "rechnung an",
+		"facturé à", "factureren aan", "facturar a", "empfänger")
+	return out
+}()
+
+// partyOf reads a segment as a party's heading.
+func partyOf(text string) partySide {
+	t := strings.TrimRight(strings.TrimSpace(text), ":：")
+	if t == "" || utf8.RuneCountInString(t) > 40 {
+		return sideNone
+	}
+	return partyHeadings[strings.ReplaceAll(norm(t), " ", "")]
+}
+
+// nameLabels introduce a party's name inside its block: "Name: Nordlicht
+// Büromöbel GmbH", "Firma: …", "Raison sociale: …".
+var nameLabels = map[string]bool{"name": true, "firma": true, "firmenname": true, "nom": true, "raison sociale": true,
+	"naam": true, "bedrijfsnaam": true, "nombre": true, "razón social": true, "company": true, "company name": true}
+
+// partyBlocks finds the parties' headings on a page, reads each block's
+// name for the name fields, and returns which party each segment under a
+// heading belongs to, for the VAT ids.
+func (fd *finder) partyBlocks(v *pageView, sellers, buyers []int) map[int]partySide {
+	out := map[int]partySide{}
+	for si := range v.segs {
+		side := partyOf(v.text(si))
+		if side == sideNone {
+			continue
+		}
+		block := v.column(si, 10, func(v *pageView, j int) bool { return partyOf(v.text(j)) != sideNone })
+		for _, j := range block {
+			out[j] = side
+		}
+		fields := sellers
+		if side == sideBuyer {
+			fields = buyers
+		}
+		if len(fields) > 0 {
+			fd.partyName(v, block, fields)
+		}
+	}
+	return out
+}
+
+// partyName reads a party's name in its block: after a name label, or
+// else the first line that reads as a name, above the address (its
+// number, "Nummer: 731942", and other labelled lines are passed over).
+func (fd *finder) partyName(v *pageView, block []int, fields []int) {
+	first := -1
+	for _, j := range block {
+		lt := &v.lines[v.segs[j].line]
+		s := lt.segs[v.segs[j].seg]
+		text := lt.text(s)
+		if label, _, ok := strings.Cut(text, ":"); ok {
+			if nameLabels[norm(label)] {
+				vs := trimValue(lt.runes, span{s.from + utf8.RuneCountInString(label) + 1, s.to})
+				if vs.from < vs.to {
+					t := strings.ReplaceAll(lt.text(vs), string(gap), " ")
+					for _, f := range fields {
+						fd.emitCites(f, t, []cite{{page: v.p.Number, text: t, box: spanBox(v.p, lt, vs)}}, scorePartyName)
+					}
+					return
+				}
+			}
+			continue
+		}
+		// A label whose value stands right of it (": 731942") is no name.
+		if r, ok := v.right(j); ok && strings.HasPrefix(strings.TrimSpace(v.text(r)), ":") {
+			continue
+		}
+		if first < 0 && nameLike(text) && !fd.plan.ix.isNonValue(text) {
+			first = j
+		}
+	}
+	if first < 0 {
+		return
+	}
+	lt := &v.lines[v.segs[first].line]
+	s := trimValue(lt.runes, lt.segs[v.segs[first].seg])
+	t := strings.ReplaceAll(lt.text(s), string(gap), " ")
+	for _, f := range fields {
+		fd.emitCites(f, t, []cite{{page: v.p.Number, text: t, box: spanBox(v.p, lt, s)}}, scorePartyLine)
+	}
+}
+
+// vatLabel finds a VAT id's label before it on its line; partyCue finds
+// the words that say whose it is ("Ihre USt-IdNr." is the customer's).
+var (
+	vatLabel  = regexp.MustCompile(`(?i)(ust|vat|tva|btw|iva|mwst|uid|umsatzsteuer|identnr|idnr|id\.?-?nr|nif|cif|tax id|intracom)`)
+	buyerCue  = regexp.MustCompile(`(?i)(^|[^\p{L}])(ihre|your|votre|uw|su|client|kunde|käufer|buyer|customer|acheteur|klant|afnemer|cliente)([^\p{L}]|$)`)
+	sellerCue = regexp.MustCompile(`(?i)(^|[^\p{L}])(unsere|our|notre|onze|nuestro|seller|verkäufer|lieferant|supplier|vendeur|fournisseur)([^\p{L}]|$)`)
+)
+
+// vatIDs reads every VAT id on the page by its shape and gives it to the
+// seller's or the buyer's field: by the block it stands in, else by the
+// words on its line ("Ihre", "your", "client"), else to the seller, whose
+// id an invoice must print (the footer's "USt-IdNr." is the issuer's).
+func (fd *finder) vatIDs(v *pageView, party map[int]partySide, sellers, buyers []int) {
+	for si := range v.segs {
+		lt := &v.lines[v.segs[si].line]
+		s := lt.segs[v.segs[si].seg]
+		text := strings.ReplaceAll(lt.text(s), string(gap), " ")
+		for _, loc := range vatID.FindAllStringIndex(text, -1) {
+			before := text[:loc[0]]
+			labelled := vatLabel.MatchString(before)
+			if !labelled {
+				// The label may stand in the segment to the left.
+				if l, ok := v.left(si); ok && vatLabel.MatchString(v.text(l)) {
+					labelled, before = true, v.text(l)+" "+before
+				}
+			}
+			side := party[si]
+			switch {
+			case side != sideNone:
+			case buyerCue.MatchString(before):
+				side = sideBuyer
+			case sellerCue.MatchString(before):
+				side = sideSeller
+			}
+			fields, score := sellers, scoreVATBare
+			if side == sideBuyer {
+				fields = buyers
+			}
+			if labelled {
+				score = scoreVATLabelled
+			}
+			if side == sideNone && len(buyers) > 0 && !labelled {
+				continue // whose, with a field for each party, no line says
+			}
+			from := s.from + utf8.RuneCountInString(text[:loc[0]])
+			sp := span{from, from + utf8.RuneCountInString(text[loc[0]:loc[1]])}
+			raw := text[loc[0]:loc[1]]
+			for _, f := range fields {
+				fd.emitCites(f, raw, []cite{{page: v.p.Number, text: raw, box: spanBox(v.p, lt, sp)}}, score)
+			}
+		}
+	}
+}
+
+// left returns the nearest segment to the left of segment si on its row.
+func (v *pageView) left(si int) (int, bool) {
+	lb := v.segs[si].box
+	h := v.height(si)
+	best, bestX := -1, math.Inf(-1)
+	for j, s := range v.segs {
+		if j == si || math.Abs((s.box.Y+s.box.H/2)-(lb.Y+lb.H/2)) > h/2 || s.box.X+s.box.W > lb.X+h/2 {
+			continue
+		}
+		if s.box.X > bestX {
+			best, bestX = j, s.box.X
+		}
+	}
+	return best, best >= 0
+}
+
+// currencies offers the currency of every amount written with a code or a
+// sign ("529,87 €", "EUR 1.234,56") and of every code standing alone
+// ("Beträge in EUR"), each a weak vote: a labelled "Währung: EUR" wins,
+// and several currencies on one invoice lower the confidence.
+func (fd *finder) currencies(v *pageView, fields []int) {
+	for li := range v.lines {
+		lt := &v.lines[li]
+		text := string(lt.runes)
+		for _, m := range currencyWord.FindAllStringSubmatchIndex(text, -1) {
+			w := text[m[2]:m[3]]
+			code, ok := currencyOf(w)
+			if !ok {
+				continue
+			}
+			if len(w) == 3 && !strings.EqualFold(w, "eur") && w != strings.ToUpper(w) {
+				continue
+			}
+			from := utf8.RuneCountInString(text[:m[2]])
+			sp := span{from, from + utf8.RuneCountInString(w)}
+			for _, f := range fields {
+				fd.emitCites(f, code, []cite{{page: v.p.Number, text: w, box: spanBox(v.p, lt, sp)}}, scoreCurrencySeen)
+			}
+		}
+	}
+}
