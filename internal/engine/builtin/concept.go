@@ -265,6 +265,15 @@ func currencyOf(text string) (string, bool) {
 	return "", false
 }
 
+// nameNoise are words that are no name on their own.
+var nameNoise = map[string]bool{
+	"gmbh": true, "ag": true, "kg": true, "ug": true, "ltd": true, "llc": true, "inc": true, "sa": true, "sarl": true, "sas": true,
+	"bv": true, "nv": true, "sl": true, "srl": true, "plc": true, "co": true,
+	"nummer": true, "number": true, "name": true, "nom": true, "naam": true, "nombre": true, "datum": true, "date": true,
+	"anschrift": true, "adresse": true, "address": true, "firma": true, "herr": true, "frau": true, "mr": true, "mrs": true, "ms": true,
+	"m": true, "mme": true, "deutschland": true, "germany": true, "france": true,
+}
+
 // nameLike reports whether a text can be the name of a company or a
 // person: letters, a few words, no label before a colon, not mostly
 // digits (a street address, a postal code, a number).
@@ -284,6 +293,11 @@ func nameLike(text string) bool {
 		}
 	}
 	if letters < 2 || digits*2 > letters {
+		return false
+	}
+	// A legal form or a field's word alone is what is left of a name
+	// cut at its label ("Kunde GmbH" read as "Kunde" and "GmbH").
+	if len(words) == 1 && nameNoise[strings.ToLower(strings.Trim(t, ".,"))] {
 		return false
 	}
 	// An address line starts with a postal code or ends with a house

@@ -918,7 +918,7 @@ func cellValue(p *document.Page, c document.Cell) (string, document.Box, bool) {
 func (fd *finder) parse(f int, text string, cites []cite, score float64) (candidate, bool) {
 	fl := &fd.plan.fields[f]
 	if fl.concept != conceptNone {
-		t, fit, ok := fl.concept.read(text)
+		t, fit, ok := fd.readConcept(fl, text)
 		if !ok {
 			return candidate{}, false
 		}

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"cmp"
 	"math"
 	"regexp"
 	"slices"
@@ -131,7 +132,10 @@ func (fd *finder) labelPrefix(v *pageView, li int) {
 			}
 			text := strings.ReplaceAll(lt.text(val), string(gap), " ")
 			for _, h := range hits {
-				if fd.plan.fields[h.field].concept == conceptNone || h.scoped {
+				// A name runs on after its label's words as freely as a
+				// label does ("Lieferant Nord GmbH"): only typed values here.
+				c := fd.plan.fields[h.field].concept
+				if c == conceptNone || c == conceptSellerName || c == conceptBuyerName || h.scoped {
 					continue
 				}
 				fd.emitCites(h.field, text, []cite{{page: v.p.Number, text: text, box: spanBox(v.p, lt, val)}}, h.score*parseCoerced)
@@ -192,48 +196,97 @@ func (fd *finder) partyBlocks(v *pageView, sellers, buyers []int) map[int]partyS
 		if side == sideNone {
 			continue
 		}
-		block := v.column(si, 10, func(v *pageView, j int) bool { return partyOf(v.text(j)) != sideNone })
-		for _, j := range block {
-			out[j] = side
+		rows := v.block(si)
+		for _, r := range rows {
+			for _, j := range r {
+				out[j] = side
+			}
 		}
 		fields := sellers
 		if side == sideBuyer {
 			fields = buyers
 		}
 		if len(fields) > 0 {
-			fd.partyName(v, block, fields)
+			fd.partyName(v, rows, fields)
 		}
 	}
 	return out
 }
 
+// block returns the rows of segments under a heading, in its column (from
+// its left edge to the next segment on its row), each row left to right:
+// up to ten rows, ending at a gap of more than two lines or at the next
+// party's heading. Forms space their rows wider than the blank line that
+// ends a paragraph (see column), so the gap allowed is wider.
+func (v *pageView) block(si int) []segRow {
+	hb := v.segs[si].box
+	h := v.height(si)
+	lo, hi := hb.X-h, v.columnEnd(si)
+	var below []int
+	for j, s := range v.segs {
+		if j != si && s.box.Y >= hb.Y+hb.H-h/4 && s.box.X >= lo && s.box.X < hi {
+			below = append(below, j)
+		}
+	}
+	slices.SortFunc(below, func(a, b int) int {
+		return cmp.Or(cmp.Compare(v.segs[a].box.Y, v.segs[b].box.Y), cmp.Compare(v.segs[a].box.X, v.segs[b].box.X))
+	})
+	var rows []segRow
+	bottom := hb.Y + hb.H
+	for _, j := range below {
+		b := v.segs[j].box
+		if n := len(rows); n > 0 && math.Abs(b.Y-v.segs[rows[n-1][0]].box.Y) < h/2 {
+			rows[n-1] = append(rows[n-1], j)
+			bottom = max(bottom, b.Y+b.H)
+			continue
+		}
+		if b.Y-bottom > 2.2*h || len(rows) == 10 || partyOf(v.text(j)) != sideNone {
+			break
+		}
+		rows = append(rows, segRow{j})
+		bottom = b.Y + b.H
+	}
+	return rows
+}
+
 // partyName reads a party's name in its block: after a name label, or
 // else the first line that reads as a name, above the address (its
 // number, "Nummer: 731942", and other labelled lines are passed over).
-func (fd *finder) partyName(v *pageView, block []int, fields []int) {
+func (fd *finder) partyName(v *pageView, rows []segRow, fields []int) {
+	emit := func(lt *lineText, s span, score float64) {
+		t := strings.ReplaceAll(lt.text(s), string(gap), " ")
+		for _, f := range fields {
+			fd.emitCites(f, t, []cite{{page: v.p.Number, text: t, box: spanBox(v.p, lt, s)}}, score)
+		}
+	}
 	first := -1
-	for _, j := range block {
+	for _, r := range rows {
+		j := r[0]
 		lt := &v.lines[v.segs[j].line]
 		s := lt.segs[v.segs[j].seg]
 		text := lt.text(s)
 		if label, _, ok := strings.Cut(text, ":"); ok {
-			if nameLabels[norm(label)] {
-				vs := trimValue(lt.runes, span{s.from + utf8.RuneCountInString(label) + 1, s.to})
-				if vs.from < vs.to {
-					t := strings.ReplaceAll(lt.text(vs), string(gap), " ")
-					for _, f := range fields {
-						fd.emitCites(f, t, []cite{{page: v.p.Number, text: t, box: spanBox(v.p, lt, vs)}}, scorePartyName)
-					}
-					return
-				}
+			if !nameLabels[norm(label)] {
+				continue
+			}
+			vs := trimValue(lt.runes, span{s.from + utf8.RuneCountInString(label) + 1, s.to})
+			if vs.from < vs.to {
+				emit(lt, vs, scorePartyName)
+				return
+			}
+			if len(r) > 1 {
+				rl := &v.lines[v.segs[r[1]].line]
+				emit(rl, trimValue(rl.runes, rl.segs[v.segs[r[1]].seg]), scorePartyName)
+				return
 			}
 			continue
 		}
-		// A label whose value stands right of it (": 731942") is no name.
-		if r, ok := v.right(j); ok && strings.HasPrefix(strings.TrimSpace(v.text(r)), ":") {
+		// A label whose value stands right of it ("Nummer" … ": 731942")
+		// is no name.
+		if len(r) > 1 && strings.HasPrefix(strings.TrimSpace(v.text(r[1])), ":") {
 			continue
 		}
-		if first < 0 && nameLike(text) && !fd.plan.ix.isNonValue(text) {
+		if first < 0 && nameLike(text) && !fd.labelled(text) {
 			first = j
 		}
 	}
@@ -241,11 +294,31 @@ func (fd *finder) partyName(v *pageView, block []int, fields []int) {
 		return
 	}
 	lt := &v.lines[v.segs[first].line]
-	s := trimValue(lt.runes, lt.segs[v.segs[first].seg])
-	t := strings.ReplaceAll(lt.text(s), string(gap), " ")
-	for _, f := range fields {
-		fd.emitCites(f, t, []cite{{page: v.p.Number, text: t, box: spanBox(v.p, lt, s)}}, scorePartyLine)
+	emit(lt, trimValue(lt.runes, lt.segs[v.segs[first].seg]), scorePartyLine)
+}
+
+// labelled reports whether a text starts with a label of the schema or
+// of the vocabulary: "Kundennummer K-1182" is a customer number, not
+// the customer. A party's heading word may begin its name: "Lieferant
+// Nord GmbH" is a name.
+func (fd *finder) labelled(text string) bool {
+	words := strings.Fields(text)
+	for k := 1; k <= min(3, len(words)); k++ {
+		if p := strings.Join(words[:k], " "); fd.plan.ix.isNonValue(p) && partyOf(p) == sideNone {
+			return true
+		}
 	}
+	return false
+}
+
+// readConcept is concept.read with what the plan knows: a party's name
+// is not a label followed by a value.
+func (fd *finder) readConcept(fl *field, text string) (string, float64, bool) {
+	t, fit, ok := fl.concept.read(text)
+	if ok && (fl.concept == conceptSellerName || fl.concept == conceptBuyerName) && fd.labelled(t) {
+		return "", 0, false
+	}
+	return t, fit, ok
 }
 
 // vatLabel finds a VAT id's label before it on its line; partyCue finds

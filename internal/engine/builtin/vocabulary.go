@@ -33,6 +33,8 @@ var invoiceGroups = [][]string{
 		"umsatzsteuer id", "mwst nr", "uid", "uid nr",
 		"tva intracommunautaire", "n tva intracommunautaire", "numéro de tva", "n tva", "n de tva", "numéro tva intracommunautaire",
 		"btw nummer", "btw nr", "btw id", "nif", "cif", "nif iva", "n iva"},
+	{"customer number", "customer no", "customer id", "kundennummer", "kunden nr", "kundennr", "numéro client", "n client",
+		"numéro de client", "klantnummer", "klant nr", "número de cliente"},
 	{"currency", "währung", "devise", "monnaie", "valuta", "munt", "moneda", "divisa"},
 	{"total before tax", "net total", "total net", "total excl tax", "total excluding tax", "total excl vat", "total excluding vat",
 		"nettosumme", "summe netto", "gesamt netto", "gesamtbetrag netto", "netto gesamt", "rechnungsbetrag netto", "rechnungssumme netto",
