@@ -195,7 +195,10 @@ func (c concept) read(text string) (string, float64, bool) {
 		return text, 1, nameLike(text)
 	case conceptInvoiceNumber:
 		t := strings.TrimSpace(text)
-		if !strings.ContainsFunc(t, unicode.IsDigit) || len(strings.Fields(t)) > 2 {
+		// One token with a digit, or two whose last has one ("INV
+		// 2024-001"): "2024118 vom" is a number and the sentence going on.
+		words := strings.Fields(t)
+		if len(words) == 0 || len(words) > 2 || !strings.ContainsFunc(words[len(words)-1], unicode.IsDigit) {
 			return "", 0, false
 		}
 		if _, _, ok := parseDate(t); ok {

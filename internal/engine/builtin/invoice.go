@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/quarrylabs/quarry/internal/document"
 )
 
 // How sure the invoice readers are of what they read; see scanInvoice.
@@ -61,7 +63,7 @@ func (fd *finder) scanInvoice(v *pageView) {
 // number; titleDate is the word that introduces its date.
 var (
 	titleNumber = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:\p{L}*rechnung|invoice|facture|factuur|factura|gutschrift|credit note|avoir)` +
-		`\s*(?:\(\d+\)\s*)?(?:nr\.?|no\.?|n[°º]\.?|#|nummer|number|num[ée]ro|nummer)\s*[:.]?\s*` +
+		`\s*(?:\([^)]{0,40}\)\s*){0,2}(?:nr\.?|no\.?|n[°º]\.?|#|nummer|number|num[ée]ro|nummer)\s*[:.]?\s*` +
 		`([\p{Lu}0-9][\p{Lu}0-9\-/._]*)`)
 	titleDate = regexp.MustCompile(`(?i)^\s*(?:vom|von|du|dated|of|van|del|de fecha|date[d]?|datum)\s+`)
 )
@@ -414,5 +416,43 @@ func (fd *finder) currencies(v *pageView, fields []int) {
 				fd.emitCites(f, code, []cite{{page: v.p.Number, text: w, box: spanBox(v.p, lt, sp)}}, scoreCurrencySeen)
 			}
 		}
+	}
+}
+
+// scorePaidInFull scales a grand total's score when it stands for the
+// amount due: an invoice that prints no prepayment is due in full.
+const scorePaidInFull = 0.7
+
+// prepaidLabels say part of an invoice was paid already; where one stands
+// with an amount, the amount due is not the total.
+var prepaidLabels = regexp.MustCompile(`(?i)(bereits bezahlt|erhaltene anzahlung|anzahlung|vorauszahlung|already paid|amount paid|prepaid|paid amount|deposit|acompte|déjà payé|déjà réglé|reeds betaald|aanbetaling|anticipo|ya pagado)`)
+
+// inferInvoice fills what an invoice implies without printing it, after
+// all pages are read: an amount due field with no candidate takes the
+// grand total's best candidate when the document shows no prepayment.
+func (fd *finder) inferInvoice(pages []document.Page) {
+	due, total := -1, -1
+	for i, f := range fd.plan.fields {
+		switch f.concept {
+		case conceptAmountDue:
+			due = i
+		case conceptGrandTotal:
+			total = i
+		}
+	}
+	if due < 0 || total < 0 || len(fd.found[due]) > 0 || len(fd.found[total]) == 0 {
+		return
+	}
+	for _, p := range pages {
+		for _, l := range p.Lines {
+			if prepaidLabels.MatchString(l.Text) {
+				return
+			}
+		}
+	}
+	best, _, _ := choose(fd.found[total])
+	c, ok := fd.parse(due, string(best.value.value), best.cites, best.score*scorePaidInFull)
+	if ok {
+		fd.add(c)
 	}
 }
