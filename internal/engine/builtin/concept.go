@@ -29,6 +29,9 @@ const (
 	conceptTaxTotal
 	conceptGrandTotal
 	conceptAmountDue
+	// conceptQuantity is a line item's quantity, written with its unit
+	// ("20 Stk", "3,00 m²").
+	conceptQuantity
 )
 
 // conceptAnchors name each concept's group in invoiceGroups by its first
@@ -74,6 +77,9 @@ func conceptOf(f *field) concept {
 		if a.kind == kindNumber || a.kind == kindInteger {
 			numeric = true
 		}
+	}
+	if numeric && m.named("quantity", "qty", "menge", "anzahl", "quantité", "qté", "aantal", "cantidad") {
+		return conceptQuantity
 	}
 	// A line item's amount or price is no invoice total.
 	if m.named("line", "item", "unit", "price", "quantity", "qty", "rate", "percent", "percentage") ||
@@ -130,12 +136,12 @@ func conceptOf(f *field) concept {
 // the line items' synonyms of its words ("amount", "line total"); those
 // labels give way to the concept's own.
 func (c concept) labels(have []label) []label {
-	if c == conceptNone {
+	if c == conceptNone || c == conceptQuantity {
 		return have
 	}
 	group := conceptGroup(c)
 	out := have
-	if c >= conceptNetTotal {
+	if c >= conceptNetTotal && c <= conceptAmountDue {
 		out = nil
 		for _, l := range have {
 			if l.score != scoreSynonym || slices.Contains(group, l.text) || !lineItemLabel(l.text) {
@@ -205,18 +211,18 @@ func (c concept) read(text string) (string, float64, bool) {
 			return "", 0, false
 		}
 		return t, 1, true
-	case conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue:
-		// A document's totals are written with their cents or their
-		// currency; a bare whole number beside a total label is a count
-		// ("Grand Total: 12 $1,480.00" is ten spots).
-		if !strings.ContainsAny(text, ".,") && !strings.ContainsFunc(text, func(r rune) bool { return unicode.Is(unicode.Sc, r) }) {
-			if _, ok := currencyOf(text); !ok {
-				return "", 0, false
-			}
+	case conceptQuantity:
+		if m := quantityUnit.FindStringSubmatch(text); m != nil {
+			return m[1], 1, true
 		}
 	}
 	return text, 1, true
 }
+
+// quantityUnit is a quantity and the unit written after it, as an item
+// row prints them ("20 Stk", "3,00 m²", "1 pce", "6 h"), and what the row
+// runs on with ("20 Stk 19 % VAT"): the number is the quantity.
+var quantityUnit = regexp.MustCompile(`^\s*([-+]?[0-9][0-9.,' ]*?)\s*(?:[\p{L}]{1,6}\.?|m²|m³|m2|m3)(?:\s.*)?$`)
 
 // vatID is a European VAT identification number: a country prefix and the
 // national format, spaces or dots allowed between groups of digits

@@ -45,9 +45,6 @@ func (fd *finder) scanInvoice(v *pageView) {
 			fd.titleLine(v, li, byConcept[conceptInvoiceNumber], byConcept[conceptInvoiceDate])
 		}
 	}
-	for li := range v.lines {
-		fd.labelPrefix(v, li)
-	}
 	party := fd.partyBlocks(v, byConcept[conceptSellerName], byConcept[conceptBuyerName])
 	if seller, buyer := byConcept[conceptSellerVAT], byConcept[conceptBuyerVAT]; len(seller)+len(buyer) > 0 {
 		fd.vatIDs(v, party, seller, buyer)
@@ -55,6 +52,67 @@ func (fd *finder) scanInvoice(v *pageView) {
 	if fs := byConcept[conceptCurrency]; len(fs) > 0 {
 		fd.currencies(v, fs)
 	}
+	var totals []int
+	for _, c := range []concept{conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue} {
+		totals = append(totals, byConcept[c]...)
+	}
+	fd.countsBesideTotals(v, totals)
+}
+
+// countsBesideTotals replaces a whole number read beside a total's label
+// with the amount right of it on its row: in "Grand Total: 12 $1,480.00" the
+// twelve is a count of items and the total is the amount, written with cents
+// or a currency as totals are.
+func (fd *finder) countsBesideTotals(v *pageView, fields []int) {
+	for _, f := range fields {
+		var kept, moved []candidate
+		for _, c := range fd.found[f] {
+			ct := c.cites[0]
+			if ct.page == v.p.Number && len(c.cites) == 1 && wholeNumber(ct.text) {
+				if sp, lt, ok := v.amountRightOf(ct.box); ok {
+					text := strings.ReplaceAll(lt.text(sp), string(gap), " ")
+					if n, ok := fd.parse(f, text, []cite{{page: v.p.Number, text: text, box: spanBox(v.p, lt, sp)}}, c.score); ok {
+						moved = append(moved, n)
+						continue
+					}
+				}
+			}
+			kept = append(kept, c)
+		}
+		fd.found[f] = kept
+		for _, c := range moved {
+			fd.add(c)
+		}
+	}
+}
+
+// wholeNumber reports whether a text is digits alone: a count, not an
+// amount.
+func wholeNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// amountRightOf returns the nearest segment right of a box on its row when
+// it reads as an amount written with cents or a currency.
+func (v *pageView) amountRightOf(b document.Box) (span, *lineText, bool) {
+	best, bestX := -1, math.Inf(1)
+	for j, s := range v.segs {
+		if math.Abs((s.box.Y+s.box.H/2)-(b.Y+b.H/2)) > max(b.H, 1e-9)/2 || s.box.X < b.X+b.W || s.box.X >= bestX {
+			continue
+		}
+		best, bestX = j, s.box.X
+	}
+	if best < 0 {
+		return span{}, nil, false
+	}
+	lt := &v.lines[v.segs[best].line]
+	sp := trimValue(lt.runes, lt.segs[v.segs[best].seg])
+	text := lt.text(sp)
+	if _, _, ok := parseNumber(text); !ok || wholeNumber(text) {
+		return span{}, nil, false
+	}
+	return sp, lt, true
 }
 
 // titleWord is the name of an invoice or credit note as its title writes
@@ -106,44 +164,6 @@ func (fd *finder) titleLine(v *pageView, li int, numbers, dates []int) {
 			fd.emitCites(f, cand, []cite{{page: v.p.Number, text: cand, box: spanBox(v.p, lt, sp)}}, scoreTitleDate)
 		}
 		return
-	}
-}
-
-// labelPrefix reads a segment that starts with a concept field's label
-// and goes on with its value after a plain space ("Rechnungsnummer 2024118",
-// "Total TTC 1 234,56 €"), which the separators and gaps of scanSegment do
-// not split. The value must parse as the field's type and concept.
-func (fd *finder) labelPrefix(v *pageView, li int) {
-	lt := &v.lines[li]
-	for _, s := range lt.segs {
-		// Word ends of the segment's first words.
-		var ends []int
-		for i := s.from; i < s.to && len(ends) < 5; i++ {
-			if lt.runes[i] == ' ' || lt.runes[i] == gap {
-				ends = append(ends, i)
-			}
-		}
-		for k := len(ends) - 1; k >= 0; k-- {
-			hits := fd.plan.ix.exact[labelCore(string(lt.runes[s.from:ends[k]]))]
-			if len(hits) == 0 {
-				continue
-			}
-			val := trimValue(lt.runes, span{ends[k] + 1, s.to})
-			if val.from >= val.to {
-				break
-			}
-			text := strings.ReplaceAll(lt.text(val), string(gap), " ")
-			for _, h := range hits {
-				// A name runs on after its label's words as freely as a
-				// label does ("Lieferant Nord GmbH"): only typed values here.
-				c := fd.plan.fields[h.field].concept
-				if c == conceptNone || c == conceptSellerName || c == conceptBuyerName || h.scoped {
-					continue
-				}
-				fd.emitCites(h.field, text, []cite{{page: v.p.Number, text: text, box: spanBox(v.p, lt, val)}}, h.score*parseCoerced)
-			}
-			break
-		}
 	}
 }
 

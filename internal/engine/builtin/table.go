@@ -226,9 +226,16 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 		afterGap := prevBottom > math.Inf(-1) && top-prevBottom > 0.8*h
 		if afterGap && (top-prevBottom > 2.5*h || len(r) == 1 && len(cur.cols) > 1) {
 			// Far below, or a lone line of text after a blank line: the
-			// table has ended.
-			cur = nil
-			continue
+			// table has ended, unless an item follows (see items.go).
+			goOn, skip := cur.gapContinues(v, rows, ri, rp, prevBottom)
+			if !goOn || cur.closed {
+				cur = nil
+				continue
+			}
+			if skip {
+				prevBottom = top + h
+				continue
+			}
 		}
 		cells, ok := cur.cells(v, r)
 		if !ok {
@@ -391,6 +398,23 @@ func (c *chain) addRows(p *document.Page, rows [][]document.Cell, rp *plan) {
 			return
 		case summaryOpening:
 			continue
+		}
+		if len(c.rows) > 0 {
+			last := c.rows[len(c.rows)-1]
+			switch kind := c.subRow(r, rp, last); kind {
+			case rowSkip:
+				continue
+			case rowFill:
+				c.fill(p, r, rp, last)
+				continue
+			case rowWrap:
+				for ci, col := range c.cols {
+					if ci < len(r) && strings.TrimSpace(r[ci].Text) != "" && isTextField(rp, col.field) {
+						last[ci] = append(last[ci], fragment{p, r[ci]})
+					}
+				}
+				continue
+			}
 		}
 		if ci, ok := c.wrapped(r, rp); ok && len(c.rows) > start {
 			last := c.rows[len(c.rows)-1]

@@ -1,0 +1,157 @@
+package builtin
+
+import (
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/quarrylabs/quarry/internal/document"
+)
+
+// Line items printed over several rows: an invoice's item often has its
+// article number, GTIN, line amount or a price note on rows of their own
+// under the row with its description ("1 BM-204 Schreibtisch Eiche 389,00 2
+// Stk" then "4012345678901 778,00" then "Listenpreis : 389,00"), and blank
+// space between items. The rules below read such rows as parts of the item
+// above, and let the table go on past them to the next item.
+
+// Kinds of rows under an item row.
+const (
+	rowItem = iota // an item of its own
+	rowSkip        // nothing of the item's fields, or a note ("Listenpreis : 389,00")
+	rowFill        // values for the columns the item above left empty ("778,00")
+	rowWrap        // more of the item's text ("160 cm" under "Schreibtisch Eiche")
+)
+
+// noteShape is a "label : value" note printed under an item.
+var noteShape = regexp.MustCompile(`\S\s*:\s*[-+]?[0-9]`)
+
+// subRow tells what a row under an item row is: a row whose mapped cells
+// are all empty (an article number or "(GTIN)" in a column no field
+// takes) or a note adds nothing; a row that fills only columns the item
+// left empty, with no text of its own but an identifier, completes the
+// item. Anything else is for the existing rules (an item, a wrapped text).
+func (c *chain) subRow(r []document.Cell, rp *plan, last dataRow) int {
+	filled, fills, texts, wrapCol := 0, true, 0, -1
+	for ci, col := range c.cols {
+		if ci >= len(r) || strings.TrimSpace(r[ci].Text) == "" {
+			continue
+		}
+		text := r[ci].Text
+		if noteShape.MatchString(text) && isTextField(rp, col.field) {
+			return rowSkip
+		}
+		filled++
+		if isTextField(rp, col.field) && !strings.ContainsFunc(text, unicode.IsLetter) {
+			continue // a GTIN or an article number in the text column
+		}
+		if isTextField(rp, col.field) {
+			texts++
+			wrapCol = ci
+		}
+		if ci < len(last) && len(last[ci]) > 0 || isTextField(rp, col.field) {
+			fills = false
+		}
+	}
+	switch {
+	case filled == 0:
+		return rowSkip
+	case fills && last != nil:
+		return rowFill
+	case texts == 1 && filled == 1 && last != nil && len(last[wrapCol]) > 0:
+		// The other cells of the row are in columns no field takes, left
+		// of the text: an article number beside the description's second
+		// line. Numbers right of it are an item's own.
+		for ci := wrapCol + 1; ci < len(r); ci++ {
+			if strings.TrimSpace(r[ci].Text) != "" {
+				return rowItem
+			}
+		}
+		if _, _, ok := parseNumber(r[wrapCol].Text); !ok {
+			return rowWrap
+		}
+	}
+	return rowItem
+}
+
+// fill adds a completing row's values to the item above, leaving out the
+// identifiers in its text column.
+func (c *chain) fill(p *document.Page, r []document.Cell, rp *plan, last dataRow) {
+	for ci, col := range c.cols {
+		if ci >= len(r) || ci >= len(last) || strings.TrimSpace(r[ci].Text) == "" || isTextField(rp, col.field) {
+			continue
+		}
+		last[ci] = append(last[ci], fragment{p, r[ci]})
+	}
+}
+
+// isTextField reports whether a row field is plain text (a description),
+// the column a wrapped line continues.
+func isTextField(rp *plan, f int) bool {
+	fl := rp.fields[f]
+	return !fl.list && len(fl.alts) > 0 && fl.alts[0].kind == kindString && fl.alts[0].format == "" && fl.alts[0].enum == nil && fl.hint == hintNone
+}
+
+// itemAhead reports whether an item row follows within a few rows, below
+// a gap that would otherwise end the table: the table goes on past notes
+// and blank space between items. It stops at the header of another table
+// (a row of several cells, none with a digit) and at a summary row.
+func (c *chain) itemAhead(v *pageView, rows []segRow, rp *plan, from float64) bool {
+	if len(c.rows) == 0 {
+		return false
+	}
+	for k, r := range rows {
+		if k >= 4 || v.segs[r[0]].box.Y-from > 8*v.height(r[0]) {
+			return false
+		}
+		digits := false
+		for _, si := range r {
+			if strings.ContainsFunc(v.text(si), unicode.IsDigit) {
+				digits = true
+			}
+		}
+		if len(r) >= 2 && !digits {
+			return false
+		}
+		cells, ok := c.cells(v, r)
+		if !ok || summaryKind(cells, c.cols) != summaryNone {
+			return false
+		}
+		if c.isItem(v.p, cells, rp) {
+			return true
+		}
+	}
+	return false
+}
+
+// isItem reports whether cells read as an item of their own: most of the
+// table's fields (three, or all of fewer) get a value of their type, one of
+// them a number.
+func (c *chain) isItem(p *document.Page, cells []document.Cell, rp *plan) bool {
+	row := make(dataRow, len(cells))
+	for ci, cell := range cells {
+		if strings.TrimSpace(cell.Text) != "" {
+			row[ci] = []fragment{{p, cell}}
+		}
+	}
+	vals, _ := rowValues(row, c.cols, rp, 0)
+	number := false
+	for _, lv := range vals.leaf {
+		if len(lv.value) > 0 && (lv.value[0] == '-' || lv.value[0] >= '0' && lv.value[0] <= '9') {
+			number = true
+		}
+	}
+	return number && len(vals.leaf) >= min(3, len(c.cols))
+}
+
+// gapContinues decides, for a row after a gap that would end the table,
+// whether the table goes on: skip reports that the row itself is no item
+// (a note, a lone line) and is passed over.
+func (c *chain) gapContinues(v *pageView, rows []segRow, ri int, rp *plan, prevBottom float64) (goOn, skip bool) {
+	if math.IsInf(prevBottom, -1) || !c.itemAhead(v, rows[ri:], rp, prevBottom) {
+		return false, false
+	}
+	cells, ok := c.cells(v, rows[ri])
+	return true, !ok || !c.isItem(v.p, cells, rp)
+}
