@@ -107,7 +107,9 @@ func conceptOf(f *field) concept {
 	buyer := m.named(buyerWords...)
 	switch {
 	case m.named(vatWords...) || m.named("tax") && m.named("id", "identification", "registration"):
-		if !m.named(idWords...) && !m.named("identification", "registration", "reg") {
+		// A text field named for VAT is its id ("supplier_vat"), not an
+		// amount or a rate.
+		if m.named("rate", "percent", "amount", "total", "sum") {
 			return conceptNone
 		}
 		if buyer {
@@ -116,7 +118,8 @@ func conceptOf(f *field) concept {
 		return conceptSellerVAT
 	case m.named("currency", "währung", "devise", "valuta", "moneda", "divisa"):
 		return conceptCurrency
-	case m.named("date", "datum") && (m.named(invoiceWords...) || m.named("issue", "issued")) &&
+	case (m.named("date", "datum") && (m.named(invoiceWords...) || m.named("issue", "issued")) ||
+		m.named("issued", "issue") && f.alts[0].format == "date") &&
 		!m.named("due", "delivery", "order", "payment", "service", "shipping"):
 		return conceptInvoiceDate
 	case m.named(invoiceWords...) && m.named(idWords...):

@@ -3,6 +3,7 @@ package builtin
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -131,6 +132,9 @@ func (c *chain) itemAhead(v *pageView, rows []segRow, rp *plan, from float64) bo
 func (c *chain) isItem(p *document.Page, cells []document.Cell, rp *plan) bool {
 	row := make(dataRow, len(cells))
 	for ci, cell := range cells {
+		if slices.Contains(closingLabels, labelCore(cell.Text)) {
+			return false // "Gesamtbetrag  570,00 €" under two columns
+		}
 		if strings.TrimSpace(cell.Text) != "" {
 			row[ci] = []fragment{{p, cell}}
 		}
@@ -154,4 +158,75 @@ func (c *chain) gapContinues(v *pageView, rows []segRow, ri int, rp *plan, prevB
 	}
 	cells, ok := c.cells(v, rows[ri])
 	return true, !ok || !c.isItem(v.p, cells, rp)
+}
+
+// chainRows counts the data rows of chains.
+func chainRows(cs []*chain) int {
+	n := 0
+	for _, c := range cs {
+		n += len(c.rows)
+	}
+	return n
+}
+
+// tableRows counts the rows under the header of a parser's tables whose
+// header names enough fields.
+func tableRows(ts []document.Table, rp *plan, need int) int {
+	n := 0
+	for _, t := range ts {
+		if h, cols, _ := pickHeader(t.Rows, rp.ix); h >= 0 && len(cols) >= need {
+			n += len(t.Rows) - h - 1
+		}
+	}
+	return n
+}
+
+// dayFirstWords are common words of invoices in languages that write
+// numeric dates day first (German, French, Dutch, Spanish, Italian).
+var dayFirstWords = map[string]bool{
+	"rechnung": true, "rechnungsdatum": true, "datum": true, "betrag": true, "gesamtbetrag": true, "mwst": true, "ust": true,
+	"und": true, "der": true, "die": true, "vom": true, "zahlbar": true,
+	"facture": true, "montant": true, "tva": true, "ttc": true, "les": true, "du": true, "des": true, "paiement": true,
+	"factuur": true, "bedrag": true, "btw": true, "het": true, "een": true, "factura": true, "importe": true, "iva": true,
+	"fecha": true, "los": true, "del": true, "fattura": true, "importo": true, "totale": true,
+}
+
+// languageDateOrder says day first (1) for a document written in one of
+// those languages (three of their words at least), else 0: "02/04/2024"
+// on a French invoice is the second of April.
+func languageDateOrder(words []string) int {
+	n := 0
+	for _, w := range words {
+		if dayFirstWords[strings.ToLower(strings.Trim(w, ".,:;()"))] {
+			if n++; n >= 3 {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+// totalCellFirst reports whether a row starts with a document total's
+// label in the languages of invoiceGroups, alone in its cell, and has
+// nothing but numbers after it ("Gesamtbetrag | 570,00 €"): a total row
+// even where it leaves no column empty, as under a two-column table.
+func totalCellFirst(r []document.Cell) bool {
+	first := -1
+	for ci, cell := range r {
+		if strings.TrimSpace(cell.Text) != "" {
+			first = ci
+			break
+		}
+	}
+	if first < 0 || !slices.Contains(closingLabels, labelCore(r[first].Text)) {
+		return false
+	}
+	for _, cell := range r[first+1:] {
+		if t := strings.TrimSpace(cell.Text); t != "" {
+			if _, _, ok := parseNumber(t); !ok {
+				return false
+			}
+		}
+	}
+	return true
 }

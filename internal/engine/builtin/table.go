@@ -99,7 +99,11 @@ func readChains(pages []document.Page, rp *plan) []*chain {
 			}
 		}
 		useLines := lb > tb || lb == 0 && tb == 0 && open != nil && open.zones != nil
-		if geo := lineChains(v, rp, open, need); useLines && len(geo) > 0 {
+		geo := lineChains(v, rp, open, need)
+		// Equal headers: the lines win when they read more rows, as when
+		// an item's second row (an article number) cut the parser's table.
+		useLines = useLines || lb > 0 && lb == tb && chainRows(geo) > tableRows(p.Tables, rp, need)
+		if useLines && len(geo) > 0 {
 			for _, c := range geo {
 				if c != open {
 					out = append(out, c)
@@ -505,7 +509,7 @@ func summaryKind(r []document.Cell, cols map[int]column) int {
 			empty = true
 		}
 	}
-	if !empty {
+	if !empty && !totalCellFirst(r) {
 		return summaryNone
 	}
 	for _, cell := range r {
@@ -690,7 +694,10 @@ func docDateOrder(pages []document.Page) int {
 			texts = append(texts, w.Text)
 		}
 	}
-	return dateOrder(texts)
+	if o := dateOrder(texts); o != 0 {
+		return o
+	}
+	return languageDateOrder(texts)
 }
 
 // sameColumns reports whether two chains fill the same fields from headers

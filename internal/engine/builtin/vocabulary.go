@@ -1,5 +1,10 @@
 package builtin
 
+import (
+	"slices"
+	"strings"
+)
+
 // invoiceGroups are the labels invoices print for their header fields,
 // totals and line-item columns in German, French, Dutch and Spanish as well
 // as English, normalized (see norm: "USt-IdNr." is "ust idnr", "N°" is
@@ -66,7 +71,65 @@ var invoiceGroups = [][]string{
 
 // The invoice groups join the synonym groups label.go matches with: a
 // label in one of them is looked for under the others of its group, for
-// any field whose name or title is one of them.
+// any field whose name or title is one of them. A line-item column's group
+// also widens every English group its first label is in, so that a column
+// field called product, qty or price finds "Bezeichnung", "Menge" and
+// "Einzelpreis" as description, quantity and unit_price do; the
+// document-level groups are reached through a field's concept instead,
+// which tells a total from an amount due.
 func init() {
-	synonymGroups = append(synonymGroups, invoiceGroups...)
+	for i, g := range invoiceGroups {
+		for _, l := range g {
+			for _, v := range spellings(l) {
+				if !slices.Contains(invoiceGroups[i], v) {
+					invoiceGroups[i] = append(invoiceGroups[i], v)
+				}
+			}
+		}
+	}
+	// A table row under one of the document's totals' labels closes the
+	// items, in every language as in English.
+	for _, c := range []concept{conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue} {
+		for _, l := range conceptGroup(c) {
+			if !slices.Contains(closingLabels, l) {
+				closingLabels = append(closingLabels, l)
+			}
+		}
+	}
+	lineItems := map[string]bool{"description": true, "quantity": true, "unit price": true, "amount": true}
+	for _, g := range invoiceGroups {
+		if lineItems[g[0]] {
+			for i, eg := range synonymGroups {
+				if slices.Contains(eg, g[0]) {
+					for _, l := range g {
+						if !slices.Contains(synonymGroups[i], l) {
+							synonymGroups[i] = append(synonymGroups[i], l)
+						}
+					}
+				}
+			}
+		}
+		synonymGroups = append(synonymGroups, g)
+	}
+}
+
+// camelWords are German abbreviations written in mixed case ("MwSt",
+// "USt-IdNr."), which norm splits where a capital follows a small letter:
+// a label holding one is also looked for in its split spelling.
+var camelWords = map[string]string{"mwst": "mw st", "ust": "u st", "idnr": "id nr", "ustidnr": "u st id nr", "identnr": "ident nr"}
+
+// spellings are the other normalized spellings of a label: each mixed-case
+// abbreviation in it split as norm splits it.
+func spellings(l string) []string {
+	words := strings.Fields(l)
+	changed := false
+	for i, w := range words {
+		if c, ok := camelWords[w]; ok {
+			words[i], changed = c, true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return []string{strings.Join(words, " ")}
 }
