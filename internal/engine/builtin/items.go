@@ -103,7 +103,7 @@ func (c *chain) itemAhead(v *pageView, rows []segRow, rp *plan, from float64) bo
 		return false
 	}
 	for k, r := range rows {
-		if k >= 4 || v.segs[r[0]].box.Y-from > 8*v.height(r[0]) {
+		if k >= 8 || v.segs[r[0]].box.Y-from > maxItemGap*v.height(r[0]) {
 			return false
 		}
 		digits := false
@@ -149,16 +149,23 @@ func (c *chain) isItem(p *document.Page, cells []document.Cell, rp *plan) bool {
 	return number && len(vals.leaf) >= min(3, len(c.cols))
 }
 
-// gapContinues decides, for a row after a gap that would end the table,
-// whether the table goes on: skip reports that the row itself is no item
-// (a note, a lone line) and is passed over.
+// gapContinues decides, for a row after a gap or a row of prose that
+// would end the table, whether the table goes on: the row is an item
+// within reach, or an item follows after a few notes. skip reports that
+// the row itself is no item and is passed over, with the notes after it.
 func (c *chain) gapContinues(v *pageView, rows []segRow, ri int, rp *plan, prevBottom float64) (goOn, skip bool) {
-	if math.IsInf(prevBottom, -1) || !c.itemAhead(v, rows[ri:], rp, prevBottom) {
+	if len(c.rows) == 0 || math.IsInf(prevBottom, -1) {
 		return false, false
 	}
-	cells, ok := c.cells(v, rows[ri])
-	return true, !ok || !c.isItem(v.p, cells, rp)
+	if cells, ok := c.cells(v, rows[ri]); ok && summaryKind(cells, c.cols) == summaryNone && c.isItem(v.p, cells, rp) {
+		return v.segs[rows[ri][0]].box.Y-prevBottom <= maxItemGap*v.height(rows[ri][0]), false
+	}
+	return c.itemAhead(v, rows[ri+1:], rp, prevBottom), true
 }
+
+// maxItemGap is how far below the last item, in lines, the next one may
+// start, past the notes printed under an item.
+const maxItemGap = 16
 
 // chainRows counts the data rows of chains.
 func chainRows(cs []*chain) int {

@@ -208,6 +208,7 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 		}
 	}
 	prevBottom := math.Inf(-1)
+	notes := false // after a note under an item, until the next item
 	for ri, r := range rows {
 		top := v.segs[r[0]].box.Y
 		h := v.height(r[0])
@@ -216,7 +217,7 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 			if ri > 0 {
 				c.above = v.text(rows[ri-1][0])
 			}
-			cur = c
+			cur, notes = c, false
 			out = append(out, c)
 			prevBottom = top + h
 			continue
@@ -237,18 +238,30 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 				continue
 			}
 			if skip {
-				prevBottom = top + h
+				prevBottom, notes = top+h, true
 				continue
 			}
 		}
 		cells, ok := cur.cells(v, r)
 		if !ok {
+			// Prose ends the table, unless it is a note under an item
+			// and another item follows.
+			if goOn, _ := cur.gapContinues(v, rows, ri, rp, prevBottom); goOn && !cur.closed {
+				prevBottom, notes = top+h, true
+				continue
+			}
 			cur = nil
 			continue
 		}
 		prevBottom = top + h
 		if cur.closed {
 			continue
+		}
+		if notes {
+			if !cur.isItem(v.p, cells, rp) {
+				continue // the rest of the notes under an item
+			}
+			notes = false
 		}
 		cur.addRows(v.p, [][]document.Cell{cells}, rp)
 	}

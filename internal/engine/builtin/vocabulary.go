@@ -69,6 +69,10 @@ var invoiceGroups = [][]string{
 		"montant", "montant ht", "total ht", "bedrag", "totaal", "importe", "total línea"},
 }
 
+// itemSums label the sum of the line items printed under them.
+var itemSums = []string{"zwischensumme", "positionssumme", "summe positionen", "warenwert", "sous total", "subtotaal",
+	"tussentotaal", "subtotal", "suma"}
+
 // The invoice groups join the synonym groups label.go matches with: a
 // label in one of them is looked for under the others of its group, for
 // any field whose name or title is one of them. A line-item column's group
@@ -88,9 +92,13 @@ func init() {
 		}
 	}
 	// A table row under one of the document's totals' labels closes the
-	// items, in every language as in English.
-	for _, c := range []concept{conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue} {
-		for _, l := range conceptGroup(c) {
+	// items, in every language as in English, as does a sum of the items.
+	for _, c := range []concept{conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue, conceptNone} {
+		group := conceptGroup(c)
+		if c == conceptNone {
+			group = itemSums
+		}
+		for _, l := range group {
 			if !slices.Contains(closingLabels, l) {
 				closingLabels = append(closingLabels, l)
 			}
