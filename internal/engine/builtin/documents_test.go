@@ -40,6 +40,7 @@ func TestDocuments(t *testing.T) {
 		{doc: "rechnung", schema: "eu_invoice"},
 		{doc: "facture", schema: "eu_invoice"},
 		{doc: "kleinunternehmer", schema: "eu_invoice"},
+		{doc: "rechnung_brief", schema: "eu_invoice"},
 		{doc: "invoice_pages", schema: "line_item", target: extract.TargetPerTableRow},
 		{doc: "bank_statement", schema: "transaction", target: extract.TargetPerTableRow},
 		{doc: "statements", schema: "statement", target: extract.TargetPerPage},

@@ -46,6 +46,9 @@ func (fd *finder) scanInvoice(v *pageView) {
 		}
 	}
 	party := fd.partyBlocks(v, byConcept[conceptSellerName], byConcept[conceptBuyerName])
+	if len(byConcept[conceptSellerName])+len(byConcept[conceptBuyerName]) > 0 {
+		fd.senderLine(v, byConcept[conceptSellerName], byConcept[conceptBuyerName])
+	}
 	if seller, buyer := byConcept[conceptSellerVAT], byConcept[conceptBuyerVAT]; len(seller)+len(buyer) > 0 {
 		fd.vatIDs(v, party, seller, buyer)
 	}
@@ -465,7 +468,7 @@ func (fd *finder) inferInvoice(pages []document.Page) {
 	}
 	for _, p := range pages {
 		for _, l := range p.Lines {
-			if prepaidLabels.MatchString(l.Text) {
+			if prepaidLabels.MatchString(l.Text) && !zeroAmounts(l.Text) {
 				return
 			}
 		}
@@ -476,3 +479,100 @@ func (fd *finder) inferInvoice(pages []document.Page) {
 		fd.add(c)
 	}
 }
+
+// zeroAmounts reports whether every amount on a line is zero
+// ("Anzahlung  0,00"): a prepayment line that prepaid nothing.
+func zeroAmounts(line string) bool {
+	seen := false
+	for _, w := range strings.Fields(line) {
+		if r, _, ok := parseNumber(w); ok {
+			if r.Sign() != 0 {
+				return false
+			}
+			seen = true
+		}
+	}
+	return seen
+}
+
+// Scores of the sender line of a window envelope letter and of the
+// address under it.
+const (
+	scoreSenderLine = 0.6
+	scoreRecipient  = 0.55
+)
+
+// senderParts splits a sender line: "Holzwerk Brandt KG · Sägewerkweg 2 ·
+// 79098 Freiburg", with middle dots, pipes or spaced dashes between.
+var (
+	senderSep  = regexp.MustCompile(`\s+[·•|–-]\s+|\s*[·•|]\s*`)
+	postalCode = regexp.MustCompile(`^(?:[A-Z]{1,2}[- ]?)?[0-9]{4,5}\s+\p{L}`)
+)
+
+// senderLine reads the line a letter prints above the recipient's address
+// (and often in its footer): the sender's name, its street and its town,
+// one after the other on one line. Its first part is the seller's name,
+// and the first line under it that reads as a name is the recipient's.
+func (fd *finder) senderLine(v *pageView, sellers, buyers []int) {
+	for li := range v.lines {
+		lt := &v.lines[li]
+		text := strings.ReplaceAll(string(lt.runes), string(gap), " ")
+		parts := senderSep.Split(text, -1)
+		if len(parts) < 3 {
+			continue
+		}
+		postal := false
+		for _, p := range parts[1:] {
+			if postalCode.MatchString(strings.TrimSpace(p)) {
+				postal = true
+			}
+		}
+		name := strings.TrimSpace(parts[0])
+		if !postal || !nameLike(name) || fd.labelled(name) {
+			continue
+		}
+		from := utf8.RuneCountInString(text[:strings.Index(text, name)])
+		sp := span{from, from + utf8.RuneCountInString(name)}
+		for _, f := range sellers {
+			fd.emitCites(f, name, []cite{{page: v.p.Number, text: name, box: spanBox(v.p, lt, sp)}}, scoreSenderLine)
+		}
+		if len(buyers) == 0 {
+			continue
+		}
+		// The recipient's block starts right under the sender line, in
+		// its column.
+		fd.recipient(v, li, buyers)
+	}
+}
+
+// recipient reads the first line that reads as a name in the block right
+// under line li, passing over a salutation ("Herrn", "Firma").
+func (fd *finder) recipient(v *pageView, li int, buyers []int) {
+	first := -1
+	for si, s := range v.segs {
+		if s.line == li && s.seg == 0 {
+			first = si
+		}
+	}
+	if first < 0 {
+		return
+	}
+	for _, r := range v.block(first) {
+		lt := &v.lines[v.segs[r[0]].line]
+		sp := trimValue(lt.runes, lt.segs[v.segs[r[0]].seg])
+		t := strings.ReplaceAll(lt.text(sp), string(gap), " ")
+		if salutations[strings.ToLower(strings.Trim(t, "."))] {
+			continue
+		}
+		if nameLike(t) && !fd.labelled(t) {
+			for _, f := range buyers {
+				fd.emitCites(f, t, []cite{{page: v.p.Number, text: t, box: spanBox(v.p, lt, sp)}}, scoreRecipient)
+			}
+		}
+		return
+	}
+}
+
+// salutations stand over a recipient's name on a line of their own.
+var salutations = map[string]bool{"herrn": true, "herr": true, "frau": true, "firma": true, "an": true, "to": true,
+	"monsieur": true, "madame": true, "société": true, "à": true, "aan": true, "de heer": true, "mevrouw": true, "sr": true, "sra": true}

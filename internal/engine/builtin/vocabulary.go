@@ -42,7 +42,7 @@ var invoiceGroups = [][]string{
 		"numéro de client", "klantnummer", "klant nr", "número de cliente"},
 	{"currency", "währung", "devise", "monnaie", "valuta", "munt", "moneda", "divisa"},
 	{"total before tax", "net total", "total net", "total excl tax", "total excluding tax", "total excl vat", "total excluding vat",
-		"nettosumme", "summe netto", "gesamt netto", "gesamtbetrag netto", "netto gesamt", "rechnungsbetrag netto", "rechnungssumme netto",
+		"nettobetrag", "nettosumme", "summe netto", "gesamt netto", "gesamtbetrag netto", "netto gesamt", "rechnungsbetrag netto", "rechnungssumme netto",
 		"rechnungssumme ohne ust", "summe ohne ust", "nettobetrag gesamt", "gesamtsumme netto",
 		"total ht", "montant ht", "total hors taxes", "montant hors taxes", "montant total ht",
 		"totaal excl btw", "totaal exclusief btw", "subtotaal excl btw", "netto bedrag",
