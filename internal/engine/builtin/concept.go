@@ -32,6 +32,8 @@ const (
 	// conceptQuantity is a line item's quantity, written with its unit
 	// ("20 Stk", "3,00 m²").
 	conceptQuantity
+	// conceptItemText is a line item's text: its product or service.
+	conceptItemText
 )
 
 // conceptAnchors name each concept's group in invoiceGroups by its first
@@ -48,6 +50,7 @@ var conceptAnchors = map[concept]string{
 	conceptTaxTotal:      "tax amount",
 	conceptGrandTotal:    "grand total",
 	conceptAmountDue:     "amount due",
+	conceptItemText:      "description",
 }
 
 // Words of a field's name that say what it is about, in the languages of
@@ -103,6 +106,11 @@ func conceptOf(f *field) concept {
 	}
 	if f.alts[0].kind != kindString || f.alts[0].enum != nil {
 		return conceptNone
+	}
+	if m.named("description", "product", "item", "article", "designation", "text", "service", "goods") &&
+		!m.named(notPartyName...) && !m.named("date", "price", "amount", "total", "quantity", "qty", "sku", "type", "category") &&
+		f.alts[0].format == "" {
+		return conceptItemText
 	}
 	buyer := m.named(buyerWords...)
 	switch {
