@@ -116,7 +116,10 @@ func (c *chain) itemAhead(v *pageView, rows []segRow, rp *plan, from float64) bo
 			return false
 		}
 		cells, ok := c.cells(v, r)
-		if !ok || summaryKind(cells, c.cols) != summaryNone {
+		if !ok {
+			continue // more of a note's prose
+		}
+		if summaryKind(cells, c.cols) != summaryNone {
 			return false
 		}
 		if c.isItem(v.p, cells, rp) {
