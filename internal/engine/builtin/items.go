@@ -34,14 +34,14 @@ var noteShape = regexp.MustCompile(`\S\s*:\s*[-+]?[0-9]`)
 // left empty, with no text of its own but an identifier, completes the
 // item. Anything else is for the existing rules (an item, a wrapped text).
 func (c *chain) subRow(r []document.Cell, rp *plan, last dataRow) int {
-	filled, fills, texts, wrapCol := 0, true, 0, -1
+	filled, numbers, fills, texts, wrapCol := 0, 0, true, 0, -1
 	for ci, col := range c.cols {
 		if ci >= len(r) || strings.TrimSpace(r[ci].Text) == "" {
 			continue
 		}
-		text := r[ci].Text
-		if noteShape.MatchString(text) && isTextField(rp, col.field) {
-			return rowSkip
+		text := strings.TrimSpace(r[ci].Text)
+		if isTextField(rp, col.field) && (noteShape.MatchString(text) || strings.HasSuffix(text, ":")) {
+			return rowSkip // "Listenpreis : 389,00", "Preiseinheit:"
 		}
 		filled++
 		if isTextField(rp, col.field) && !strings.ContainsFunc(text, unicode.IsLetter) {
@@ -50,16 +50,30 @@ func (c *chain) subRow(r []document.Cell, rp *plan, last dataRow) int {
 		if isTextField(rp, col.field) {
 			texts++
 			wrapCol = ci
+			continue
 		}
-		if ci < len(last) && len(last[ci]) > 0 || isTextField(rp, col.field) {
+		numbers++
+		if ci < len(last) && len(last[ci]) > 0 {
 			fills = false
+		}
+	}
+	// The item above has values of its own: a row of a header's second
+	// line or an article number alone is no item to complete.
+	started := false
+	for ci := range c.cols {
+		if ci < len(last) && len(last[ci]) > 0 {
+			started = true
 		}
 	}
 	switch {
 	case filled == 0:
 		return rowSkip
-	case fills && last != nil:
+	case numbers > 0 && fills && started && (texts == 0 || len(last[wrapCol]) > 0):
+		// The item's amount on its second row, with the rest of its
+		// text ("4012345678918 Buche geölt  245,50").
 		return rowFill
+	case numbers == 0 && texts == 0 && started:
+		return rowSkip // an identifier alone
 	case texts == 1 && filled == 1 && last != nil && len(last[wrapCol]) > 0:
 		// The other cells of the row are in columns no field takes, left
 		// of the text: an article number beside the description's second
@@ -76,16 +90,33 @@ func (c *chain) subRow(r []document.Cell, rp *plan, last dataRow) int {
 	return rowItem
 }
 
-// fill adds a completing row's values to the item above, leaving out the
-// identifiers in its text column.
+// fill adds a completing row's values to the item above, and its text to
+// the item's text without the identifiers in it (GTINs, EANs: eight
+// digits or more).
 func (c *chain) fill(p *document.Page, r []document.Cell, rp *plan, last dataRow) {
 	for ci, col := range c.cols {
-		if ci >= len(r) || ci >= len(last) || strings.TrimSpace(r[ci].Text) == "" || isTextField(rp, col.field) {
+		if ci >= len(r) || ci >= len(last) || strings.TrimSpace(r[ci].Text) == "" {
 			continue
 		}
-		last[ci] = append(last[ci], fragment{p, r[ci]})
+		cell := r[ci]
+		if isTextField(rp, col.field) {
+			var kept []string
+			for _, w := range strings.Fields(cell.Text) {
+				if !longDigits.MatchString(w) {
+					kept = append(kept, w)
+				}
+			}
+			if len(kept) == 0 || len(last[ci]) == 0 {
+				continue
+			}
+			cell.Text = strings.Join(kept, " ")
+		}
+		last[ci] = append(last[ci], fragment{p, cell})
 	}
 }
+
+// longDigits is an identifier of eight digits or more: a GTIN, an EAN.
+var longDigits = regexp.MustCompile(`^[0-9]{8,}$`)
 
 // isTextField reports whether a row field is plain text (a description),
 // the column a wrapped line continues.

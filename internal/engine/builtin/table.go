@@ -425,11 +425,7 @@ func (c *chain) addRows(p *document.Page, rows [][]document.Cell, rp *plan) {
 				c.fill(p, r, rp, last)
 				continue
 			case rowWrap:
-				for ci, col := range c.cols {
-					if ci < len(r) && strings.TrimSpace(r[ci].Text) != "" && isTextField(rp, col.field) {
-						last[ci] = append(last[ci], fragment{p, r[ci]})
-					}
-				}
+				c.fill(p, r, rp, last)
 				continue
 			}
 		}
