@@ -55,23 +55,43 @@ func (fd *finder) scanInvoice(v *pageView) {
 	if fs := byConcept[conceptCurrency]; len(fs) > 0 {
 		fd.currencies(v, fs)
 	}
-	var totals []int
-	for _, c := range []concept{conceptNetTotal, conceptTaxTotal, conceptGrandTotal, conceptAmountDue} {
-		totals = append(totals, byConcept[c]...)
-	}
-	fd.countsBesideTotals(v, totals)
 }
 
 // countsBesideTotals replaces a whole number read beside a total's label
 // with the amount right of it on its row: in "Grand Total: 12 $1,480.00" the
 // twelve is a count of items and the total is the amount, written with cents
 // or a currency as totals are.
-func (fd *finder) countsBesideTotals(v *pageView, fields []int) {
-	for _, f := range fields {
+//
+// It runs once a document is read, and reads again only the pages where
+// such a number was found.
+func (fd *finder) countsBesideTotals(pages []document.Page) {
+	views := map[int]*pageView{}
+	view := func(n int) *pageView {
+		if v, ok := views[n]; ok {
+			return v
+		}
+		for i := range pages {
+			if pages[i].Number == n {
+				views[n] = newPageView(&pages[i])
+				return views[n]
+			}
+		}
+		views[n] = nil
+		return nil
+	}
+	for f, fl := range fd.plan.fields {
+		if fl.concept < conceptNetTotal || fl.concept > conceptAmountDue {
+			continue
+		}
 		var kept, moved []candidate
 		for _, c := range fd.found[f] {
 			ct := c.cites[0]
-			if ct.page == v.p.Number && len(c.cites) == 1 && wholeNumber(ct.text) {
+			if len(c.cites) == 1 && wholeNumber(ct.text) {
+				v := view(ct.page)
+				if v == nil {
+					kept = append(kept, c)
+					continue
+				}
 				if sp, lt, ok := v.amountRightOf(ct.box); ok {
 					text := strings.ReplaceAll(lt.text(sp), string(gap), " ")
 					if n, ok := fd.parse(f, text, []cite{{page: v.p.Number, text: text, box: spanBox(v.p, lt, sp)}}, c.score); ok {
@@ -129,12 +149,26 @@ var (
 	titleDate = regexp.MustCompile(`(?i)^\s*(?:vom|von|du|dated|of|van|del|de fecha|date[d]?|datum)\s+`)
 )
 
+// titleHint is a cheap test that a line may name the document: the
+// regular expression runs only on lines with one of its words.
+func titleHint(line string) bool {
+	for _, w := range []string{"echnung", "ECHNUNG", "nvoice", "NVOICE", "actur", "ACTUR", "actuu", "ACTUU", "utschrift", "UTSCHRIFT", "redit", "REDIT", "voir", "VOIR"} {
+		if strings.Contains(line, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // titleLine reads "Handelsrechnung (380) Nr. 2024118 vom 14.03.2024": the
 // number after the invoice's own name and a number sign, and the date
 // after it. "Rechnung gemäß Bestellung Nr. 2018-471331" names an order,
 // not the invoice: the number sign must follow the invoice's name.
 func (fd *finder) titleLine(v *pageView, li int, numbers, dates []int) {
 	lt := &v.lines[li]
+	if !titleHint(v.p.Lines[li].Text) {
+		return
+	}
 	text := strings.ReplaceAll(string(lt.runes), string(gap), " ")
 	m := titleNumber.FindStringSubmatchIndex(text)
 	if m == nil {
@@ -454,6 +488,7 @@ var prepaidLabels = regexp.MustCompile(`(?i)(bereits bezahlt|erhaltene anzahlung
 // all pages are read: an amount due field with no candidate takes the
 // grand total's best candidate when the document shows no prepayment.
 func (fd *finder) inferInvoice(pages []document.Page) {
+	fd.countsBesideTotals(pages)
 	due, total := -1, -1
 	for i, f := range fd.plan.fields {
 		switch f.concept {
@@ -515,6 +550,9 @@ var (
 // and the first line under it that reads as a name is the recipient's.
 func (fd *finder) senderLine(v *pageView, sellers, buyers []int) {
 	for li := range v.lines {
+		if !strings.ContainsAny(v.p.Lines[li].Text, "·•|–-") {
+			continue
+		}
 		lt := &v.lines[li]
 		text := strings.ReplaceAll(string(lt.runes), string(gap), " ")
 		parts := senderSep.Split(text, -1)
