@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// Beside the invoice concepts of concept.go, which read a field's whole
+// meaning, cue concepts serve the fields of receipts, orders and contracts
+// that name their kind in a word of their name.
+//
 // A user names a field as they like: a receipt's total may be total,
 // amount_paid or grand_sum, described as "what the customer paid in the
 // end". Documents label it with the few words business documents use
@@ -19,8 +23,8 @@ import (
 // serves where those find nothing.
 const scoreConcept = 0.55
 
-// concept is a kind of business field.
-type concept struct {
+// cueConcept is a kind of business field known by cue words.
+type cueConcept struct {
 	// kinds are the value kinds the field must have: number fields do not
 	// take a date's labels.
 	kinds []string
@@ -41,7 +45,7 @@ type concept struct {
 
 var numberKinds = []string{kindNumber, kindInteger}
 
-var concepts = []concept{
+var cueConcepts = []cueConcept{
 	{kinds: numberKinds,
 		cues: []string{"total", "sum", "grand", "paid", "payable", "due", "final", "overall", "gross", "altogether", "whole", "summe", "gesamtbetrag", "montant", "totaal", "importe"},
 		not: []string{"tax", "taxes", "vat", "gst", "sst", "net", "sub", "subtotal", "before", "without", "excluding", "unit", "each", "per", "quantity",
@@ -79,10 +83,11 @@ var concepts = []concept{
 		labels: []string{"governing law", "applicable law", "jurisdiction", "choice of law"}},
 }
 
-// conceptLabels are the labels of the concepts a field's meaning calls for,
+// cueLabels are the labels of the concepts a field's meaning calls for,
 // less those it has already.
-func conceptLabels(f *field) []label {
-	if f.list || len(f.alts) == 0 {
+func cueLabels(f *field) []label {
+	if f.list || len(f.alts) == 0 || f.concept != conceptNone {
+		// An invoice concept (concept.go) has labels of its own.
 		return nil
 	}
 	said := map[string]bool{}
@@ -94,7 +99,7 @@ func conceptLabels(f *field) []label {
 	}
 	saysAny := func(ws []string) bool { return slices.ContainsFunc(ws, func(w string) bool { return said[w] }) }
 	var out []label
-	for _, c := range concepts {
+	for _, c := range cueConcepts {
 		if !slices.Contains(c.kinds, f.alts[0].kind) || f.alts[0].format == "date" ||
 			!f.mean.named(c.cues...) || f.mean.named(c.not...) || len(c.need) > 0 && !saysAny(c.need) {
 			continue

@@ -79,6 +79,31 @@
 // text that looks like one. Text that does not fit is passed over and the
 // search goes on.
 //
+// # Invoices
+//
+// A field whose words (name, title and description) say it is an
+// invoice's number, date, seller or buyer name, VAT id, currency, net,
+// tax or grand total or amount due has that concept (concept.go), and is
+// looked for under the labels invoices print for it in English, German,
+// French, Dutch and Spanish (vocabulary.go: Rechnungsnummer, Bruttosumme,
+// montant HT, factuurnummer, importe…), whatever the field is called. Its
+// values must look the part: a VAT id has a country prefix and its
+// country's format (a national tax number is not one), a currency is an
+// ISO code or a sign naming one currency (€ reads EUR), a name is no
+// address line and no label. Readers (invoice.go) add what no "label:
+// value" pair says: the number and date in the title sentence
+// ("Handelsrechnung (380) Nr. 2024118 vom 14.03.2024"); a party's name
+// under its heading (Verkäufer, Käufer:, Rechnungsempfänger, Bill To),
+// after a name label or as the block's first line that reads as a name,
+// the block found by geometry whatever the reading order; a letter's
+// sender line and the address under it; VAT ids by shape, given to the
+// party whose block or line ("Ihre USt-IdNr.") they stand in; every
+// amount's currency as a weak vote. An amount due that no label gives is
+// the grand total when no prepayment is printed, and a whole number
+// beside a total's label gives way to the amount right of it on its row
+// ("Grand Total: 12 $1,480.00"). A document in one of those languages
+// writes numeric dates day first unless a date says otherwise.
+//
 // # Lists and tables
 //
 // An array of scalars is read from a labelled line split at commas,
@@ -99,7 +124,12 @@
 // balance, carried forward), after which the rest of the table is its
 // footer; such rows fill the document's total fields instead. An opening
 // balance row is skipped. A row with one text cell under a row of items is
-// that item's text wrapped onto a second line. A table marked Continued at
+// that item's text wrapped onto a second line; an item printed over
+// several rows (items.go) takes the values of a row that fills only the
+// columns it left empty ("4012345678901  778,00"), its description's
+// second line beside an article number, and passes over notes under it
+// ("Listenpreis : 389,00", prose), which end the table only when no item
+// row follows within a few rows. A table marked Continued at
 // the top of the next page adds its rows, as do the first rows of the next
 // page when, unmarked, they fit the table's columns and types (a column
 // empty on a whole page makes the layout see another table); a header

@@ -25,6 +25,8 @@ type field struct {
 	letterhead bool
 	// mean is what the field is about, from all its words (meaning.go).
 	mean meaning
+	// concept is what invoice field it is, if any (concept.go).
+	concept concept
 }
 
 // section is a nested object whose properties may stand in a block under
@@ -139,8 +141,10 @@ func isLetterheadField(f *field) bool {
 
 func (pl *plan) addField(f field) {
 	f.mean = meaningOf(f.prop)
+	f.concept = conceptOf(&f)
+	f.labels = f.concept.labels(f.labels)
 	if f.section < 0 {
-		f.labels = append(f.labels, conceptLabels(&f)...)
+		f.labels = append(f.labels, cueLabels(&f)...)
 	}
 	pl.byProp[f.prop] = len(pl.fields)
 	pl.fields = append(pl.fields, f)

@@ -303,6 +303,7 @@ func (fd *finder) scanPage(ctx context.Context, p *document.Page) {
 		}
 		fd.scanSegment(v, si)
 	}
+	fd.scanInvoice(v)
 	for _, t := range p.Tables {
 		for _, row := range t.Rows {
 			fd.scanRow(p, row)
@@ -925,6 +926,13 @@ func cellValue(p *document.Page, c document.Cell) (string, document.Box, bool) {
 // how well it fits.
 func (fd *finder) parse(f int, text string, cites []cite, score float64) (candidate, bool) {
 	fl := &fd.plan.fields[f]
+	if fl.concept != conceptNone {
+		t, fit, ok := fd.readConcept(fl, text)
+		if !ok {
+			return candidate{}, false
+		}
+		text, score = t, score*fit
+	}
 	v, ok := parseValueAs(fl.alts, text, fd.dayFirst)
 	if !ok {
 		return candidate{}, false

@@ -99,7 +99,11 @@ func readChains(pages []document.Page, rp *plan) []*chain {
 			}
 		}
 		useLines := lb > tb || lb == 0 && tb == 0 && open != nil && open.zones != nil
-		if geo := lineChains(v, rp, open, need); useLines && len(geo) > 0 {
+		geo := lineChains(v, rp, open, need)
+		// Equal headers: the lines win when they read more rows, as when
+		// an item's second row (an article number) cut the parser's table.
+		useLines = useLines || lb > 0 && lb == tb && chainRows(geo) > tableRows(p.Tables, rp, need)
+		if useLines && len(geo) > 0 {
 			for _, c := range geo {
 				if c != open {
 					out = append(out, c)
@@ -204,6 +208,7 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 		}
 	}
 	prevBottom := math.Inf(-1)
+	notes := false // after a note under an item, until the next item
 	for ri, r := range rows {
 		top := v.segs[r[0]].box.Y
 		h := v.height(r[0])
@@ -212,7 +217,7 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 			if ri > 0 {
 				c.above = v.text(rows[ri-1][0])
 			}
-			cur = c
+			cur, notes = c, false
 			out = append(out, c)
 			prevBottom = top + h
 			continue
@@ -226,18 +231,37 @@ func lineChains(v *pageView, rp *plan, open *chain, need int) []*chain {
 		afterGap := prevBottom > math.Inf(-1) && top-prevBottom > 0.8*h
 		if afterGap && (top-prevBottom > 2.5*h || len(r) == 1 && len(cur.cols) > 1) {
 			// Far below, or a lone line of text after a blank line: the
-			// table has ended.
-			cur = nil
-			continue
+			// table has ended, unless an item follows (see items.go).
+			goOn, skip := cur.gapContinues(v, rows, ri, rp, prevBottom)
+			if !goOn || cur.closed {
+				cur = nil
+				continue
+			}
+			if skip {
+				prevBottom, notes = top+h, true
+				continue
+			}
 		}
 		cells, ok := cur.cells(v, r)
 		if !ok {
+			// Prose ends the table, unless it is a note under an item
+			// and another item follows.
+			if goOn, _ := cur.gapContinues(v, rows, ri, rp, prevBottom); goOn && !cur.closed {
+				prevBottom, notes = top+h, true
+				continue
+			}
 			cur = nil
 			continue
 		}
 		prevBottom = top + h
 		if cur.closed {
 			continue
+		}
+		if notes {
+			if !cur.isItem(v.p, cells, rp) {
+				continue // the rest of the notes under an item
+			}
+			notes = false
 		}
 		cur.addRows(v.p, [][]document.Cell{cells}, rp)
 	}
@@ -392,6 +416,19 @@ func (c *chain) addRows(p *document.Page, rows [][]document.Cell, rp *plan) {
 		case summaryOpening:
 			continue
 		}
+		if len(c.rows) > 0 {
+			last := c.rows[len(c.rows)-1]
+			switch kind := c.subRow(r, rp, last); kind {
+			case rowSkip:
+				continue
+			case rowFill:
+				c.fill(p, r, rp, last)
+				continue
+			case rowWrap:
+				c.fill(p, r, rp, last)
+				continue
+			}
+		}
 		if ci, ok := c.wrapped(r, rp); ok && len(c.rows) > start {
 			last := c.rows[len(c.rows)-1]
 			last[ci] = append(last[ci], fragment{p, r[ci]})
@@ -481,7 +518,7 @@ func summaryKind(r []document.Cell, cols map[int]column) int {
 			empty = true
 		}
 	}
-	if !empty {
+	if !empty && !totalCellFirst(r) {
 		return summaryNone
 	}
 	for _, cell := range r {
@@ -667,6 +704,9 @@ func docDateOrder(pages []document.Page) int {
 		}
 	}
 	if o := dateOrder(texts); o != 0 {
+		return o
+	}
+	if o := languageDateOrder(texts); o != 0 {
 		return o
 	}
 	return localeDateOrder(texts)
