@@ -52,6 +52,7 @@ type finder struct {
 	found    [][]candidate     // by field
 	lists    [][]listCandidate // by field, for lists
 	order    int
+	form     *formFields // what the form mechanisms look for (forms.go), read at the first page
 }
 
 func newFinder(pl *plan) *finder {
@@ -294,6 +295,7 @@ func (fd *finder) scanPage(p *document.Page) {
 	for si := range v.segs {
 		fd.scanSegment(v, si)
 	}
+	fd.scanForm(v)
 	for _, t := range p.Tables {
 		for _, row := range t.Rows {
 			fd.scanRow(p, row)

@@ -1,0 +1,37 @@
+package builtin
+
+// Business forms (orders, contracts, invoices, policies) print their key
+// values in boxes and rows whose layouts vary from one issuer to the next.
+// Beside the label and value pairs every document has (find.go), the
+// engine reads three things forms write their own way: periods given as
+// one date range (daterange.go), the number identifying the document
+// under labels written in many ways (docid.go), and the total among a
+// form's amounts (formtotal.go). What each field is looked for as comes
+// from its meaning (meaning.go), never its name alone.
+
+// formFields says, per field of the plan, what the form mechanisms look
+// for it as.
+type formFields struct {
+	sides    []rangeSide // the end of a date range a date field takes
+	anyRange bool
+}
+
+func newFormFields(pl *plan) *formFields {
+	ff := &formFields{sides: make([]rangeSide, len(pl.fields))}
+	for i := range pl.fields {
+		f := &pl.fields[i]
+		ff.sides[i] = dateSide(f)
+		ff.anyRange = ff.anyRange || ff.sides[i] != sideNone
+	}
+	return ff
+}
+
+// scanForm runs the form mechanisms over a page.
+func (fd *finder) scanForm(v *pageView) {
+	if fd.form == nil {
+		fd.form = newFormFields(fd.plan)
+	}
+	if fd.form.anyRange {
+		fd.scanRanges(v, fd.form.sides)
+	}
+}
