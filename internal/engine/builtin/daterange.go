@@ -141,7 +141,7 @@ func (fd *finder) scanRanges(v *pageView, sides []rangeSide) {
 		for _, m := range dateRange.FindAllStringSubmatchIndex(s, -1) {
 			a := span{runeIndex(s, m[2]), runeIndex(s, m[3])}
 			b := span{runeIndex(s, m[4]), runeIndex(s, m[5])}
-			label := fd.rangeLabel(v, li, a.from)
+			label, place := fd.rangeLabel(v, li, a.from)
 			if label == "" {
 				continue
 			}
@@ -149,7 +149,7 @@ func (fd *finder) scanRanges(v *pageView, sides []rangeSide) {
 				if side == sideNone {
 					continue
 				}
-				score := rangeLabelScore(&fd.plan.fields[fi], label)
+				score := rangeLabelScore(&fd.plan.fields[fi], label) * place
 				if score == 0 {
 					continue
 				}
@@ -167,8 +167,9 @@ func (fd *finder) scanRanges(v *pageView, sides []rangeSide) {
 // rangeLabel is the label of a range starting at rune at of line li: the
 // words before it in its segment ("Flight Dates: ", "Order Flight"), the
 // segment before it on the line when the range starts its segment, or the
-// segment above it, when that is text without digits.
-func (fd *finder) rangeLabel(v *pageView, li, at int) string {
+// segment above it, when that is text without digits; place is how sure
+// the label is the range's own (see placeColumn).
+func (fd *finder) rangeLabel(v *pageView, li, at int) (label string, place float64) {
 	lt := &v.lines[li]
 	si := -1
 	for k, s := range lt.segs {
@@ -177,15 +178,15 @@ func (fd *finder) rangeLabel(v *pageView, li, at int) string {
 		}
 	}
 	if si < 0 {
-		return ""
+		return "", 0
 	}
 	if before := strings.TrimSpace(string(lt.runes[lt.segs[si].from:at])); before != "" {
-		return lastWords(strings.TrimRight(before, ":：-–"), 4)
+		return lastWords(strings.TrimRight(before, ":：-–"), 4), placeSameLine
 	}
 	if si > 0 {
 		prev := lt.text(lt.segs[si-1])
 		if !strings.ContainsFunc(prev, unicode.IsDigit) {
-			return lastWords(strings.TrimRight(prev, ":："), 4)
+			return lastWords(strings.TrimRight(prev, ":："), 4), placeSameLine
 		}
 	}
 	// The segment above, in a form's box of a label over its value.
@@ -196,20 +197,42 @@ func (fd *finder) rangeLabel(v *pageView, li, at int) string {
 		}
 	}
 	if seg < 0 {
-		return ""
+		return "", 0
+	}
+	// A label on the range's row that the reading order put on a line
+	// of its own.
+	if l, ok := v.left(seg); ok {
+		if t := v.text(l); !strings.ContainsFunc(t, unicode.IsDigit) {
+			return lastWords(strings.TrimRight(t, ":："), 4), placeSameLine
+		}
 	}
 	if up, ok := v.above(seg); ok {
 		t := v.text(up)
 		if !strings.ContainsFunc(t, unicode.IsDigit) {
-			return strings.TrimRight(t, ":：")
+			// Under a column header of a table of several rows, the range
+			// is one row's, not the document's.
+			if v.headerOfLongTable(up) {
+				return strings.TrimRight(t, ":："), placeColumn
+			}
+			return strings.TrimRight(t, ":："), placeBelow
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // above returns the nearest segment over segment si, at most two blank
-// lines up, that overlaps it horizontally.
+// lines up, that overlaps it horizontally or, failing that, ends a few
+// characters left of it: a label set flush left of a box whose value is
+// indented.
 func (v *pageView) above(si int) (int, bool) {
+	if j, ok := v.aboveWithin(si, 0); ok {
+		return j, ok
+	}
+	return v.aboveWithin(si, 4*v.height(si))
+}
+
+// aboveWithin is above with segments widened by reach to the right.
+func (v *pageView) aboveWithin(si int, reach float64) (int, bool) {
 	lb := v.segs[si].box
 	h := v.height(si)
 	best, bestDY, bestDX := -1, math.Inf(1), math.Inf(1)
@@ -218,12 +241,29 @@ func (v *pageView) above(si int) (int, bool) {
 		if j == si || dy < -h/4 || dy > 2.5*h {
 			continue
 		}
-		if min(lb.X+lb.W, s.box.X+s.box.W)-max(lb.X, s.box.X) <= 0 {
+		if min(lb.X+lb.W, s.box.X+s.box.W+reach)-max(lb.X, s.box.X) <= 0 {
 			continue
 		}
 		dx := math.Abs(s.box.X - lb.X)
 		if dy < bestDY-h/4 || (math.Abs(dy-bestDY) <= h/4 && dx < bestDX) {
 			best, bestDY, bestDX = j, dy, dx
+		}
+	}
+	return best, best >= 0
+}
+
+// left returns the nearest segment left of segment si on its row, in
+// another line: the label of a value the reading order cut from it.
+func (v *pageView) left(si int) (int, bool) {
+	lb := v.segs[si].box
+	h := v.height(si)
+	best, bestX := -1, math.Inf(-1)
+	for j, s := range v.segs {
+		if j == si || s.line == v.segs[si].line || math.Abs((s.box.Y+s.box.H/2)-(lb.Y+lb.H/2)) > h/2 || s.box.X+s.box.W > lb.X {
+			continue
+		}
+		if x := s.box.X + s.box.W; x > bestX {
+			best, bestX = j, x
 		}
 	}
 	return best, best >= 0
