@@ -183,7 +183,7 @@ func hintOf(p *prop) hint {
 		return hintURL
 	case has("address") && !has("ip"):
 		return hintAddress
-	case last == "number" || last == "no" || last == "id" || last == "#" || last == "code" ||
+	case last == "number" || last == "no" || last == "num" || last == "nr" || last == "id" || last == "#" || last == "code" ||
 		last == "ref" || last == "reference" || last == "sku" || last == "iban" || last == "swift" || last == "bic":
 		return hintID
 	}

@@ -14,6 +14,10 @@ package builtin
 type formFields struct {
 	sides    []rangeSide // the end of a date range a date field takes
 	anyRange bool
+	ids      []idField // the fields of a document's number
+	// kind is what the document says it is (documentKind), read on its
+	// first page.
+	kind string
 }
 
 func newFormFields(pl *plan) *formFields {
@@ -22,6 +26,9 @@ func newFormFields(pl *plan) *formFields {
 		f := &pl.fields[i]
 		ff.sides[i] = dateSide(f)
 		ff.anyRange = ff.anyRange || ff.sides[i] != sideNone
+		if id, ok := idFieldOf(i, f); ok {
+			ff.ids = append(ff.ids, id)
+		}
 	}
 	return ff
 }
@@ -30,6 +37,13 @@ func newFormFields(pl *plan) *formFields {
 func (fd *finder) scanForm(v *pageView) {
 	if fd.form == nil {
 		fd.form = newFormFields(fd.plan)
+	}
+	if len(fd.form.ids) > 0 {
+		if v.p.Number == 1 {
+			fd.form.kind = documentKind(v, fd.form.ids)
+			println("KIND", fd.form.kind)
+		}
+		fd.docIDs(v, fd.form.ids, fd.form.kind)
 	}
 	if fd.form.anyRange {
 		fd.scanRanges(v, fd.form.sides)
