@@ -123,6 +123,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 		}
 		fd.scanPage(&pages[i])
 	}
+	fd.finishForm()
 	if len(pages) > 0 {
 		fd.letterhead(&pages[0])
 	}

@@ -17,7 +17,11 @@ type formFields struct {
 	ids      []idField // the fields of a document's number
 	// kind is what the document says it is (documentKind), read on its
 	// first page.
-	kind string
+	kind   string
+	totals []totalField // the fields of a document's total
+	// rows are the total rows found so far, offered to their fields
+	// once the document is read (finishForm).
+	rows []totalRow
 }
 
 func newFormFields(pl *plan) *formFields {
@@ -28,6 +32,9 @@ func newFormFields(pl *plan) *formFields {
 		ff.anyRange = ff.anyRange || ff.sides[i] != sideNone
 		if id, ok := idFieldOf(i, f); ok {
 			ff.ids = append(ff.ids, id)
+		}
+		if tf, ok := totalFieldOf(i, f); ok {
+			ff.totals = append(ff.totals, tf)
 		}
 	}
 	return ff
@@ -41,11 +48,20 @@ func (fd *finder) scanForm(v *pageView) {
 	if len(fd.form.ids) > 0 {
 		if v.p.Number == 1 {
 			fd.form.kind = documentKind(v, fd.form.ids)
-			println("KIND", fd.form.kind)
 		}
 		fd.docIDs(v, fd.form.ids, fd.form.kind)
 	}
 	if fd.form.anyRange {
 		fd.scanRanges(v, fd.form.sides)
+	}
+	if len(fd.form.totals) > 0 {
+		fd.scanTotals(v, fd.form.totals)
+	}
+}
+
+// finishForm offers what needed the whole document read: the totals.
+func (fd *finder) finishForm() {
+	if fd.form != nil {
+		fd.emitTotals()
 	}
 }

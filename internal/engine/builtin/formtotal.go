@@ -1,0 +1,189 @@
+package builtin
+
+import (
+	"math/big"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A form's total stands on a row of its own after a total label, often
+// with other figures: "Totals 49 $16,350.00 ($2,452.50) $13,897.50" (spots,
+// gross, commission, net), "Grand Total: 10 $985.00", "Gross Total
+// $5,625.00 Total Spots 27". A field whose meaning says total (or gross)
+// takes the largest amount written as money on such a row, counts and
+// amounts in parentheses (deductions) left out; of several such rows, the
+// largest total is the document's, the others subtotals.
+
+// How well a total row names a total field; see totalLabelScore.
+const (
+	scoreTotalOwn     = 0.90 // the row's label says what the field does: "Gross Total" for a gross amount
+	scoreTotalGrand   = 0.85 // "Grand Total", the document's total
+	scoreTotalPlain   = 0.80 // "Total", "Totals", "Total $"
+	scoreTotalDue     = 0.70 // "Amount Due", "Balance Due": after deductions, a gross field's only by chance
+	totalNotLargest   = 0.85 // scales a total row's amount below the document's largest total
+	maxTotalLabelWord = 3
+)
+
+// totalLabels are the labels of a total row, normalized.
+var totalLabels = map[string]bool{
+	"total": true, "totals": true, "grand total": true, "gross total": true, "total gross": true, "gross": true,
+	"gross amount": true, "order total": true, "invoice total": true, "total amount": true, "total due": true,
+	"amount due": true, "balance due": true, "total cost": true, "total price": true, "total value": true,
+	"gesamtbetrag": true, "gesamtsumme": true, "summe": true, "endbetrag": true, "montant total": true,
+	"total ttc": true, "totaal": true, "totaalbedrag": true, "importe total": true, "total general": true,
+}
+
+// deductionWords before a total label make it another figure's: "Net
+// Total", "Sub Total", "Commission Total".
+var deductionWords = map[string]bool{"net": true, "sub": true, "tax": true, "vat": true, "commission": true,
+	"agency": true, "discount": true, "netto": true, "ht": true, "excl": true}
+
+// totalField is a number field whose meaning is a document's total.
+type totalField struct {
+	field int
+	gross bool // the field says gross: before deductions
+}
+
+// totalFieldOf reads whether a field is a document's total: a number
+// named total, gross or grand (or an amount its description calls the
+// total), and not a net, tax, fee or line figure.
+func totalFieldOf(i int, f *field) (totalField, bool) {
+	if f.list || len(f.alts) == 0 || (f.alts[0].kind != kindNumber && f.alts[0].kind != kindInteger) || f.alts[0].enum != nil {
+		return totalField{}, false
+	}
+	m := f.mean
+	if m.named("net", "tax", "vat", "subtotal", "commission", "discount", "fee", "shipping", "deposit", "tip",
+		"unit", "price", "rate", "quantity", "count", "paid", "balance", "line", "item") {
+		return totalField{}, false
+	}
+	if !m.named("total", "gross", "grand") && !(m.named("amount", "sum", "value") && m.says("total", "gross")) {
+		return totalField{}, false
+	}
+	return totalField{field: i, gross: m.says("gross")}, true
+}
+
+func totalLabelScore(tf totalField, label string) float64 {
+	switch {
+	case tf.gross && strings.Contains(" "+label+" ", " gross "):
+		return scoreTotalOwn
+	case label == "grand total" || label == "total general":
+		return scoreTotalGrand
+	case strings.Contains(label, "due"):
+		if tf.gross {
+			return scoreTotalDue
+		}
+		return scoreTotalPlain
+	}
+	return scoreTotalPlain
+}
+
+// moneyShape is an amount written as money: two decimals, or a currency
+// sign, thousands separators in either convention.
+var moneyShape = regexp.MustCompile(`^[\p{Sc}]?\s?(\d{1,3}([,.' ]\d{3})*|\d+)([.,]\d{2})?\s?[\p{Sc}]?$`)
+
+func isMoney(t string) bool {
+	if !moneyShape.MatchString(t) {
+		return false
+	}
+	hasSign := strings.ContainsFunc(t, func(r rune) bool { return strings.ContainsRune("$€£¥₹", r) })
+	n := len(t)
+	decimals := n >= 3 && (t[n-3] == '.' || t[n-3] == ',')
+	return hasSign || decimals
+}
+
+// totalRow is a total found on a row, kept until the document is read so
+// that the largest total is known.
+type totalRow struct {
+	field  int
+	amount *big.Rat
+	text   string
+	cite   cite
+	score  float64
+}
+
+// scanTotals finds total rows on a page: a total label in a segment,
+// followed by figures only, on its segment and the next segments of its
+// line.
+func (fd *finder) scanTotals(v *pageView, tfs []totalField) {
+	for li := range v.lines {
+		lt := &v.lines[li]
+		var words []span
+		for _, s := range lt.segs {
+			words = append(words, wordSpans(lt.runes, s)...)
+		}
+		for wi := 0; wi < len(words); wi++ {
+			label, end := matchTotalLabel(lt, words, wi)
+			if label == "" {
+				continue
+			}
+			if wi > 0 && deductionWords[norm(lt.text(words[wi-1]))] {
+				wi = end - 1
+				continue
+			}
+			// The figures after the label, up to the next word.
+			var best span
+			var bestAmt *big.Rat
+			for k := end; k < len(words); k++ {
+				t := strings.Trim(lt.text(words[k]), ":")
+				if t == "" || t == "$" || t == "€" || t == "£" {
+					continue
+				}
+				if !startsWithFigure(t) {
+					break
+				}
+				if !isMoney(t) {
+					continue
+				}
+				r, _, ok := parseNumber(t)
+				if !ok || r.Sign() <= 0 {
+					continue
+				}
+				if bestAmt == nil || r.Cmp(bestAmt) > 0 {
+					best, bestAmt = words[k], r
+				}
+			}
+			wi = end - 1
+			if bestAmt == nil {
+				continue
+			}
+			text := lt.text(best)
+			for _, tf := range tfs {
+				fd.form.rows = append(fd.form.rows, totalRow{field: tf.field, amount: bestAmt, text: text,
+					cite: cite{page: v.p.Number, text: text, box: spanBox(v.p, lt, best)}, score: totalLabelScore(tf, label)})
+			}
+		}
+	}
+}
+
+// startsWithFigure reports whether a word is a figure: a digit, a
+// currency sign, a sign or an opening parenthesis first.
+func startsWithFigure(t string) bool {
+	r := []rune(t)[0]
+	return r >= '0' && r <= '9' || strings.ContainsRune("$€£¥₹(-+", r)
+}
+
+// matchTotalLabel matches the longest total label starting at word wi.
+func matchTotalLabel(lt *lineText, words []span, wi int) (string, int) {
+	for n := min(maxTotalLabelWord, len(words)-wi); n >= 1; n-- {
+		t := norm(lt.text(span{words[wi].from, words[wi+n-1].to}))
+		if totalLabels[t] {
+			return t, wi + n
+		}
+	}
+	return "", 0
+}
+
+// emitTotals offers the total rows found to their fields, the largest
+// total of each field at its label's score and the others lower.
+func (fd *finder) emitTotals() {
+	rows := fd.form.rows
+	for _, r := range rows {
+		largest := !slices.ContainsFunc(rows, func(o totalRow) bool { return o.field == r.field && o.amount.Cmp(r.amount) > 0 })
+		score := r.score
+		if !largest {
+			score *= totalNotLargest
+		}
+		fd.emitCites(r.field, r.text, []cite{r.cite}, score)
+	}
+}
