@@ -50,7 +50,7 @@ var otherParty = map[string]bool{"alt": true, "alternate": true, "agency": true,
 
 // idShape is what an identifier looks like: letters, digits and dashes
 // with at least three digits ("1327234-1", "TV0180164", "KT20020037").
-var idShape = regexp.MustCompile(`^[A-Za-z]{0,4}[0-9][0-9A-Za-z\-]*$`)
+var idShape = regexp.MustCompile(`^[A-Za-z]{0,4}-?[0-9][0-9A-Za-z\-]*$`)
 
 func isIDToken(s string) bool {
 	digits := 0
