@@ -26,13 +26,17 @@ const (
 
 // How well a range's label names a date field of a range; see rangeLabelScore.
 const (
-	scoreRangeTopic   = 0.85 // the label holds a word of the field's name ("Flight Dates" for flight_from)
-	scoreRangeDesc    = 0.70 // a word the description gives ("Schedule Dates": "start of the schedule")
-	scoreRangeGeneric = 0.45 // only a word for a period ("Dates", "Period", "Term")
+	scoreRangeTopic   = 0.90 // the label holds a word of the field's name ("Flight Dates" for flight_from)
+	scoreRangeDesc    = 0.80 // a word the description gives ("Schedule Dates": "start of the schedule")
+	scoreRangeGeneric = 0.70 // only a word for a period ("Dates", "Period", "Term")
 	// rangeOther scales a generic label qualified by a word the field
-	// never says ("Invoice Period" for a flight's first day): most often
-	// another period of the document.
-	rangeOther = 0.5
+	// never says ("Contract Dates", "Invoice Period" for a flight's first
+	// day): the document's own period more often than not, but another
+	// one where a label names the field's.
+	rangeOther = 0.85
+	// rangeRowSegments is how many segments make a range's line a row of
+	// a table, whose ranges are one row's each.
+	rangeRowSegments = 5
 )
 
 var (
@@ -211,7 +215,7 @@ func (fd *finder) rangeLabel(v *pageView, li, at int) (label string, place float
 		if !strings.ContainsFunc(t, unicode.IsDigit) {
 			// Under a column header of a table of several rows, the range
 			// is one row's, not the document's.
-			if v.headerOfLongTable(up) {
+			if v.headerOfLongTable(up) || len(lt.segs) >= rangeRowSegments {
 				return strings.TrimRight(t, ":："), placeColumn
 			}
 			return strings.TrimRight(t, ":："), placeBelow
