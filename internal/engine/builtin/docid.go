@@ -200,6 +200,10 @@ func (fd *finder) docIDs(v *pageView, ids []idField, kind string) {
 				switch {
 				case k == kind && !bare:
 					score = scoreIDOwnKind
+				case kind != "" && k != kind && !bare && slices.Contains(id.kinds, kind):
+					// The document is a kind the field names, and this is
+					// another kind's number: an invoice's order number.
+					continue
 				case k == id.named:
 					score = scoreIDNameKind
 				}
