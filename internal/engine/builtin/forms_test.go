@@ -34,6 +34,12 @@ func TestForms(t *testing.T) {
 			// The flight, not the invoice's period.
 			"run_start": "2019-12-30", "run_end": "2020-03-29",
 		}},
+		{"ad_confirmation", "ad_order", map[string]any{
+			// The number runs on after its label; the total stands under
+			// its label, after a count.
+			"order_number": "4396160", "sponsor": "Moore for Congress", "gross_total": 850.0,
+			"run_start": "2020-06-22", "run_end": "2020-06-29",
+		}},
 		{"ad_unlabelled", "ad_order", map[string]any{
 			// A range no label calls a flight or a period, another
 			// party's number, a net total and a count are no values.

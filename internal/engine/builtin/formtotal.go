@@ -109,8 +109,13 @@ func (fd *finder) scanTotals(v *pageView, tfs []totalField) {
 	for li := range v.lines {
 		lt := &v.lines[li]
 		var words []span
-		for _, s := range lt.segs {
-			words = append(words, wordSpans(lt.runes, s)...)
+		var segOf []int // the segment of its line each word is in
+		for k, s := range lt.segs {
+			ws := wordSpans(lt.runes, s)
+			words = append(words, ws...)
+			for range ws {
+				segOf = append(segOf, k)
+			}
 		}
 		for wi := 0; wi < len(words); wi++ {
 			label, end := matchTotalLabel(lt, words, wi)
@@ -121,39 +126,94 @@ func (fd *finder) scanTotals(v *pageView, tfs []totalField) {
 				wi = end - 1
 				continue
 			}
-			// The figures after the label, up to the next word.
-			var best span
-			var bestAmt *big.Rat
-			for k := end; k < len(words); k++ {
-				t := strings.Trim(lt.text(words[k]), ":")
-				if t == "" || t == "$" || t == "€" || t == "£" {
-					continue
-				}
-				if !startsWithFigure(t) {
-					break
-				}
-				if !isMoney(t) {
-					continue
-				}
-				r, _, ok := parseNumber(t)
-				if !ok || r.Sign() <= 0 {
-					continue
-				}
-				if bestAmt == nil || r.Cmp(bestAmt) > 0 {
-					best, bestAmt = words[k], r
+			wi = end - 1
+			best, amt, k := largestMoney(lt, words[end:])
+			fl, place := lt, placeSameLine
+			if amt == nil && end+k == len(words) {
+				// A label ending its line: the figures stand beside it in
+				// another line of the reading order, or under it.
+				if si := v.segIndex(li, segOf[end-1]); si >= 0 {
+					fl, best, amt, place = v.totalBeside(si)
 				}
 			}
-			wi = end - 1
-			if bestAmt == nil {
+			if amt == nil {
 				continue
 			}
-			text := lt.text(best)
+			text := fl.text(best)
 			for _, tf := range tfs {
-				fd.form.rows = append(fd.form.rows, totalRow{field: tf.field, amount: bestAmt, text: text,
-					cite: cite{page: v.p.Number, text: text, box: spanBox(v.p, lt, best)}, score: totalLabelScore(tf, label)})
+				fd.form.rows = append(fd.form.rows, totalRow{field: tf.field, amount: amt, text: text,
+					cite: cite{page: v.p.Number, text: text, box: spanBox(v.p, fl, best)}, score: totalLabelScore(tf, label) * place})
 			}
 		}
 	}
+}
+
+// largestMoney reads the figures at the start of words, up to the first
+// word that is no figure, and returns the largest positive amount written
+// as money among them and how many words were figures.
+func largestMoney(lt *lineText, words []span) (span, *big.Rat, int) {
+	var best span
+	var bestAmt *big.Rat
+	k := 0
+	for ; k < len(words); k++ {
+		t := strings.Trim(lt.text(words[k]), ":")
+		if t == "" || t == "$" || t == "€" || t == "£" {
+			continue
+		}
+		if !startsWithFigure(t) {
+			break
+		}
+		if !isMoney(t) {
+			continue
+		}
+		r, _, ok := parseNumber(t)
+		if !ok || r.Sign() <= 0 {
+			continue
+		}
+		if bestAmt == nil || r.Cmp(bestAmt) > 0 {
+			best, bestAmt = words[k], r
+		}
+	}
+	return best, bestAmt, k
+}
+
+// totalBeside reads the figures for a total label that ends its line: the
+// segment right of it on its row, else the one under it, when that
+// segment's line holds figures only.
+func (v *pageView) totalBeside(si int) (*lineText, span, *big.Rat, float64) {
+	try := func(j int) (*lineText, span, *big.Rat) {
+		lt := &v.lines[v.segs[j].line]
+		var words []span
+		for _, s := range lt.segs {
+			words = append(words, wordSpans(lt.runes, s)...)
+		}
+		best, amt, k := largestMoney(lt, words)
+		if k < len(words) {
+			return nil, span{}, nil
+		}
+		return lt, best, amt
+	}
+	if j, ok := v.right(si); ok {
+		if lt, best, amt := try(j); amt != nil {
+			return lt, best, amt, placeSameLine
+		}
+	}
+	if j, ok := v.below(si); ok {
+		if lt, best, amt := try(j); amt != nil {
+			return lt, best, amt, placeBelow
+		}
+	}
+	return nil, span{}, nil, 0
+}
+
+// segIndex is the index in v.segs of segment k of line li, or -1.
+func (v *pageView) segIndex(li, k int) int {
+	for j, s := range v.segs {
+		if s.line == li && s.seg == k {
+			return j
+		}
+	}
+	return -1
 }
 
 // startsWithFigure reports whether a word is a figure: a digit, a
