@@ -139,6 +139,7 @@ func isLetterheadField(f *field) bool {
 
 func (pl *plan) addField(f field) {
 	f.mean = meaningOf(f.prop)
+	f.labels = append(f.labels, roleLabels(&f)...)
 	pl.byProp[f.prop] = len(pl.fields)
 	pl.fields = append(pl.fields, f)
 }

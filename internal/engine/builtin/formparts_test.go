@@ -85,3 +85,30 @@ func TestShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleLabels checks that a name field is labelled by the first party
+// role its description gives, unless that is its name or the description
+// says the field is not that party.
+func TestRoleLabels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, desc string
+		want       string // the first label, "" for none
+	}{
+		{"sponsor", "Name of the advertiser buying the airtime (not the agency).", "advertiser"},
+		{"advertiser", "The advertiser buying the airtime: the candidate or committee.", ""},
+		{"payer_name", "Not the payee: the policyholder who pays.", "policyholder"},
+		{"merchant", "The business that issued the receipt.", ""},
+	}
+	for _, tt := range tests {
+		p := &prop{name: tt.name, description: tt.desc, alts: []alt{{kind: kindString}}}
+		f := field{prop: p, alts: p.alts, section: -1, mean: meaningOf(p)}
+		got := ""
+		if ls := roleLabels(&f); len(ls) > 0 {
+			got = ls[0].text
+		}
+		if got != tt.want {
+			t.Errorf("roleLabels(%q, %q) = %q, want %q", tt.name, tt.desc, got, tt.want)
+		}
+	}
+}
