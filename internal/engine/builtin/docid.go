@@ -68,8 +68,10 @@ type idField struct {
 	field int
 	kinds []string
 	named string // the kind the field's name says, if any
-	// labels maps a normalized label to the kind it names.
+	// labels maps a normalized label to the kind it names; first holds
+	// their first words, so that most words are passed over unread.
 	labels map[string]string
+	first  map[string]bool
 }
 
 // idFieldOf reads the kinds of number an identifier field means from its
@@ -110,6 +112,10 @@ func idFieldOf(i int, f *field) (idField, bool) {
 		// A bare kind labels a number when one follows it at once
 		// ("Invoice 7248774"); see docIDs.
 		idf.labels[k] = k
+	}
+	idf.first = map[string]bool{}
+	for l := range idf.labels {
+		idf.first[strings.Fields(l)[0]] = true
 	}
 	return idf, true
 }
@@ -186,16 +192,23 @@ func (fd *finder) docIDs(v *pageView, ids []idField, kind string) {
 		lt := &v.lines[ref.line]
 		seg := lt.segs[ref.seg]
 		words := wordSpans(lt.runes, seg)
+		var nw []string // the words normalized, read when a label may start
 		for _, id := range ids {
 			for wi := 0; wi < len(words); wi++ {
-				if wi > 0 && otherParty[norm(lt.text(words[wi-1]))] {
+				if !id.first[firstFold(lt.runes[words[wi].from:words[wi].to])] {
 					continue
 				}
-				k, end := id.matchAt(lt, words, wi)
+				if nw == nil {
+					nw = normWords(lt, words)
+				}
+				if wi > 0 && otherParty[nw[wi-1]] {
+					continue
+				}
+				k, end := id.matchAt(nw, wi)
 				if k == "" {
 					continue
 				}
-				bare := norm(lt.text(span{words[wi].from, words[end-1].to})) == k
+				bare := joinWords(nw[wi:end]) == k
 				score := scoreIDDescKind
 				switch {
 				case k == kind && !bare:
@@ -242,16 +255,71 @@ func (fd *finder) docIDs(v *pageView, ids []idField, kind string) {
 	}
 }
 
-// matchAt matches the longest label of the field starting at word wi,
-// of up to four words; it returns the label's kind and the word after it.
-func (id idField) matchAt(lt *lineText, words []span, wi int) (string, int) {
-	for n := min(4, len(words)-wi); n >= 1; n-- {
-		t := norm(lt.text(span{words[wi].from, words[wi+n-1].to}))
-		if k, ok := id.labels[t]; ok {
+// matchAt matches the longest label of the field starting at normalized
+// word wi, of up to four words; it returns the label's kind and the word
+// after it.
+func (id idField) matchAt(nw []string, wi int) (string, int) {
+	for n := min(4, len(nw)-wi); n >= 1; n-- {
+		if k, ok := id.labels[joinWords(nw[wi:wi+n])]; ok {
 			return k, wi + n
 		}
 	}
 	return "", 0
+}
+
+// normWords normalizes each word (see norm); a word of punctuation alone
+// ("/", "-") normalizes to "".
+func normWords(lt *lineText, words []span) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = norm(lt.text(w))
+	}
+	return out
+}
+
+// joinWords joins normalized words as norm joins them, leaving out the
+// empty ones: "order", "", "rev" is "order rev", as norm("Order / Rev").
+func joinWords(ws []string) string {
+	if len(ws) == 1 {
+		return ws[0]
+	}
+	var b strings.Builder
+	for _, w := range ws {
+		if w == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+// firstFold is the first run of letters or digits of a word, lowercased:
+// cheap, and the first word of norm(word) for the words labels start
+// with.
+func firstFold(rs []rune) string {
+	var b strings.Builder
+	prev := ' '
+	for i, r := range rs {
+		switch {
+		case unicode.IsUpper(r) && (unicode.IsLower(prev) ||
+			unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])):
+			// "GrossTotal" and "PONumber" are two words, as norm reads them.
+			return b.String()
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			prev = r
+			b.WriteRune(unicode.ToLower(r))
+		case r == '#' && b.Len() == 0:
+			return "#"
+		case b.Len() == 0:
+			// Emphasis or a quote before the word: "**Total".
+		default:
+			return b.String()
+		}
+	}
+	return b.String()
 }
 
 // idBeside takes the number for a label alone in its segment: the next

@@ -51,6 +51,7 @@ type plan struct {
 	rows   map[*prop]*plan
 	ix     *labelIndex
 	sectIx map[string][]int // normalized label → sections
+	form   *formFields      // what the form mechanisms look for (forms.go)
 }
 
 // newPlan walks the schema from root. Properties inside arrays of objects
@@ -105,6 +106,7 @@ func newPlan(root *prop) *plan {
 		pl.fields[i].letterhead = isLetterheadField(&pl.fields[i])
 	}
 	pl.ix = newLabelIndex(pl.fields)
+	pl.form = newFormFields(pl)
 	pl.rows = make(map[*prop]*plan, len(pl.tables))
 	for _, a := range pl.tables {
 		pl.rows[a] = newPlan(a.items)

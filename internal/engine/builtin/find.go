@@ -52,7 +52,7 @@ type finder struct {
 	found    [][]candidate     // by field
 	lists    [][]listCandidate // by field, for lists
 	order    int
-	form     *formFields // what the form mechanisms look for (forms.go), read at the first page
+	form     formState // what the form mechanisms found so far (forms.go)
 }
 
 func newFinder(pl *plan) *finder {

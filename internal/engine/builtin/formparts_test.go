@@ -1,6 +1,9 @@
 package builtin
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestDateSide checks which end of a range a date field takes, from its
 // name or, when the name does not say, its description.
@@ -109,6 +112,21 @@ func TestRoleLabels(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("roleLabels(%q, %q) = %q, want %q", tt.name, tt.desc, got, tt.want)
+		}
+	}
+}
+
+// TestFirstFold checks that firstFold gives the first word norm gives, so
+// that the words passed over unread could start no label.
+func TestFirstFold(t *testing.T) {
+	t.Parallel()
+	for _, w := range []string{"Total", "**Grand", "GrossTotal", "PONumber", "#", "Inv#", "(EUR)", "TOTAL:", "Order/Rev", "Rechnungs-Nr."} {
+		want := ""
+		if f := strings.Fields(norm(w)); len(f) > 0 {
+			want = f[0]
+		}
+		if got := firstFold([]rune(w)); got != want {
+			t.Errorf("firstFold(%q) = %q, want %q (norm: %q)", w, got, want, norm(w))
 		}
 	}
 }

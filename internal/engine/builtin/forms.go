@@ -10,15 +10,20 @@ package builtin
 // from its meaning (meaning.go), never its name alone.
 
 // formFields says, per field of the plan, what the form mechanisms look
-// for it as.
+// for it as. It is read once with the plan, which the plan cache shares
+// between jobs.
 type formFields struct {
 	sides    []rangeSide // the end of a date range a date field takes
 	anyRange bool
-	ids      []idField // the fields of a document's number
+	ids      []idField    // the fields of a document's number
+	totals   []totalField // the fields of a document's total
+}
+
+// formState is what the form mechanisms found in one document so far.
+type formState struct {
 	// kind is what the document says it is (documentKind), read on its
 	// first page.
-	kind   string
-	totals []totalField // the fields of a document's total
+	kind string
 	// rows are the total rows found so far, offered to their fields
 	// once the document is read (finishForm).
 	rows []totalRow
@@ -42,26 +47,22 @@ func newFormFields(pl *plan) *formFields {
 
 // scanForm runs the form mechanisms over a page.
 func (fd *finder) scanForm(v *pageView) {
-	if fd.form == nil {
-		fd.form = newFormFields(fd.plan)
-	}
-	if len(fd.form.ids) > 0 {
+	ff := fd.plan.form
+	if len(ff.ids) > 0 {
 		if v.p.Number == 1 {
-			fd.form.kind = documentKind(v, fd.form.ids)
+			fd.form.kind = documentKind(v, ff.ids)
 		}
-		fd.docIDs(v, fd.form.ids, fd.form.kind)
+		fd.docIDs(v, ff.ids, fd.form.kind)
 	}
-	if fd.form.anyRange {
-		fd.scanRanges(v, fd.form.sides)
+	if ff.anyRange {
+		fd.scanRanges(v, ff.sides)
 	}
-	if len(fd.form.totals) > 0 {
-		fd.scanTotals(v, fd.form.totals)
+	if len(ff.totals) > 0 {
+		fd.scanTotals(v, ff.totals)
 	}
 }
 
 // finishForm offers what needed the whole document read: the totals.
 func (fd *finder) finishForm() {
-	if fd.form != nil {
-		fd.emitTotals()
-	}
+	fd.emitTotals()
 }

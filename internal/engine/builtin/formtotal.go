@@ -117,12 +117,19 @@ func (fd *finder) scanTotals(v *pageView, tfs []totalField) {
 				segOf = append(segOf, k)
 			}
 		}
+		var nw []string // the words normalized, read when a label may start
 		for wi := 0; wi < len(words); wi++ {
-			label, end := matchTotalLabel(lt, words, wi)
+			if !totalFirst[firstFold(lt.runes[words[wi].from:words[wi].to])] {
+				continue
+			}
+			if nw == nil {
+				nw = normWords(lt, words)
+			}
+			label, end := matchTotalLabel(nw, wi)
 			if label == "" {
 				continue
 			}
-			if wi > 0 && deductionWords[norm(lt.text(words[wi-1]))] {
+			if wi > 0 && deductionWords[nw[wi-1]] {
 				wi = end - 1
 				continue
 			}
@@ -223,16 +230,25 @@ func startsWithFigure(t string) bool {
 	return r >= '0' && r <= '9' || strings.ContainsRune("$€£¥₹(-+", r)
 }
 
-// matchTotalLabel matches the longest total label starting at word wi.
-func matchTotalLabel(lt *lineText, words []span, wi int) (string, int) {
-	for n := min(maxTotalLabelWord, len(words)-wi); n >= 1; n-- {
-		t := norm(lt.text(span{words[wi].from, words[wi+n-1].to}))
-		if totalLabels[t] {
+// matchTotalLabel matches the longest total label starting at normalized
+// word wi.
+func matchTotalLabel(nw []string, wi int) (string, int) {
+	for n := min(maxTotalLabelWord, len(nw)-wi); n >= 1; n-- {
+		if t := joinWords(nw[wi : wi+n]); totalLabels[t] {
 			return t, wi + n
 		}
 	}
 	return "", 0
 }
+
+// totalFirst holds the first words of totalLabels.
+var totalFirst = func() map[string]bool {
+	m := map[string]bool{}
+	for l := range totalLabels {
+		m[strings.Fields(l)[0]] = true
+	}
+	return m
+}()
 
 // emitTotals offers the total rows found to their fields, the largest
 // total of each field at its label's score and the others lower.
