@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -67,6 +68,46 @@ func TestForms(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Extract(%s) mismatch (-want +got):\n%s", tt.doc, diff)
+			}
+		})
+	}
+}
+
+// TestDateRanges checks the ways a range is written and labelled, on one
+// line or with its label above it, and what leaves the dates null.
+func TestDateRanges(t *testing.T) {
+	t.Parallel()
+	const schema = `{"properties": {
+		"valid_from": {"type": ["string", "null"], "format": "date", "description": "First day the policy covers."},
+		"valid_to": {"type": ["string", "null"], "format": "date", "description": "Last day the policy covers."}}}`
+	tests := []struct {
+		name, doc string
+		from, to  any
+	}{
+		{"Dash", "Policy Period: 03/01/2024 - 03/31/2024", "2024-03-01", "2024-03-31"},
+		{"Words", "Period of cover 1 March 2024 to 31 March 2024", "2024-03-01", "2024-03-31"},
+		{"MonthFirst", "Term: March 1, 2024 – March 31, 2024", "2024-03-01", "2024-03-31"},
+		{"German", "Zeitraum 2024-01-01 bis 2024-12-31", "2024-01-01", "2024-12-31"},
+		{"NoSpaces", "Valid 02/21/20-02/25/20", "2020-02-21", "2020-02-25"},
+		{"LabelAbove", "Policy Dates\n10/27/20 - 11/02/20", "2020-10-27", "2020-11-02"},
+		{"NoLabel", "Printed 10/01/20 - 10/02/20", nil, nil},
+		{"NotARange", "Policy Dates: 10/01/20, 10/02/20", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc := parseText(t, tt.doc, text.FormatText)
+			out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: json.RawMessage(schema)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(out.Result, &got); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{"valid_from": tt.from, "valid_to": tt.to}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Extract(%q) mismatch (-want +got):\n%s", tt.doc, diff)
 			}
 		})
 	}
