@@ -160,14 +160,20 @@ func documentKind(v *pageView, ids []idField) string {
 			if len(w) < 4 || strings.ToUpper(w) != w || !isKind(ids, strings.ToLower(w)) {
 				continue
 			}
-			if i+1 < len(words) && slices.Contains(numberWords, norm(words[i+1])) {
-				continue
+			if i+1 < len(words) && kindLabelNext[norm(words[i+1])] {
+				continue // "INVOICE NO", "INVOICE TO:", "INVOICE DATE" are labels
 			}
 			return strings.ToLower(w)
 		}
 	}
 	return ""
 }
+
+// kindLabelNext are words after a kind that make the two a label, not a
+// title.
+var kindLabelNext = map[string]bool{"no": true, "nr": true, "num": true, "number": true, "#": true, "to": true,
+	"date": true, "dates": true, "period": true, "month": true, "address": true, "total": true, "amount": true,
+	"terms": true, "for": true, "from": true, "type": true, "id": true, "ref": true}
 
 // titleQualifiers stand beside a document's kind in its title.
 var titleQualifiers = map[string]bool{"duplicate": true, "copy": true, "original": true, "revised": true,
