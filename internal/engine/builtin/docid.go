@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The number identifying a document is labelled in as many ways as there
@@ -199,9 +200,10 @@ func (fd *finder) docIDs(v *pageView, ids []idField, kind string) {
 		seg := lt.segs[ref.seg]
 		words := wordSpans(lt.runes, seg)
 		var nw []string // the words normalized, read when a label may start
+		var fold [32]byte
 		for _, id := range ids {
 			for wi := 0; wi < len(words); wi++ {
-				if !id.first[firstFold(lt.runes[words[wi].from:words[wi].to])] {
+				if !id.first[string(firstFold(fold[:0], lt.runes[words[wi].from:words[wi].to]))] {
 					continue
 				}
 				if nw == nil {
@@ -302,30 +304,30 @@ func joinWords(ws []string) string {
 	return b.String()
 }
 
-// firstFold is the first run of letters or digits of a word, lowercased:
-// cheap, and the first word of norm(word) for the words labels start
-// with.
-func firstFold(rs []rune) string {
-	var b strings.Builder
+// firstFold appends to buf the first run of letters or digits of a word,
+// lowercased: cheap (no allocation for a short word, and a map looks a
+// byte slice up without one), and the first word of norm(word) for the
+// words labels start with.
+func firstFold(buf []byte, rs []rune) []byte {
 	prev := ' '
 	for i, r := range rs {
 		switch {
 		case unicode.IsUpper(r) && (unicode.IsLower(prev) ||
 			unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1])):
 			// "GrossTotal" and "PONumber" are two words, as norm reads them.
-			return b.String()
+			return buf
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			prev = r
-			b.WriteRune(unicode.ToLower(r))
-		case r == '#' && b.Len() == 0:
-			return "#"
-		case b.Len() == 0:
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		case r == '#' && len(buf) == 0:
+			return append(buf, '#')
+		case len(buf) == 0:
 			// Emphasis or a quote before the word: "**Total".
 		default:
-			return b.String()
+			return buf
 		}
 	}
-	return b.String()
+	return buf
 }
 
 // idBeside takes the number for a label alone in its segment: the next

@@ -3,7 +3,6 @@ package builtin
 import (
 	"math/big"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -118,8 +117,9 @@ func (fd *finder) scanTotals(v *pageView, tfs []totalField) {
 			}
 		}
 		var nw []string // the words normalized, read when a label may start
+		var fold [32]byte
 		for wi := 0; wi < len(words); wi++ {
-			if !totalFirst[firstFold(lt.runes[words[wi].from:words[wi].to])] {
+			if !totalFirst[string(firstFold(fold[:0], lt.runes[words[wi].from:words[wi].to]))] {
 				continue
 			}
 			if nw == nil {
@@ -254,10 +254,15 @@ var totalFirst = func() map[string]bool {
 // total of each field at its label's score and the others lower.
 func (fd *finder) emitTotals() {
 	rows := fd.form.rows
+	largest := map[int]*big.Rat{}
 	for _, r := range rows {
-		largest := !slices.ContainsFunc(rows, func(o totalRow) bool { return o.field == r.field && o.amount.Cmp(r.amount) > 0 })
+		if m, ok := largest[r.field]; !ok || r.amount.Cmp(m) > 0 {
+			largest[r.field] = r.amount
+		}
+	}
+	for _, r := range rows {
 		score := r.score
-		if !largest {
+		if r.amount.Cmp(largest[r.field]) < 0 {
 			score *= totalNotLargest
 		}
 		fd.emitCites(r.field, r.text, []cite{r.cite}, score)
