@@ -26,7 +26,7 @@ const (
 
 // How well a range's label names a date field of a range; see rangeLabelScore.
 const (
-	scoreRangeTopic   = 0.90 // the label holds a word of the field's name ("Flight Dates" for flight_from)
+	scoreRangeTopic   = 0.90 // the label holds a word of the field's name ("Flight Dates" for flight_begin)
 	scoreRangeDesc    = 0.80 // a word the description gives ("Schedule Dates": "start of the schedule")
 	scoreRangeGeneric = 0.70 // only a word for a period ("Dates", "Period", "Term")
 	// rangeOther scales a generic label qualified by a word the field
@@ -53,7 +53,7 @@ var (
 )
 
 // dateSide reads from a date field's meaning which end of a range it is:
-// its name first ("flight_from", "end_date"), then its description ("First
+// its name first ("flight_begin", "end_date"), then its description ("First
 // air date of the flight"). A field that says both or neither is none.
 func dateSide(f *field) rangeSide {
 	if len(f.alts) == 0 || f.alts[0].kind != kindString || (f.alts[0].format != "date" && f.alts[0].format != "date-time") || f.list {

@@ -22,7 +22,7 @@ import (
 // How well an identifier's label names the field; see docIDs.
 const (
 	scoreIDOwnKind  = 0.85 // the kind of number the document's title says it is
-	scoreIDNameKind = 0.80 // the kind the field's name says (contract_num)
+	scoreIDNameKind = 0.80 // the kind the field's name says (order_no)
 	scoreIDDescKind = 0.70 // another kind the description names
 	// idInline scales a number run on after its label with no separator
 	// ("Contract # 575746 Date Entered …").

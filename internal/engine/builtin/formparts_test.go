@@ -13,8 +13,8 @@ func TestDateSide(t *testing.T) {
 		name, desc string
 		want       rangeSide
 	}{
-		{"flight_from", "", sideStart},
-		{"flight_to", "", sideEnd},
+		{"run_from", "", sideStart},
+		{"run_until", "", sideEnd},
 		{"startDate", "", sideStart},
 		{"coverage_ends", "", sideEnd}, // stemmed as a plural is
 		{"air_date_1", "First air date of the schedule", sideStart},
@@ -36,7 +36,7 @@ func TestDateSide(t *testing.T) {
 // period of something else.
 func TestRangeLabelScore(t *testing.T) {
 	t.Parallel()
-	p := &prop{name: "flight_start", description: "First air date of the schedule the order covers."}
+	p := &prop{name: "flight_start", description: "First day of the schedule the booking covers."}
 	f := field{prop: p, alts: []alt{{kind: kindString, format: "date"}}, mean: meaningOf(p)}
 	tests := []struct {
 		label string
@@ -98,8 +98,8 @@ func TestRoleLabels(t *testing.T) {
 		name, desc string
 		want       string // the first label, "" for none
 	}{
-		{"sponsor", "Name of the advertiser buying the airtime (not the agency).", "advertiser"},
-		{"advertiser", "The advertiser buying the airtime: the candidate or committee.", ""},
+		{"sponsor", "Name of the advertiser paying for the spots (not the agency).", "advertiser"},
+		{"advertiser", "Advertiser that pays for the spots, such as a candidate or a committee.", ""},
 		{"payer_name", "Not the payee: the policyholder who pays.", "policyholder"},
 		{"merchant", "The business that issued the receipt.", ""},
 	}
