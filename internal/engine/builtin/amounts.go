@@ -452,9 +452,16 @@ func leftOf(p *document.Page, b document.Box) string {
 			if k == 0 {
 				break
 			}
-			texts := make([]string, k)
-			for j, wj := range l.Words[:k] {
-				texts[j] = p.Words[wj].Text
+			// The label is the run of words before the value up to a wide
+			// gap: "Payment Terms 30 Days      Gross Total $1,125.00" labels
+			// the amount "Gross Total".
+			from := k - 1
+			for from > 0 && !wideGap(p.Words[l.Words[from-1]], p.Words[l.Words[from]]) {
+				from--
+			}
+			texts := make([]string, 0, k-from)
+			for _, wj := range l.Words[from:k] {
+				texts = append(texts, p.Words[wj].Text)
 			}
 			return strings.Join(texts, " ")
 		}

@@ -128,7 +128,9 @@ func (fd *finder) dateSpans(pages []document.Page) {
 	for _, df := range fd.plan.dateFields() {
 		// What a label gave is better evidence, and a date inside
 		// another line would only stand as its rival.
-		if len(fd.found[df.f]) == 0 {
+		// The start or end of a range is the range reader's to give
+		// (daterange.go): a lone date is neither.
+		if len(fd.found[df.f]) == 0 && dateSide(&fd.plan.fields[df.f]) == rangeNone {
 			dfs = append(dfs, df)
 		}
 	}

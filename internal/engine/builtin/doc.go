@@ -104,6 +104,31 @@
 // ("Grand Total: 12 $1,480.00"). A document in one of those languages
 // writes numeric dates day first unless a date says otherwise.
 //
+// # Forms
+//
+// Orders, contracts, invoices and policies print their key values in
+// boxes whose layouts vary from one issuer to the next (forms.go). A date
+// field whose meaning says it starts something (from, start, first,
+// begin) takes the first date of a range ("Flight Dates: 10/01/12 -
+// 10/15/12", a range under "Contract Dates"), one that says it ends (to,
+// end, last, until) the second, scored by how the range's label names the
+// field: a word of its name 0.9, of its description 0.8, a period word
+// only 0.7, a period of something else ("Invoice Period") 0.6; a range in
+// a table row is one row's. An identifier field is looked for under each
+// kind of number its name and description name ("the contract or order
+// number …, the invoice number on an invoice"), with any word for number,
+// "Order / Rev" and bare ("Invoice 7248774"), the number run on after its
+// label, beside it or under it; another party's number ("Alt Order #") is
+// passed over, the kind the document's title names wins, and on a document
+// of a kind the field names another kind's number is none. A number field
+// whose meaning is a total takes the largest amount written as money on a
+// total row ("Totals 49 $16,350.00 ($2,452.50) $13,897.50"), counts and
+// deductions left out, the largest of several rows first. Text made only
+// of the words forms label their boxes with ("Original Date / Revision")
+// is a label, never a value. A plain text field is also labelled by the
+// first party role its description names ("Name of the advertiser …"),
+// unless that role is its own name or the description negates it.
+//
 // # Lists and tables
 //
 // An array of scalars is read from a labelled line split at commas,

@@ -132,11 +132,13 @@ func (fd *finder) collect(ctx context.Context, pages []document.Page) error {
 	if len(pages) == 0 {
 		return nil
 	}
+	fd.finishForm()
 	fd.issuer(&pages[0])
 	fd.dateSpans(pages)
 	fd.amountLines(pages)
 	fd.agree(pages)
 	fd.letterhead(&pages[0])
+	fd.inferInvoice(pages)
 	return nil
 }
 
@@ -148,7 +150,6 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	if err := fd.collect(ctx, pages); err != nil {
 		return nil, nil, err
 	}
-	fd.inferInvoice(pages)
 	v := fd.values()
 	for _, a := range pl.tables {
 		if err := ctx.Err(); err != nil {

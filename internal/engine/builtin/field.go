@@ -53,6 +53,7 @@ type plan struct {
 	rows   map[*prop]*plan
 	ix     *labelIndex
 	sectIx map[string][]int // normalized label → sections
+	form   *formFields      // what the form mechanisms look for (forms.go)
 }
 
 // newPlan walks the schema from root. Properties inside arrays of objects
@@ -107,6 +108,7 @@ func newPlan(root *prop) *plan {
 		pl.fields[i].letterhead = isLetterheadField(&pl.fields[i])
 	}
 	pl.ix = newLabelIndex(pl.fields)
+	pl.form = newFormFields(pl)
 	pl.rows = make(map[*prop]*plan, len(pl.tables))
 	for _, a := range pl.tables {
 		pl.rows[a] = newPlan(a.items)
@@ -146,6 +148,7 @@ func (pl *plan) addField(f field) {
 	if f.section < 0 {
 		f.labels = append(f.labels, cueLabels(&f)...)
 	}
+	f.labels = append(f.labels, roleLabels(&f)...)
 	pl.byProp[f.prop] = len(pl.fields)
 	pl.fields = append(pl.fields, f)
 }
@@ -190,7 +193,7 @@ func hintOf(p *prop) hint {
 		return hintURL
 	case has("address") && !has("ip"):
 		return hintAddress
-	case last == "number" || last == "no" || last == "id" || last == "#" || last == "code" ||
+	case last == "number" || last == "no" || last == "num" || last == "nr" || last == "id" || last == "#" || last == "code" ||
 		last == "ref" || last == "reference" || last == "sku" || last == "iban" || last == "swift" || last == "bic":
 		return hintID
 	}

@@ -53,6 +53,7 @@ type finder struct {
 	found    [][]candidate     // by field
 	lists    [][]listCandidate // by field, for lists
 	order    int
+	form     formState // what the form mechanisms found so far (forms.go)
 }
 
 func newFinder(pl *plan) *finder {
@@ -304,6 +305,7 @@ func (fd *finder) scanPage(ctx context.Context, p *document.Page) {
 		fd.scanSegment(v, si)
 	}
 	fd.scanInvoice(v)
+	fd.scanForm(v)
 	for _, t := range p.Tables {
 		for _, row := range t.Rows {
 			fd.scanRow(p, row)

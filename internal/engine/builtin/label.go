@@ -396,7 +396,7 @@ func containsField(hits []labelHit, f int) bool {
 // cell, or a label whose value is missing.
 func (ix *labelIndex) isNonValue(text string) bool {
 	l := norm(strings.TrimSuffix(strings.TrimSpace(text), ":"))
-	if ix.nonValue[l] || ix.exact[l] != nil {
+	if ix.nonValue[l] || ix.exact[l] != nil || isFormLabel(l) {
 		return true
 	}
 	// A label misread by one letter ("Acc0unt No.") is still a label.
