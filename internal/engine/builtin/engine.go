@@ -126,6 +126,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	if len(pages) > 0 {
 		fd.letterhead(&pages[0])
 	}
+	fd.readClauses(pages)
 	v := fd.values()
 	for _, a := range pl.tables {
 		v.rows[a] = tableArray(pages, a, pl.rows[a], fd.dayFirst)

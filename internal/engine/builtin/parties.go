@@ -1,0 +1,3 @@
+package builtin
+
+func (fd *finder) readParties(pr *prose, f int) {}

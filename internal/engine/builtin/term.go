@@ -1,0 +1,3 @@
+package builtin
+
+func (fd *finder) readTerm(pr *prose, f int) {}
