@@ -1,7 +1,9 @@
 package builtin
 
 import (
+	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -78,6 +80,9 @@ func (fd *finder) readClauses(pages []document.Page) {
 	if !any {
 		return
 	}
+	for i, k := range kinds {
+		fd.found[i] = slices.DeleteFunc(fd.found[i], func(c candidate) bool { return !k.shaped(c) })
+	}
 	pr := newProse(pages)
 	var dates []dateMention
 	for i, k := range kinds {
@@ -95,6 +100,26 @@ func (fd *finder) readClauses(pages []document.Page) {
 			fd.readTerm(pr, i)
 		}
 	}
+}
+
+// shaped reports whether a value found under a label has the shape this
+// kind of clause gives: a contract's heading "Governing Law; Jurisdiction"
+// followed by a sentence is no label of a value, and what follows it no
+// place.
+func (k clauseKind) shaped(c candidate) bool {
+	var s string
+	if json.Unmarshal(c.value.value, &s) != nil {
+		return true
+	}
+	switch k {
+	case clauseLaw:
+		_, to, name := placeAt(s, 0)
+		return name != "" && to == len(s)
+	case clauseTerm:
+		m := duration.FindStringSubmatchIndex(s)
+		return m != nil && len(strings.Fields(s)) <= 4
+	}
+	return true
 }
 
 // emitProse offers the text of bytes [from, to) as a value of field f.
@@ -118,11 +143,12 @@ const monthNames = `january|february|march|april|may|june|july|august|september|
 
 // proseDate matches the ways contracts write a date: "March 3, 2011",
 // "the 3rd day of March, 2011", "this 6th of February, 1999", "3 March
-// 2011", "December 9 th , 2014", "03/03/2011".
+// 2011", "December 9 th , 2014", "03/03/2011", "5/12/09" (month first, as
+// US filings write it).
 var proseDate = regexp.MustCompile(`(?i)\b(?:` +
 	`(\d{1,2})\s?(?:st|nd|rd|th)?\s+(?:day\s+)?(?:of\s+)?(` + monthNames + `)\.?,?\s*(\d{4})` +
 	`|(` + monthNames + `)\.?\s+(\d{1,2})\s?(?:st|nd|rd|th)?\s*,?\s*(\d{4})` +
-	`|(\d{1,2})/(\d{1,2})/(\d{4})` +
+	`|(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})` +
 	`)\b`)
 
 // findDates returns every date of the text in order.
@@ -142,7 +168,7 @@ func findDates(text string) []dateMention {
 		case g(4) != "":
 			mo, d, y = monthNumber(g(4)), atoi(g(5)), atoi(g(6))
 		default:
-			mo, d, y = atoi(g(7)), atoi(g(8)), atoi(g(9))
+			mo, d, y = atoi(g(7)), atoi(g(8)), year(g(9))
 		}
 		if iso, ok := isoString(y, mo, d); ok {
 			out = append(out, dateMention{from: m[0], to: m[1], iso: iso})
@@ -159,8 +185,10 @@ func monthNumber(s string) int { return int(months[strings.ToLower(s)]) }
 const (
 	scoreDateDefined  = 0.9  // followed by (the "Effective Date")
 	scoreDateThis     = 0.85 // "This Agreement is made as of …"
-	scoreDateWitness  = 0.6  // "have executed this Agreement as of …"
+	scoreDateLetter   = 0.7  // a letter's date, on a line of its own at the top
+	scoreDateWitness  = 0.6  // "have executed this Agreement as of …", "Accepted and agreed as of …"
 	scoreDatePreamble = 0.55 // "… Agreement dated as of …" at the document's start, its subject unsaid
+	scoreDateSigned   = 0.5  // "Date: 5/12/09" by a signature
 )
 
 var (
@@ -170,10 +198,17 @@ var (
 		`(?:\s*,|\s+(?:and|made|entered|into|effective|is|as|of|on|this|the|from|day|upon|to|be|shall|will|become|becomes))*\s*$`)
 	// dateSubject is the agreement as the subject of the sentence.
 	dateSubject = regexp.MustCompile(`(?i)\b(?:this|the\s+within)\b[^.;]{0,120}?\b(?:agreement|amendment|contract|letter|undertaking|nda|memorandum|covenant|arrangement)\b`)
+	// otherAgreement names another agreement, which a date after it is
+	// the date of: "the Merger Agreement dated …".
+	otherAgreement = regexp.MustCompile(`\b(?:the|an?|that|certain|such|said|its|any|our|your|my)\s+(?:[A-Z][\w-]*\s+){1,6}(?:Agreement|Contract|Letter|Plan)\b`)
 	// dateDefined follows a date that the agreement defines as its own.
 	dateDefined = regexp.MustCompile(`(?i)^\s*[,(]?\s*\(?\s*(?:the|this|hereinafter|referred\s+to\s+as|the\s+)*\s*["“”']*\s*(?:effective|commencement|start|execution|agreement)\s+date`)
-	// witnessLead is the closing "have executed this Agreement as of".
-	witnessLead = regexp.MustCompile(`(?i)\b(?:executed|signed|entered\s+into)\s+this\s+(?:\w+\s+){0,3}?(?:agreement|amendment|contract|letter)\s+(?:as\s+of|on|effective)\s+(?:the\s+)?(?:date\s+of\s+)?$`)
+	// witnessLead is the closing "have executed this Agreement as of",
+	// or a counterparty's "Accepted and agreed as of".
+	witnessLead = regexp.MustCompile(`(?i)(?:\b(?:executed|signed|entered\s+into)\s+this\s+(?:[\w-]+\s+){0,3}?(?:agreement|amendment|contract|letter)\s+(?:as\s+of|on|effective)\s+(?:this\s+|the\s+)?(?:date\s+of\s+)?` +
+		`|\b(?:accepted|agreed)(?:\s+(?:and|to|agreed|accepted))*\s+(?:as\s+of|on|this)\s+(?:the\s+)?)$`)
+	// signedLead is a date's label by a signature: "Date:", "Dated".
+	signedLead = regexp.MustCompile(`\b(?:Date|DATE|Dated|DATED)\s*:?\s*$`)
 )
 
 // readAgreementDate offers the dates an agreement says it is made or
@@ -191,20 +226,50 @@ func (fd *finder) readAgreementDate(pr *prose, f int, dates []dateMention) {
 				score = scoreDateThis
 			}
 		case dateLead.MatchString(before):
-			lead := dateLead.FindStringIndex(before)
+			lead := dateLead.FindStringIndex(before)[0]
 			switch {
-			case dateSubject.MatchString(before[:lead[0]]) || dateSubject.MatchString(before[lead[0]:]):
+			case ownDate(before[:lead]) || dateSubject.MatchString(before[lead:]):
 				score = scoreDateThis
-			case d.from < 600:
+			case d.from < 600 && !otherAgreement.MatchString(before[:lead]):
 				score = scoreDatePreamble
 			}
 		case witnessLead.MatchString(before):
 			score = scoreDateWitness
+		case signedLead.MatchString(before):
+			score = scoreDateSigned
+		case pr.letterDate(d):
+			score = scoreDateLetter
 		}
 		if score > 0 {
 			fd.emitProse(pr, f, d.iso, d.from, d.to, score)
 		}
 	}
+}
+
+// ownDate reports whether the words before a date's verb make the
+// agreement itself its subject ("This Confidentiality Agreement (the
+// "Agreement") is dated …"), not another agreement it names ("This
+// Agreement supersedes the Merger Agreement dated …").
+func ownDate(before string) bool {
+	ms := dateSubject.FindAllStringIndex(before, -1)
+	if len(ms) == 0 {
+		return false
+	}
+	return !otherAgreement.MatchString(before[ms[len(ms)-1][1]:])
+}
+
+// letterDate reports whether a date stands on a line of its own among
+// the first lines of a page, as a letter's date does.
+func (pr *prose) letterDate(d dateMention) bool {
+	if pr.src[d.from] < 0 || pr.src[d.to-1] < 0 {
+		return false
+	}
+	r := pr.refs[pr.src[d.from]]
+	if r.line > 12 || pr.refs[pr.src[d.to-1]].line != r.line {
+		return false
+	}
+	l := pr.pages[r.page].Lines[r.line]
+	return len(l.Words) > 0 && len(strings.Fields(l.Text)) == len(strings.Fields(pr.text[d.from:d.to]))
 }
 
 // --- Governing law ------------------------------------------------------
@@ -240,6 +305,7 @@ var placeStop = map[string]bool{
 	"the": true, "hereof": true, "thereof": true, "but": true, "or": true, "shall": true, "will": true,
 	"without-": true, "provided": true, "exclusively": true, "then": true, "if": true, "law": true, "laws": true,
 	"sans": true, "sin": true, "ohne": true, "zonder": true, "y": true, "et": true, "und": true, "en": true,
+	"state": true, "usa": true, "u.s.a": true, "u.s": true, "county": true,
 	"page": true, "exhibit": true, "section": true, "any": true, "all": true, "by": true, "at": true, "on": true,
 }
 
@@ -249,36 +315,59 @@ const (
 	scoreLawConstrued = 0.85 // "construed in accordance with the laws of …"
 )
 
+// placeLaw is "governed by Kansas law": the place before the word law.
+var placeLaw = regexp.MustCompile(`(?i)\b(?:govern\w*|constru\w*|interpret\w*|enforc\w*)\s+(?:\w+\s+){0,4}?(?:by|under|with|to)\s+(?:the\s+)?(?:internal\s+|substantive\s+|domestic\s+)?`)
+
 // readGoverningLaw offers the places whose law the document says governs
 // it, by name only ("Delaware", not "the State of Delaware").
 func (fd *finder) readGoverningLaw(pr *prose, f int) {
 	t := pr.text
 	for _, m := range lawOf.FindAllStringIndex(t, -1) {
 		from, to, name := placeAt(t, m[1])
-		if name == "" {
+		if name == "" || incorporated.MatchString(t[max(0, m[0]-60):m[1]]) {
 			continue
 		}
-		sent := t[pr.sentenceStart(m[0], 300):m[0]]
-		if incorporated.MatchString(t[max(0, m[0]-60):m[1]]) {
-			continue
+		// The verb stands before the law ("governed by the laws of …") or
+		// after it ("The laws of the State of Nevada shall govern …").
+		score := lawScore(t[pr.sentenceStart(m[0], 300):m[0]], 1)
+		if score == 0 {
+			score = lawScore(t[to:pr.sentenceEnd(to, 200)], 0.95)
 		}
-		verbs := lawVerb.FindAllString(sent, -1)
-		if len(verbs) == 0 {
-			continue
+		if score > 0 {
+			fd.emitLaw(pr, f, name, from, to, score)
 		}
-		score := scoreLawConstrued
-		for _, v := range verbs {
-			if strings.HasPrefix(strings.ToLower(v), "govern") {
-				score = scoreLawGoverned
-			}
-		}
-		// The federal law of a country beside a state's is rarely the
-		// one the clause chooses.
-		if n := norm(name); n == "united states" || n == "united states of america" || n == "us" {
-			score *= 0.6
-		}
-		fd.emitProse(pr, f, name, from, to, score)
 	}
+	for _, m := range placeLaw.FindAllStringIndex(t, -1) {
+		from, to, name := placeAt(t, m[1])
+		if name != "" && strings.HasPrefix(strings.ToLower(t[to:]), " law") {
+			fd.emitLaw(pr, f, name, from, to, lawScore(t[m[0]:m[1]], 1))
+		}
+	}
+}
+
+// lawScore scores a governing-law clause by its verb, scaled by k; 0
+// when the words hold none.
+func lawScore(words string, k float64) float64 {
+	verbs := lawVerb.FindAllString(words, -1)
+	if len(verbs) == 0 {
+		return 0
+	}
+	score := scoreLawConstrued
+	for _, v := range verbs {
+		if strings.HasPrefix(strings.ToLower(v), "govern") {
+			score = scoreLawGoverned
+		}
+	}
+	return score * k
+}
+
+func (fd *finder) emitLaw(pr *prose, f int, name string, from, to int, score float64) {
+	// The federal law of a country beside a state's is rarely the one the
+	// clause chooses.
+	if n := norm(name); n == "united states" || n == "united states of america" || n == "us" {
+		score *= 0.6
+	}
+	fd.emitProse(pr, f, name, from, to, score)
 }
 
 // placeAt reads a place name at byte i of t: up to four capitalised
