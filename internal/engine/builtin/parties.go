@@ -1,3 +1,176 @@
 package builtin
 
-func (fd *finder) readParties(pr *prose, f int) {}
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A contract names its parties in its opening sentence: "This Agreement
+// is made by and between Acme Inc., a Delaware corporation (the
+// "Company"), and John Smith ("Employee")". readParties reads that list:
+// each party's name as written, without what describes it (its kind of
+// company, its address) or the role the contract gives it.
+
+var (
+	// between opens the list of parties.
+	between = regexp.MustCompile(`(?i)\b(?:by\s+and\s+between|by\s+and\s+among|between|among|entre|zwischen|tussen)\s+`)
+	// listEnd is where the list of parties stops: the sentence goes on
+	// with what the agreement is for, or the recitals begin.
+	listEnd = regexp.MustCompile(`(?i)(?:\.\s+\p{Lu}|;|:|\bwhereas\b|\brecitals?\b|\bwitnesseth\b|\bw\s?i\s?t\s?n\s?e\s?s\s?s|\bbackground\b|\bpreamble\b|` +
+		`,?\s+(?:to\s+(?:allow|set|establish|govern|protect|ensure|facilitate|provide)|regarding|relating|concerning|effective|as\s+of|dated|pursuant|for\s+the\s+purpose|with\s+respect|in\s+connection|and\s+is\s+entered|is\s+(?:made|entered|dated|effective)|shall|will|hereby|under\s+which|wherein|each\s+(?:having|of)|collectively|on\s+the\s+date)\b)`)
+	// partyCut ends a party's name where a description of it starts: ", a
+	// Delaware corporation", " having its principal place of business",
+	// ", with offices at", "d/b/a", ", located at".
+	partyCut = regexp.MustCompile(`(?:,?\s+(?:an?|the|having|with|whose|located|organi[sz]ed|incorporated\s+(?:in|under)|its|each|who|which|residing|resident|domiciled|doing|d/b/a|dba|f/k/a|formerly|including|together|acting|through|on\s+behalf|on\s+the|hereinafter|herein|as\s+(?:a|an|the|successor|agent|representative)|individually|in\s+its|solely|of\s+\d|at\s+\d)\b|\s*\d{2,}|,\s*$)`)
+	// itemSplit separates the parties of a list.
+	itemSplit     = regexp.MustCompile(`(?i)\s*(?:¦\s*,?\s*(?:and\s+|&\s+)?|,\s+and\s+|,?\s+and/or\s+|;\s*|\s+and\s*,?\s+)`)
+	agreementWord = regexp.MustCompile(`(?i)\bagreement\b`)
+	zeroRun       = regexp.MustCompile("\x00+")
+	// quotedTerm is a term the document defines in quotes: ("Company").
+	quotedTerm = regexp.MustCompile(`["“]([^"”]{1,40})["”]`)
+)
+
+// roleWords are what a contract calls a party instead of naming it.
+var roleWords = map[string]bool{
+	"undersigned": true, "you": true, "me": true, "us": true, "we": true, "i": true, "company": true,
+	"employee": true, "employer": true, "executive": true, "party": true, "parties": true, "recipient": true,
+	"discloser": true, "buyer": true, "seller": true, "purchaser": true, "client": true, "consultant": true,
+	"contractor": true, "licensee": true, "licensor": true, "investor": true, "director": true, "bank": true,
+	"individual": true, "each": true, "other": true, "others": true, "name": true, "it": true, "them": true,
+	"counterparty": true, "affiliates": true, "subsidiaries": true, "person": true, "persons": true,
+}
+
+// Scores of a list of parties.
+const (
+	scorePartiesThis  = 0.75 // "This Agreement … by and between A and B"
+	scorePartiesStart = 0.6  // "… between A and B" in the document's opening, its subject unsaid
+)
+
+// readParties offers the parties an agreement's opening sentence names.
+func (fd *finder) readParties(pr *prose, f int) {
+	t := pr.text
+	limit := min(len(t), 6000)
+	defined := map[string]bool{}
+	for _, m := range quotedTerm.FindAllStringSubmatch(t[:limit], -1) {
+		defined[norm(m[1])] = true
+	}
+	for _, m := range between.FindAllStringIndex(t[:limit], -1) {
+		sent := t[pr.sentenceStart(m[0], 400):m[0]]
+		score := 0.0
+		switch {
+		case dateSubject.MatchString(sent) && !otherAgreement.MatchString(sent[dateSubject.FindStringIndex(sent)[1]:]):
+			score = scorePartiesThis
+		case m[0] < 1500 && agreementWord.MatchString(sent):
+			score = scorePartiesStart
+		default:
+			continue
+		}
+		end := limit
+		if e := listEnd.FindStringIndex(t[m[1]:min(limit, m[1]+700)]); e != nil {
+			end = m[1] + e[0]
+		} else {
+			end = min(limit, m[1]+700)
+		}
+		items := fd.partyItems(pr, f, m[1], end, defined, score)
+		if len(items) == 0 {
+			continue
+		}
+		if len(items) == 1 {
+			score *= 0.7
+			for i := range items {
+				items[i].score *= 0.7
+			}
+		}
+		fd.addList(f, listCandidate{items: items, score: score, order: fd.order})
+		return
+	}
+}
+
+// partyItems reads the names in the list of parties at bytes [from, to).
+func (fd *finder) partyItems(pr *prose, f, from, to int, defined map[string]bool, score float64) []candidate {
+	t := pr.text
+	// Parentheticals ("the Company", "hereinafter Employee") end a name;
+	// mark each with ¦, keeping byte offsets.
+	b := []byte(t[from:to])
+	depth := 0
+	for i, c := range b {
+		switch {
+		case c == '(':
+			depth++
+			b[i] = 0
+		case c == ')' && depth > 0:
+			depth--
+			b[i] = 0
+		case depth > 0:
+			b[i] = 0
+		}
+	}
+	s := string(b)
+	// Runs of zero bytes become the marker: split on them as on ¦.
+	s = zeroRun.ReplaceAllStringFunc(s, func(z string) string {
+		return "¦" + strings.Repeat(" ", len(z)-len("¦"))
+	})
+	var out []candidate
+	seen := map[string]bool{}
+	pos := 0
+	for _, sep := range append(itemSplit.FindAllStringIndex(s, -1), []int{len(s), len(s)}) {
+		item := s[pos:sep[0]]
+		start := pos
+		pos = sep[1]
+		// Leading connectives and the undersigned's role ("the
+		// undersigned Yu Zhou").
+		trim := len(item) - len(strings.TrimLeft(item, " ,"))
+		item, start = item[trim:], start+trim
+		for _, lead := range []string{"the undersigned ", "and ", "& "} {
+			if len(item) > len(lead) && strings.EqualFold(item[:len(lead)], lead) {
+				item, start = item[len(lead):], start+len(lead)
+			}
+		}
+		if c := partyCut.FindStringIndex(item); c != nil {
+			item = item[:c[0]]
+		}
+		item = strings.TrimRight(item, " ,")
+		if !isPartyName(item, defined) || seen[norm(item)] {
+			continue
+		}
+		seen[norm(item)] = true
+		cites := pr.cites(from+start, from+start+len(item))
+		if c, ok := fd.parse(f, item, cites, score); ok && len(cites) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// isPartyName reports whether text reads as the name of a company or a
+// person: a few words, the first capitalised, not only a role the
+// contract defines ("Company", "Employee") nor a pronoun.
+func isPartyName(text string, defined map[string]bool) bool {
+	words := strings.Fields(text)
+	if len(words) == 0 || len(words) > 10 || strings.ContainsAny(text, "[]_¦") {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(text)
+	if !unicode.IsUpper(r) && !unicode.IsDigit(r) {
+		return false
+	}
+	n := norm(text)
+	if n == "" {
+		return false
+	}
+	if strings.HasPrefix(n, "the ") {
+		n = n[4:]
+	}
+	if defined[n] && len(strings.Fields(n)) == 1 || roleWords[n] {
+		return false
+	}
+	allRole := true
+	for _, w := range strings.Fields(n) {
+		if !roleWords[w] && !defined[w] {
+			allRole = false
+		}
+	}
+	return !allRole
+}
