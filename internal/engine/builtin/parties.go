@@ -18,14 +18,17 @@ var (
 	between = regexp.MustCompile(`(?i)\b(?:by\s+and\s+between|by\s+and\s+among|between|among|entre|zwischen|tussen)\s+`)
 	// listEnd is where the list of parties stops: the sentence goes on
 	// with what the agreement is for, or the recitals begin.
-	listEnd = regexp.MustCompile(`(?i)(?:\.\s+\p{Lu}|;|:|\bwhereas\b|\brecitals?\b|\bwitnesseth\b|\bw\s?i\s?t\s?n\s?e\s?s\s?s|\bbackground\b|\bpreamble\b|` +
+	listEnd = regexp.MustCompile(`(?i)(?:;|:|\bwhereas\b|\brecitals?\b|\bwitnesseth\b|\bw\s?i\s?t\s?n\s?e\s?s\s?s|\bbackground\b|\bpreamble\b|` +
 		`,?\s+(?:to\s+(?:allow|set|establish|govern|protect|ensure|facilitate|provide)|regarding|relating|concerning|effective|as\s+of|dated|pursuant|for\s+the\s+purpose|with\s+respect|in\s+connection|and\s+is\s+entered|is\s+(?:made|entered|dated|effective)|shall|will|hereby|under\s+which|wherein|each\s+(?:having|of)|collectively|on\s+the\s+date)\b)`)
 	// partyCut ends a party's name where a description of it starts: ", a
 	// Delaware corporation", " having its principal place of business",
 	// ", with offices at", "d/b/a", ", located at".
-	partyCut = regexp.MustCompile(`(?:,?\s+(?:an?|the|having|with|whose|located|organi[sz]ed|incorporated\s+(?:in|under)|its|each|who|which|residing|resident|domiciled|doing|d/b/a|dba|f/k/a|formerly|including|together|acting|through|on\s+behalf|on\s+the|hereinafter|herein|as\s+(?:a|an|the|successor|agent|representative)|individually|in\s+its|solely|of\s+\d|at\s+\d)\b|\s*\d{2,}|,\s*$)`)
+	partyCut = regexp.MustCompile(`(?:,?\s+(?:an?|the|having|with|whose|located|organi[sz]ed|incorporated\s+(?:in|under)|its|each|who|which|residing|resident|domiciled|doing|d/b/a|dba|f/k/a|formerly|including|together|acting|through|on\s+behalf|on\s+the|hereinafter|herein|as\s+(?:a|an|the|successor|agent|representative)|individually|in\s+its|solely|of\s+\d|at\s+\d)\b|\s+\d{3,}|\s*["“”]|,\s*$)`)
 	// itemSplit separates the parties of a list.
-	itemSplit     = regexp.MustCompile(`(?i)\s*(?:¦\s*,?\s*(?:and\s+|&\s+)?|,\s+and\s+|,?\s+and/or\s+|;\s*|\s+and\s*,?\s+)`)
+	itemSplit = regexp.MustCompile(`(?i)\s*(?:¦\s*,?\s*(?:and\s+|&\s+)?|,\s+and\s+|,?\s+and/or\s+|;\s*|\s+and\s*,?\s+)`)
+	// nameGoesOn is what follows an "and" inside a name: "Eli Lilly and
+	// Company", "Sears, Roebuck and Co.".
+	nameGoesOn    = regexp.MustCompile(`^(?i:company|co\b|sons|associates|partners)`)
 	agreementWord = regexp.MustCompile(`(?i)\bagreement\b`)
 	zeroRun       = regexp.MustCompile("\x00+")
 	// quotedTerm is a term the document defines in quotes: ("Company").
@@ -67,11 +70,9 @@ func (fd *finder) readParties(pr *prose, f int) {
 		default:
 			continue
 		}
-		end := limit
-		if e := listEnd.FindStringIndex(t[m[1]:min(limit, m[1]+700)]); e != nil {
+		end := pr.sentenceEnd(m[1], 700)
+		if e := listEnd.FindStringIndex(t[m[1]:end]); e != nil {
 			end = m[1] + e[0]
-		} else {
-			end = min(limit, m[1]+700)
 		}
 		items := fd.partyItems(pr, f, m[1], end, defined, score)
 		if len(items) == 0 {
@@ -116,6 +117,9 @@ func (fd *finder) partyItems(pr *prose, f, from, to int, defined map[string]bool
 	seen := map[string]bool{}
 	pos := 0
 	for _, sep := range append(itemSplit.FindAllStringIndex(s, -1), []int{len(s), len(s)}) {
+		if sep[1] < len(s) && nameGoesOn.MatchString(s[sep[1]:]) && strings.Contains(strings.ToLower(s[sep[0]:sep[1]]), "and") {
+			continue
+		}
 		item := s[pos:sep[0]]
 		start := pos
 		pos = sep[1]
@@ -168,9 +172,39 @@ func isPartyName(text string, defined map[string]bool) bool {
 	}
 	allRole := true
 	for _, w := range strings.Fields(n) {
-		if !roleWords[w] && !defined[w] {
+		if !roleWords[w] && !defined[w] && !nameConnectives[w] {
 			allRole = false
 		}
+		if notInNames[w] {
+			return false
+		}
 	}
-	return !allRole
+	if allRole || strings.Trim(n, "x ") == "" {
+		return false
+	}
+	// Every word of a name is capitalised but for its connectives and
+	// legal forms: "in consideration of", "AEP may be" are no names.
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsLower(r) && !nameConnectives[strings.ToLower(strings.Trim(w, ".,"))] {
+			return false
+		}
+	}
+	return true
+}
+
+// nameConnectives are the words of a name that need no capital.
+var nameConnectives = map[string]bool{
+	"of": true, "and": true, "the": true, "de": true, "du": true, "la": true, "le": true, "von": true, "van": true,
+	"der": true, "den": true, "y": true, "e": true, "for": true, "&": true, "incorporated": true, "inc": true,
+	"corporation": true, "company": true, "limited": true, "plc": true, "llc": true, "ltd": true, "bv": true,
+	"nv": true, "gmbh": true, "sa": true, "ag": true, "co": true, "dba": true, "und": true,
+	"et": true, "en": true, "het": true, "del": true, "des": true, "di": true, "da": true, "zu": true,
+}
+
+// notInNames are words a party's name never holds: a document's title
+// or heading run into the list.
+var notInNames = map[string]bool{
+	"agreement": true, "exhibit": true, "amendment": true, "schedule": true, "confidentiality": true,
+	"nondisclosure": true, "defendant": true, "plaintiff": true, "hereto": true, "hereof": true,
 }

@@ -193,5 +193,6 @@ func isAbbreviation(text string) bool {
 	if utf8.RuneCountInString(w) == 1 {
 		return true // an initial: "John Q. Public"
 	}
-	return abbreviations[w]
+	// Letters with dots between them: "P.F", "L.L.C", "U.S.A".
+	return abbreviations[w] || strings.Contains(w, ".") && utf8.RuneCountInString(w) <= 6
 }
