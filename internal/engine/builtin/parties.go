@@ -172,7 +172,7 @@ func isPartyName(text string, defined map[string]bool) bool {
 	}
 	allRole := true
 	for _, w := range strings.Fields(n) {
-		if !roleWords[w] && !defined[w] && !nameConnectives[w] {
+		if !roleWords[w] && !defined[w] && w != "and" && w != "of" && w != "the" {
 			allRole = false
 		}
 		if notInNames[w] {
