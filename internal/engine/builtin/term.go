@@ -62,16 +62,21 @@ func parseDuration(t string, m []int) (string, bool) {
 var (
 	// termOf is the agreement's term named as such before a duration:
 	// "The term of this Agreement shall be two (2) years".
-	termOf = regexp.MustCompile(`(?i)\bterm\s+of\s+this\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract|nda)\b[^.;]{0,60}$`)
+	termOf = regexp.MustCompile(`(?i)\bterm\s+of\s+this\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract|nda)\s+(?:shall|will|is)\s+(?:be\s+)?[^.;]{0,40}$`)
 	// agreementLasts is the agreement ending or lasting before a
 	// duration: "This Agreement shall terminate two years after …",
 	// "shall remain in effect for eighteen months", "will expire …".
-	agreementLasts = regexp.MustCompile(`(?i)\bthis\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract|nda)\b[^.;]{0,80}?\b(?:terminat|expir|remain\s+in\s+(?:full\s+)?(?:force|effect)|continu|be\s+in\s+(?:full\s+)?(?:force|effect)|have\s+a\s+term|be\s+effective|be\s+binding|last)\w*\b[^.;]{0,60}$`)
+	agreementLasts = regexp.MustCompile(`(?i)\bthis\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract|nda)\b[^.;]{0,80}?\b(?:(?:terminate|expire|continue|last)[sd]?|remain\s+in\s+(?:full\s+)?(?:force|effect)|be\s+in\s+(?:full\s+)?(?:force|effect)|(?:cease\s+to\s+)?be\s+effective|have\s+a\s+term)\b[^.;]{0,60}$`)
+	// partOf is a part of the agreement as the subject, whose own period
+	// is not the agreement's term: "the non-compete portion of this
+	// Agreement shall terminate after six months".
+	partOf = regexp.MustCompile(`(?i)\b(?:portion|section|paragraph|article|clause|covenant)s?\s+(?:of|in|under)\s+this\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract)\b`)
 	// termDefined follows a duration the agreement names its term.
 	termDefined = regexp.MustCompile(`(?i)^[^.;]{0,40}?\(\s*(?:the\s+|this\s+)?["“”']*\s*term\s*["“”']*\s*\)`)
-	// afterEnd is a period that runs after the agreement ends: what
-	// survives it, not its term.
-	afterEnd = regexp.MustCompile(`(?i)^\s*(?:\w+\s+){0,2}?(?:after|following|from|beyond)\s+(?:the\s+|any\s+|such\s+|its\s+)?(?:termination|expiration|expiry|end|cessation)`)
+	// afterEnd is a period that runs after the agreement or an event
+	// ends (what survives it, a restriction after employment), not the
+	// agreement's term.
+	afterEnd = regexp.MustCompile(`(?i)^\s*(?:period\s+)?(?:thereafter|(?:immediately\s+)?(?:after|following|from|beyond|upon|of|prior\s+to|before)\s+(?:the\s+|any\s+|such\s+|its\s+|your\s+|his\s+|her\s+|their\s+)?(?:termination|expiration|expiry|end|cessation|occurrence|separation|resignation|employee|executive|last|receipt|notice|written\s+notice|disclosure|closing|consummation))`)
 )
 
 // Scores of an agreement's term.
@@ -97,7 +102,7 @@ func (fd *finder) readTerm(pr *prose, f int) {
 		switch {
 		case termOf.MatchString(before), termDefined.MatchString(after):
 			score = scoreTermNamed
-		case agreementLasts.MatchString(before):
+		case agreementLasts.MatchString(before) && !partOf.MatchString(before):
 			score = scoreTermLasts
 		}
 		if score > 0 {
