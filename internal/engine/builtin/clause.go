@@ -200,7 +200,7 @@ var (
 	dateSubject = regexp.MustCompile(`(?i)\b(?:this|the\s+within)\b[^.;]{0,120}?\b(?:agreement|amendment|contract|letter|undertaking|nda|memorandum|covenant|arrangement)\b`)
 	// otherAgreement names another agreement, which a date after it is
 	// the date of: "the Merger Agreement dated …".
-	otherAgreement = regexp.MustCompile(`\b(?:the|an?|that|certain|such|said|its|any|our|your|my)\s+(?:[A-Z][\w-]*\s+){1,6}(?:Agreement|Contract|Letter|Plan)\b`)
+	otherAgreement = regexp.MustCompile(`\b(?:the|an?|that|certain|such|said|its|any|our|your|my)\s+(?:(?:[A-Z][\w-]*\s+){1,6}(?:Agreement|Contract|Letter|Plan)|(?:[A-Z][\w-]*\s+){0,4}(?:Letter\s+of\s+Intent|Term\s+Sheet|Memorandum\s+of\s+Understanding))\b`)
 	// dateDefined follows a date that the agreement defines as its own.
 	dateDefined = regexp.MustCompile(`(?i)^\s*[,(]?\s*\(?\s*(?:the|this|hereinafter|referred\s+to\s+as|the\s+)*\s*["“”']*\s*(?:effective|commencement|start|execution|agreement)\s+date`)
 	// witnessLead is the closing "have executed this Agreement as of",
