@@ -20,7 +20,7 @@ func TestClauses(t *testing.T) {
 	t.Parallel()
 	type want struct {
 		date, law, term any // string or nil
-		parties           []any
+		parties         []any
 	}
 	tests := []struct {
 		doc  string // testdata/contracts/<doc>.txt
@@ -43,7 +43,7 @@ func TestClauses(t *testing.T) {
 		{doc: "silent", want: want{parties: []any{}}},
 	}
 	schemas := []struct {
-		file                       string
+		file                     string
 		date, law, parties, term string
 	}{
 		{"agreement", "agreement_date", "governing_law", "parties", "duration"},
