@@ -113,13 +113,29 @@ func (k clauseKind) shaped(c candidate) bool {
 	}
 	switch k {
 	case clauseLaw:
-		_, to, name := placeAt(s, 0)
-		return name != "" && to == len(s)
+		return placeShaped(s)
 	case clauseTerm:
 		m := duration.FindStringSubmatchIndex(s)
 		return m != nil && len(strings.Fields(s)) <= 4
 	}
 	return true
+}
+
+// placeKind is what a label's value may write before a place's name:
+// "the Netherlands", "State of California".
+var placeKind = regexp.MustCompile(`(?i)^(?:the\s+)?(?:(?:state|commonwealth|province|republic|kingdom|canton|territory|district)\s+of\s+(?:the\s+)?)?`)
+
+// placeShaped reports whether a value reads as the name of a place or
+// places ("England and Wales"), as a governing law is named.
+func placeShaped(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, part := range strings.Split(s, " and ") {
+		part = part[len(placeKind.FindString(part)):]
+		if _, to, name := placeAt(part, 0); name == "" || to != len(part) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // emitProse offers the text of bytes [from, to) as a value of field f.

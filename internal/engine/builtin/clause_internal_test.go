@@ -46,3 +46,24 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaceShaped(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"Delaware", true},
+		{"the Netherlands", true},
+		{"State of California", true},
+		{"England and Wales", true},
+		{"This Agreement shall be governed by", false},
+		{"Forum. This Agreement", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := placeShaped(tt.text); got != tt.want {
+			t.Errorf("placeShaped(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
