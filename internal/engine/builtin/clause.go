@@ -89,7 +89,7 @@ func (fd *finder) readClauses(pages []document.Page) {
 		switch k {
 		case clauseDate:
 			if dates == nil {
-				dates = findDates(pr.text)
+				dates = findDates(pr)
 			}
 			fd.readAgreementDate(pr, i, dates)
 		case clauseLaw:
@@ -168,9 +168,10 @@ var proseDate = regexp.MustCompile(`(?i)\b(?:` +
 	`)\b`)
 
 // findDates returns every date of the text in order.
-func findDates(text string) []dateMention {
-	var out []dateMention
-	for _, m := range proseDate.FindAllStringSubmatchIndex(text, -1) {
+func findDates(pr *prose) []dateMention {
+	text := pr.text
+	out := []dateMention{}
+	for _, m := range pr.findNear(proseDate, pr.yearAnchors(), 40, 12) {
 		g := func(k int) string {
 			if m[2*k] < 0 {
 				return ""
@@ -338,7 +339,7 @@ var placeLaw = regexp.MustCompile(`(?i)\b(?:govern\w*|constru\w*|interpret\w*|en
 // it, by name only ("Delaware", not "the State of Delaware").
 func (fd *finder) readGoverningLaw(pr *prose, f int) {
 	t := pr.text
-	for _, m := range lawOf.FindAllStringIndex(t, -1) {
+	for _, m := range pr.findNear(lawOf, pr.wordAnchors("law", "statute", "droit", "loi", "leyes", "legisla", "derecho", "recht"), 0, 90) {
 		from, to, name := placeAt(t, m[1])
 		if name == "" || incorporated.MatchString(t[max(0, m[0]-60):m[1]]) {
 			continue
@@ -353,7 +354,7 @@ func (fd *finder) readGoverningLaw(pr *prose, f int) {
 			fd.emitLaw(pr, f, name, from, to, score)
 		}
 	}
-	for _, m := range placeLaw.FindAllStringIndex(t, -1) {
+	for _, m := range pr.findNear(placeLaw, pr.wordAnchors("govern", "constru", "interpret", "enforc"), 0, 120) {
 		from, to, name := placeAt(t, m[1])
 		if name != "" && strings.HasPrefix(strings.ToLower(t[to:]), " law") {
 			fd.emitLaw(pr, f, name, from, to, lawScore(t[m[0]:m[1]], 1))

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -70,5 +72,24 @@ func TestClauses(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkExtractContract measures the reading of sentences on a contract
+// of twenty pages, against the same pages under a schema that asks for
+// nothing a sentence gives.
+func BenchmarkExtractContract(b *testing.B) {
+	page := string(readFile(b, filepath.Join("contracts", "mutual_nda.txt")))
+	doc := parseText(b, strings.Repeat(page+"\f", 20), text.FormatText)
+	for _, schema := range []string{"contracts/agreement.schema.json", "invoice.schema.json"} {
+		b.Run(filepath.Base(schema), func(b *testing.B) {
+			cfg := extract.Configuration{DataSchema: readFile(b, schema)}
+			e := builtin.New()
+			for b.Loop() {
+				if _, err := e.Extract(context.Background(), doc, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package builtin
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -18,6 +20,7 @@ import (
 // back to citations.
 type prose struct {
 	text  string
+	lower string  // text in ASCII lower case, made when first asked for
 	src   []int32 // by byte of text: index into refs, or -1 between words
 	refs  []wordRef
 	pages []document.Page
@@ -195,4 +198,97 @@ func isAbbreviation(text string) bool {
 	}
 	// Letters with dots between them: "P.F", "L.L.C", "U.S.A".
 	return abbreviations[w] || strings.Contains(w, ".") && utf8.RuneCountInString(w) <= 6
+}
+
+// findNear runs re over the parts of the text near the anchors only: from
+// before bytes ahead of each anchor to after bytes past it, widened to
+// whole words, overlapping parts merged. A pattern that always holds an
+// anchor (a year's four digits, the word "year") then matches as over the
+// whole text, at a fraction of the cost on a long document. Indexes are
+// into the text.
+func (pr *prose) findNear(re *regexp.Regexp, anchors []int, before, after int) [][]int {
+	t := pr.text
+	var out [][]int
+	lo, hi := -1, -1
+	run := func() {
+		if lo < 0 {
+			return
+		}
+		for _, m := range re.FindAllStringSubmatchIndex(t[lo:hi], -1) {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += lo
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	for _, a := range anchors {
+		from, to := max(0, a-before), min(len(t), a+after)
+		for from > 0 && t[from-1] != ' ' {
+			from--
+		}
+		for to < len(t) && t[to] != ' ' {
+			to++
+		}
+		if lo >= 0 && from <= hi {
+			hi = max(hi, to)
+			continue
+		}
+		run()
+		lo, hi = from, to
+	}
+	run()
+	return out
+}
+
+// yearAnchors are where the text holds four digits in a row or a slash
+// between digits: every date of proseDate does.
+func (pr *prose) yearAnchors() []int {
+	t := pr.text
+	var out []int
+	digits := 0
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			if digits == 4 {
+				out = append(out, i)
+			}
+		case c == '/' && digits > 0:
+			out = append(out, i)
+			digits = 0
+		default:
+			digits = 0
+		}
+	}
+	return out
+}
+
+// wordAnchors are where any of the words (lower case, ASCII) starts in
+// the text, whatever its case, in order.
+func (pr *prose) wordAnchors(words ...string) []int {
+	if pr.lower == "" {
+		b := []byte(pr.text)
+		for i, c := range b {
+			if c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		pr.lower = string(b)
+	}
+	var out []int
+	for _, w := range words {
+		for i := 0; ; {
+			j := strings.Index(pr.lower[i:], w)
+			if j < 0 {
+				break
+			}
+			out = append(out, i+j)
+			i += j + len(w)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

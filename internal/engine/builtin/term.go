@@ -88,7 +88,7 @@ const (
 // readTerm offers the durations the document says the agreement lasts.
 func (fd *finder) readTerm(pr *prose, f int) {
 	t := pr.text
-	for _, m := range duration.FindAllStringSubmatchIndex(t, -1) {
+	for _, m := range pr.findNear(duration, pr.wordAnchors("year", "month", "week", "day"), 40, 10) {
 		val, ok := parseDuration(t, m)
 		if !ok {
 			continue
