@@ -202,10 +202,10 @@ func monthNumber(s string) int { return int(months[strings.ToLower(s)]) }
 const (
 	scoreDateDefined  = 0.9  // followed by (the "Effective Date")
 	scoreDateThis     = 0.85 // "This Agreement is made as of …"
-	scoreDateLetter   = 0.7  // a letter's date, on a line of its own at the top
+	scoreDateLetter   = 0.5  // a letter's date, on a line of its own at the top: half the time the agreement's
 	scoreDateWitness  = 0.6  // "have executed this Agreement as of …", "Accepted and agreed as of …"
 	scoreDatePreamble = 0.55 // "… Agreement dated as of …" at the document's start, its subject unsaid
-	scoreDateSigned   = 0.5  // "Date: 5/12/09" by a signature
+	scoreDateSigned   = 0.4  // "Date: 5/12/09" by a signature
 )
 
 var (

@@ -36,9 +36,14 @@ func TestClauses(t *testing.T) {
 			date: "2015-07-01", law: "Delaware", term: "18 months",
 			parties: []any{"Northwind Traders Corp.", "Blue Fjord Partners, L.P.", "Jane Q. Doe"},
 		}},
-		// A letter: its date on a line of its own; no list of parties;
-		// a restriction after the engagement ends is no term.
-		{doc: "letter", want: want{date: "2019-06-05", law: "Massachusetts", parties: []any{}}},
+		// A letter: its date on a line of its own; its parties from the
+		// signatures (the firm over its officer's "By:", the adviser
+		// signing for herself); a restriction after the engagement ends
+		// is no term.
+		{doc: "letter", want: want{
+			date: "2019-06-05", law: "Massachusetts",
+			parties: []any{"Brightwater Capital Partners", "Elena Rivera"},
+		}},
 		// The place of incorporation is no governing law, another
 		// agreement's date no date of this one, a non-solicitation period
 		// no term.

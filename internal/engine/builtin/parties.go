@@ -1,10 +1,13 @@
 package builtin
 
 import (
+	"math"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/quarrylabs/quarry/internal/document"
 )
 
 // A contract names its parties in its opening sentence: "This Agreement
@@ -23,7 +26,7 @@ var (
 	// partyCut ends a party's name where a description of it starts: ", a
 	// Delaware corporation", " having its principal place of business",
 	// ", with offices at", "d/b/a", ", located at".
-	partyCut = regexp.MustCompile(`(?:,?\s+(?:an?|the|having|with|whose|located|organi[sz]ed|incorporated\s+(?:in|under)|its|each|who|which|residing|resident|domiciled|doing|d/b/a|dba|f/k/a|formerly|including|together|acting|through|on\s+behalf|on\s+the|hereinafter|herein|as\s+(?:a|an|the|successor|agent|representative)|individually|in\s+its|solely|of\s+\d|at\s+\d)\b|\s+\d{3,}|\s*["“”]|,\s*$)`)
+	partyCut = regexp.MustCompile(`(?:,?\s+(?:an?|the|having|with|whose|located|organi[sz]ed|incorporated\s+(?:in|under)|its|each|who|which|residing|resident|domiciled|doing|d/b/a|dba|f/k/a|formerly|including|together|acting|through|on\s+behalf|on\s+the|hereinafter|herein|as\s+(?:a|an|the|successor|agent|representative)|individually|in\s+its|solely|of\s+\d|at\s+\d)\b|\s+\d{3,}|\s*["“”(]|,\s*$)`)
 	// itemSplit separates the parties of a list.
 	itemSplit = regexp.MustCompile(`(?i)\s*(?:¦\s*,?\s*(?:and\s+|&\s+)?|,\s+and\s+|,?\s+and/or\s+|;\s*|\s+and\s*,?\s+)`)
 	// nameGoesOn is what follows an "and" inside a name: "Eli Lilly and
@@ -42,7 +45,8 @@ var roleWords = map[string]bool{
 	"discloser": true, "buyer": true, "seller": true, "purchaser": true, "client": true, "consultant": true,
 	"contractor": true, "licensee": true, "licensor": true, "investor": true, "director": true, "bank": true,
 	"individual": true, "each": true, "other": true, "others": true, "name": true, "it": true, "them": true,
-	"counterparty": true, "affiliates": true, "subsidiaries": true, "person": true, "persons": true,
+	"counterparty": true, "member": true, "managing": true, "advisor": true, "manager": true,
+	"officer": true, "president": true, "general": true, "partner": true, "affiliates": true, "subsidiaries": true, "person": true, "persons": true,
 }
 
 // Scores of a list of parties.
@@ -87,6 +91,89 @@ func (fd *finder) readParties(pr *prose, f int) {
 		fd.addList(f, listCandidate{items: items, score: score, order: fd.order})
 		return
 	}
+	fd.readSignatures(pr, f, defined)
+}
+
+// signedBy is the line an officer signs on for a company: "By: /s/ Jane
+// Roe", "BY:", "By ____".
+var signedBy = regexp.MustCompile(`^(?i:by)\b\s*[:;]?`)
+
+// signedSelf is a signature of one's own: "/s/ John Smith".
+var signedSelf = regexp.MustCompile(`^/s/\s*(.+)$`)
+
+// Score of a party read from a signature block.
+const scoreSignature = 0.5
+
+// readSignatures reads the parties from the signature blocks, where the
+// opening sentence names none (letters, undertakings): the company over
+// the line its officer signs "By:", and whoever signs "/s/ Name" for
+// themselves.
+func (fd *finder) readSignatures(pr *prose, f int, defined map[string]bool) {
+	lc := listCandidate{score: scoreSignature, order: fd.order}
+	seen := map[string]bool{}
+	add := func(pi, li int, text string) {
+		if c := partyCut.FindStringIndex(text); c != nil {
+			text = text[:c[0]]
+		}
+		text = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text), ":,"))
+		if !isPartyName(text, defined) || seen[norm(text)] || strings.ContainsAny(text, "0123456789/:") {
+			return
+		}
+		p := &pr.pages[pi]
+		l := p.Lines[li]
+		seen[norm(text)] = true
+		if c, ok := fd.parse(f, text, []cite{{page: p.Number, text: text, box: l.Box}}, scoreSignature); ok {
+			lc.items = append(lc.items, c)
+		}
+	}
+	for pi := range pr.pages {
+		p := &pr.pages[pi]
+		for li, l := range p.Lines {
+			text := strings.TrimSpace(l.Text)
+			switch {
+			case signedBy.MatchString(text):
+				if above := signerAbove(p, li); above >= 0 {
+					add(pi, above, p.Lines[above].Text)
+				}
+			case signedSelf.MatchString(text) && !signsForAnother(p, li):
+				add(pi, li, signedSelf.FindStringSubmatch(text)[1])
+			}
+		}
+	}
+	fd.addList(f, lc)
+}
+
+// officerLine is a line of a signature block that says its signer signs
+// for a company: "By:", "Title: President", "Its: Managing Member".
+var officerLine = regexp.MustCompile(`^(?i:by|title|its)\b`)
+
+// signsForAnother reports whether the "/s/ Name" of line li signs for a
+// company: "By:" over it, a title under it.
+func signsForAnother(p *document.Page, li int) bool {
+	if above := signerAbove(p, li); above >= 0 && officerLine.MatchString(strings.TrimSpace(p.Lines[above].Text)) {
+		return true
+	}
+	for i := li + 1; i < len(p.Lines) && i <= li+3; i++ {
+		if officerLine.MatchString(strings.TrimSpace(p.Lines[i].Text)) {
+			return true
+		}
+	}
+	return false
+}
+
+// signerAbove returns the nearest line over line li that starts in its
+// column, at most three lines up, or -1.
+func signerAbove(p *document.Page, li int) int {
+	b := p.Lines[li].Box
+	best, bestDY := -1, 3.5*max(b.H, 1)
+	for i, l := range p.Lines {
+		dy := b.Y - l.Box.Y
+		if i == li || dy <= 0 || dy > bestDY || math.Abs(l.Box.X-b.X) > 2*max(b.H, 1) {
+			continue
+		}
+		best, bestDY = i, dy
+	}
+	return best
 }
 
 // partyItems reads the names in the list of parties at bytes [from, to).
@@ -206,5 +293,6 @@ var nameConnectives = map[string]bool{
 // or heading run into the list.
 var notInNames = map[string]bool{
 	"agreement": true, "exhibit": true, "amendment": true, "schedule": true, "confidentiality": true,
-	"nondisclosure": true, "defendant": true, "plaintiff": true, "hereto": true, "hereof": true,
+	"nondisclosure": true, "accepted": true, "agreed": true, "witness": true, "whereof": true,
+	"signature": true, "signed": true, "name": true, "title": true, "date": true, "defendant": true, "plaintiff": true, "hereto": true, "hereof": true,
 }
