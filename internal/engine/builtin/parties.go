@@ -153,8 +153,9 @@ func signsForAnother(p *document.Page, li int) bool {
 	if above := signerAbove(p, li); above >= 0 && officerLine.MatchString(strings.TrimSpace(p.Lines[above].Text)) {
 		return true
 	}
+	// Under it, "By:" starts the next block; only a title is this one's.
 	for i := li + 1; i < len(p.Lines) && i <= li+3; i++ {
-		if officerLine.MatchString(strings.TrimSpace(p.Lines[i].Text)) {
+		if t := strings.TrimSpace(p.Lines[i].Text); officerLine.MatchString(t) && !signedBy.MatchString(t) {
 			return true
 		}
 	}
