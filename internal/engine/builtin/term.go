@@ -66,7 +66,7 @@ var (
 	// agreementLasts is the agreement ending or lasting before a
 	// duration: "This Agreement shall terminate two years after …",
 	// "shall remain in effect for eighteen months", "will expire …".
-	agreementLasts = regexp.MustCompile(`(?i)\bthis\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract|nda)\b[^.;]{0,80}?\b(?:(?:terminate|expire|continue|last)[sd]?|remain\s+in\s+(?:full\s+)?(?:force|effect)|be\s+in\s+(?:full\s+)?(?:force|effect)|(?:cease\s+to\s+)?be\s+effective|have\s+a\s+term)\b[^.;]{0,60}$`)
+	agreementLasts = regexp.MustCompile(`(?i)\bthis\s+(?:[\w-]+\s+){0,2}?(?:agreement|contract|nda)\b[^.;]{0,80}?\b(?:(?:terminate|expire|continue|last)[sd]?|remain\s+in\s+(?:full\s+)?(?:force|effect)|be\s+in\s+(?:full\s+)?(?:force|effect)|(?:cease\s+to\s+)?be\s+effective|have\s+a\s+term)\b[^.;]{0,90}$`)
 	// partOf is a part of the agreement as the subject, whose own period
 	// is not the agreement's term: "the non-compete portion of this
 	// Agreement shall terminate after six months".
