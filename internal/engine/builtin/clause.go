@@ -56,8 +56,8 @@ func clauseKindOf(f *field) clauseKind {
 		}
 	case a.kind == kindString && a.format == "":
 		switch {
-		case m.named("jurisdiction", "law", "governing") || m.says("governing", "governed") ||
-			f.mean.desc["law"] && m.says("jurisdiction", "applicable", "choice"):
+		case m.named("law", "governing") || m.says("governing", "governed", "governs") ||
+			f.mean.desc["law"] && m.says("applicable", "choice", "whose"):
 			return clauseLaw
 		case (m.named("term", "duration", "period", "length", "validity") || m.says("duration")) &&
 			!m.says("payment", "notice", "price", "invoice"):
@@ -282,7 +282,7 @@ func (pr *prose) letterDate(d dateMention) bool {
 		return false
 	}
 	r := pr.refs[pr.src[d.from]]
-	if r.line > 12 || pr.refs[pr.src[d.to-1]].line != r.line {
+	if r.line > 20 || pr.refs[pr.src[d.to-1]].line != r.line {
 		return false
 	}
 	l := pr.pages[r.page].Lines[r.line]
