@@ -150,6 +150,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	if err := fd.collect(ctx, pages); err != nil {
 		return nil, nil, err
 	}
+	fd.readClauses(pages)
 	v := fd.values()
 	for _, a := range pl.tables {
 		if err := ctx.Err(); err != nil {
