@@ -204,7 +204,7 @@ const (
 	scoreDateThis     = 0.85 // "This Agreement is made as of …"
 	scoreDateLetter   = 0.5  // a letter's date, on a line of its own at the top: half the time the agreement's
 	scoreDateWitness  = 0.6  // "have executed this Agreement as of …", "Accepted and agreed as of …"
-	scoreDatePreamble = 0.55 // "… Agreement dated as of …" at the document's start, its subject unsaid
+	scoreDatePreamble = 0.52 // "… Agreement dated as of …" at the document's start, its subject unsaid
 	scoreDateSigned   = 0.4  // "Date: 5/12/09" by a signature
 )
 

@@ -130,7 +130,10 @@ func (fd *finder) dateSpans(pages []document.Page) {
 		// another line would only stand as its rival.
 		// The start or end of a range is the range reader's to give
 		// (daterange.go): a lone date is neither.
-		if len(fd.found[df.f]) == 0 && dateSide(&fd.plan.fields[df.f]) == rangeNone {
+		// A contract's date is the sentence reader's (clause.go), which
+		// tells the agreement's own from another's it names.
+		f := &fd.plan.fields[df.f]
+		if len(fd.found[df.f]) == 0 && dateSide(f) == rangeNone && clauseKindOf(f) != clauseDate {
 			dfs = append(dfs, df)
 		}
 	}

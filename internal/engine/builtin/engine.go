@@ -138,6 +138,7 @@ func (fd *finder) collect(ctx context.Context, pages []document.Page) error {
 	fd.amountLines(pages)
 	fd.agree(pages)
 	fd.letterhead(&pages[0])
+	fd.readClauses(pages)
 	fd.inferInvoice(pages)
 	return nil
 }
@@ -150,7 +151,6 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	if err := fd.collect(ctx, pages); err != nil {
 		return nil, nil, err
 	}
-	fd.readClauses(pages)
 	v := fd.values()
 	for _, a := range pl.tables {
 		if err := ctx.Err(); err != nil {
