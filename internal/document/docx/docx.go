@@ -40,6 +40,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
 	"github.com/quarrylabs/quarry/internal/document/ooxml"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -58,6 +59,10 @@ type Options struct {
 	// MaxDecompressedBytes fails a file whose parts inflate to more bytes.
 	// Defaults to no limit (0).
 	MaxDecompressedBytes int64
+	// Budget counts the document's words, text and table cells, and the
+	// words of each page, against the server's limits. Defaults to a
+	// budget at budget.Limits' defaults (nil).
+	Budget *budget.Budget
 }
 
 // maxDepth bounds the nesting of elements the parser follows: Word nests a
@@ -86,7 +91,14 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 	if err != nil {
 		return nil, err
 	}
-	body, err := parsePart(ctx, data, main, st)
+	b := opts.Budget
+	if b == nil {
+		b = budget.New(budget.Limits{})
+	}
+	// The parts' text is held twice, as runs and then as words: the runs
+	// of all parts together are held to the same bytes of text.
+	text := &textCount{b: b, limit: b.Limits().MaxTextBytes}
+	body, err := parsePart(ctx, data, main, st, text)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +116,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		FontSize: st.defaultSize,
 		Paginate: !body.rendered,
 		MaxPages: opts.PageLimit,
+		Budget:   b,
 	}
 	for _, hf := range []struct {
 		id  string
@@ -120,7 +133,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		if err != nil {
 			return nil, err
 		}
-		part, err := parsePart(ctx, data, target, st)
+		part, err := parsePart(ctx, data, target, st, text)
 		if err != nil {
 			return nil, err
 		}
@@ -314,11 +327,20 @@ type parser struct {
 	name   string
 	st     *styles
 	tokens int
+	spent  *textCount
 	out    part
 }
 
-func parsePart(ctx context.Context, data []byte, name string, st *styles) (*part, error) {
-	p := &parser{ctx: ctx, d: xml.NewDecoder(bytes.NewReader(data)), name: name, st: st}
+// textCount counts the bytes of the runs read from a document's parts, one
+// more for each run so that millions of empty runs count too.
+type textCount struct {
+	b     *budget.Budget
+	n     int64
+	limit int64
+}
+
+func parsePart(ctx context.Context, data []byte, name string, st *styles, text *textCount) (*part, error) {
+	p := &parser{ctx: ctx, d: xml.NewDecoder(bytes.NewReader(data)), name: name, st: st, spent: text}
 	// The root (w:document, w:hdr, w:ftr) holds the blocks, in w:body for
 	// the document.
 	blocks, err := p.blocks(0)
@@ -332,6 +354,9 @@ func parsePart(ctx context.Context, data []byte, name string, st *styles) (*part
 // token returns the next token, checking the context now and then so that
 // a huge part cannot outlive the parse timeout.
 func (p *parser) token() (xml.Token, error) {
+	if p.spent.n > p.spent.limit {
+		return nil, p.spent.b.TextError()
+	}
 	p.tokens++
 	if p.tokens%4096 == 0 {
 		if err := p.ctx.Err(); err != nil {
@@ -459,6 +484,7 @@ func (p *parser) inline(pa *para, base, rs *runState, depth int) error {
 func (p *parser) inlineElement(pa *para, base, rs *runState, t xml.StartElement, depth int) error {
 	add := func(kind itemKind, text string) {
 		if !rs.hidden {
+			p.spent.n += int64(len(text)) + 1
 			pa.items = append(pa.items, item{kind: kind, text: text, size: rs.size})
 		}
 	}
@@ -533,6 +559,11 @@ func (p *parser) text() (string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
+			// One w:t can hold all of a part's text: stop at the limit
+			// rather than at its end.
+			if p.spent.n+int64(sb.Len()+len(t)) > p.spent.limit {
+				return "", p.spent.b.TextError()
+			}
 			sb.Write(t)
 		case xml.StartElement:
 			if err := p.skip(); err != nil {

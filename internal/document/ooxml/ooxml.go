@@ -113,6 +113,28 @@ func (p *Package) Read(name string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Open returns a reader of a part's inflated bytes, for a part too large to
+// hold at once. It is held to the size the archive declares (archive/zip
+// fails a part that inflates past it) and that size to the budget, but
+// does not spend the budget: the caller reads it to look, not to keep.
+func (p *Package) Open(name string) (io.ReadCloser, error) {
+	name = strings.TrimPrefix(name, "/")
+	for _, f := range p.zr.File {
+		if f.Name != name {
+			continue
+		}
+		if p.limit > 0 && f.UncompressedSize64 > uint64(p.budget) {
+			return nil, p.tooLarge()
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, extract.Errorf(extract.CodeInvalid, "the %s file is damaged: its part %s cannot be read (%v)", p.kind, name, err)
+		}
+		return rc, nil
+	}
+	return nil, fmt.Errorf("open %s: %w", name, ErrNotExist)
+}
+
 // Relationships reads the relationships of a part (its _rels/<name>.rels)
 // as a map from id to the target part's name, resolved against the part's
 // folder. A part without relationships has none.

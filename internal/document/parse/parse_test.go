@@ -17,6 +17,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/docx/docxtest"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/document/xlsx/xlsxtest"
@@ -158,11 +159,16 @@ func (f *fakePDF) Parse(ctx context.Context, r io.Reader, opts pdf.ParseOptions)
 func TestParsePassesOptionsToPDF(t *testing.T) {
 	t.Parallel()
 	f := &fakePDF{}
-	p := parse.New(f, parse.Limits{PageLimit: 7, Timeout: time.Minute})
+	p := parse.New(f, parse.Limits{PageLimit: 7, Timeout: time.Minute, Budget: budget.Limits{MaxWords: 9}})
 	opts := parse.Options{Pages: []extract.PageRange{{From: 2, To: 3}}, MaxPages: 1}
 	if _, err := p.Parse(context.Background(), strings.NewReader("%PDF-1.7"), filetype.PDF, opts); err != nil {
 		t.Fatal(err)
 	}
+	// The document gets a fresh budget under the parser's limits.
+	if got := f.got.Budget.Limits(); got != (budget.Limits{MaxWords: 9}).WithDefaults() {
+		t.Errorf("PDF budget limits = %+v, want MaxWords 9 and the defaults", got)
+	}
+	f.got.Budget = nil
 	want := pdf.ParseOptions{Pages: opts.Pages, MaxPages: 1, PageLimit: 7, Timeout: time.Minute}
 	if diff := cmp.Diff(want, f.got); diff != "" {
 		t.Errorf("PDF options (-want +got):\n%s", diff)

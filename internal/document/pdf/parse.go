@@ -111,6 +111,21 @@ func (p *Parser) work(ctx context.Context, inst pdfium.Pdfium, job *parseJob, le
 // when they could not be read.
 func (job *parseJob) document() (*document.Document, error) {
 	doc := &document.Document{TotalPages: job.total, Pages: job.pages}
+	// A page's words are bounded by its content stream, which checkStreams
+	// bounds; the document's by the budget, counted once all are read.
+	b := job.opts.Budget
+	for _, p := range doc.Pages {
+		if err := b.PageWords(len(p.Words)); err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, w := range p.Words {
+			n += len(w.Text)
+		}
+		if err := b.Words(len(p.Words), n); err != nil {
+			return nil, err
+		}
+	}
 	if job.scans.Load() > 0 && !hasWords(doc) {
 		switch {
 		case job.opts.NoOCR:

@@ -60,6 +60,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -70,6 +71,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -146,6 +148,10 @@ type ParseOptions struct {
 	// Timeout bounds the parse of this document, on top of ctx's own
 	// deadline. Defaults to none (0).
 	Timeout time.Duration
+	// Budget counts the document's words and text, and bounds its inflated
+	// streams, against the server's limits. Defaults to a budget at
+	// budget.Limits' defaults (nil).
+	Budget *budget.Budget
 	// NoOCR leaves scanned pages without words instead of running Tesseract
 	// on them. Defaults to false: scans are read when Tesseract is installed.
 	NoOCR bool
@@ -277,6 +283,12 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader, opts ParseOptions) (*do
 	}
 	if len(data) == 0 {
 		return nil, extract.Errorf(extract.CodeInvalid, "the file is empty: there is no PDF to read")
+	}
+	if opts.Budget == nil {
+		opts.Budget = budget.New(budget.Limits{})
+	}
+	if err := checkStreams(data, opts.Budget); err != nil {
+		return nil, err
 	}
 	job := &parseJob{data: data, opts: opts, ready: make(chan struct{})}
 	if !opts.NoOCR {
@@ -427,7 +439,33 @@ func (p *Parser) withInstance(ctx context.Context, fn func(pdfium.Pdfium) error)
 		return fmt.Errorf("get pdfium instance: %w", err)
 	}
 	defer inst.Close()
-	return fn(inst)
+	if err := fn(inst); err != nil {
+		return p.trapped(err)
+	}
+	return nil
+}
+
+// trapped turns a trap of the PDFium instance into a failure of the
+// document: a PDFium call that hits the instance's memory limit, or
+// reaches code its authors marked unreachable, ends in a WebAssembly trap
+// (wazero reports it as "wasm error: …"). The instance is discarded after
+// each document, so the process is unharmed, but the same file would trap
+// again: it is the file's failure, not a transient one to retry.
+func (p *Parser) trapped(err error) error {
+	if isUserError(err) || !strings.Contains(err.Error(), "wasm error:") {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", extract.Errorf(extract.CodeInvalid,
+		"the PDF could not be read: PDFium, the PDF reader, stopped on its content, as it does when a file needs more than its memory limit of %s (limit --pdf-memory-limit) or is damaged; split it into smaller files",
+		formatMiB(p.opts.MemoryLimit)), err)
+}
+
+// formatMiB writes a size in MiB, or GiB when it is whole.
+func formatMiB(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }
 
 // timeoutError is what a parse past its deadline returns: a message for the
