@@ -121,6 +121,9 @@ type Config struct {
 	RateLimit httpapi.RateLimit
 	// HTTP bounds what one connection may cost the server.
 	HTTP HTTPLimits
+	// SchemaGen bounds schema generation from files (concurrency, time,
+	// pages); see httpapi.SchemaGenLimits for the defaults.
+	SchemaGen httpapi.SchemaGenLimits
 	// Webhook configures the HTTP side of webhook deliveries (timeout,
 	// whether private addresses may be reached); Queue.Webhook their
 	// retries. A Queue.Webhook.Sender, if set, replaces the sender built
@@ -302,6 +305,8 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	} else {
 		handler = a.withDashboard(httpapi.New(httpapi.Config{
 			MaxUploadBytes: cfg.MaxUploadBytes,
+			Parser:         proc.parser,
+			SchemaGen:      cfg.SchemaGen,
 			RateLimit:      cfg.RateLimit,
 			Registry:       reg,
 			Logger:         cfg.Logger,

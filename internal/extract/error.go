@@ -18,6 +18,7 @@ const (
 	CodeConflict        Code = "conflict"          // the resource's state forbids the change (409)
 	CodeTooLarge        Code = "too_large"         // a body or file over a limit (413)
 	CodeTooManyRequests Code = "too_many_requests" // rate limited (429)
+	CodeUnavailable     Code = "unavailable"       // the server cannot do it now; retry later (503)
 	CodeInternal        Code = "internal"          // our fault; the user sees "internal error"
 )
 

@@ -20,6 +20,7 @@ var statusOf = map[extract.Code]int{
 	extract.CodeConflict:        http.StatusConflict,
 	extract.CodeTooLarge:        http.StatusRequestEntityTooLarge,
 	extract.CodeTooManyRequests: http.StatusTooManyRequests,
+	extract.CodeUnavailable:     http.StatusServiceUnavailable,
 	extract.CodeInternal:        http.StatusInternalServerError,
 }
 

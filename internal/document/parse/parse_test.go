@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quarrylabs/quarry/internal/document"
-	"github.com/quarrylabs/quarry/internal/document/docx/docxtest"
 	"github.com/quarrylabs/quarry/internal/document/budget"
+	"github.com/quarrylabs/quarry/internal/document/docx/docxtest"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/document/xlsx/xlsxtest"
