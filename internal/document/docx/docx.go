@@ -80,13 +80,16 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		return nil, err
 	}
 	main := "word/document.xml"
-	data, err := pkg.Read(main)
+	// The body is decoded as it inflates: it can be hundreds of MiB of
+	// XML, of which the parser keeps only the text.
+	data, err := pkg.Stream(main)
 	if errors.Is(err, ooxml.ErrNotExist) {
 		return nil, extract.Errorf(extract.CodeInvalid, "the file is not a valid DOCX file: it has no word/document.xml")
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer data.Close()
 	st, err := readStyles(pkg)
 	if err != nil {
 		return nil, err
@@ -133,7 +136,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		if err != nil {
 			return nil, err
 		}
-		part, err := parsePart(ctx, data, target, st, text)
+		part, err := parsePart(ctx, bytes.NewReader(data), target, st, text)
 		if err != nil {
 			return nil, err
 		}
@@ -339,8 +342,8 @@ type textCount struct {
 	limit int64
 }
 
-func parsePart(ctx context.Context, data []byte, name string, st *styles, text *textCount) (*part, error) {
-	p := &parser{ctx: ctx, d: xml.NewDecoder(bytes.NewReader(data)), name: name, st: st, spent: text}
+func parsePart(ctx context.Context, data io.Reader, name string, st *styles, text *textCount) (*part, error) {
+	p := &parser{ctx: ctx, d: xml.NewDecoder(data), name: name, st: st, spent: text}
 	// The root (w:document, w:hdr, w:ftr) holds the blocks, in w:body for
 	// the document.
 	blocks, err := p.blocks(0)
@@ -368,7 +371,7 @@ func (p *parser) token() (xml.Token, error) {
 		return nil, io.EOF
 	}
 	if err != nil {
-		return nil, extract.Errorf(extract.CodeInvalid, "the DOCX file is damaged: %s is not valid XML (%v)", p.name, err)
+		return nil, p.xmlError(err)
 	}
 	return tok, nil
 }
@@ -436,6 +439,11 @@ func (p *parser) blocks(depth int) ([]block, error) {
 }
 
 func (p *parser) xmlError(err error) error {
+	// The part's reader fails with its own message (a zip bomb, a damaged
+	// archive), which says more than the decoder's.
+	if e := (*extract.Error)(nil); errors.As(err, &e) {
+		return e
+	}
 	return extract.Errorf(extract.CodeInvalid, "the DOCX file is damaged: %s is not valid XML (%v)", p.name, err)
 }
 

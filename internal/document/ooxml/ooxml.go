@@ -135,6 +135,40 @@ func (p *Package) Open(name string) (io.ReadCloser, error) {
 	return nil, fmt.Errorf("open %s: %w", name, ErrNotExist)
 }
 
+// Stream returns a reader of a part's inflated bytes that spends the budget
+// as it reads, like Read without holding the part whole: an XML decoder
+// reading from it needs memory for what it keeps, not for the part. A
+// read past the budget fails with the same error as Read.
+func (p *Package) Stream(name string) (io.ReadCloser, error) {
+	rc, err := p.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &spending{rc: rc, p: p, name: name}, nil
+}
+
+type spending struct {
+	rc   io.ReadCloser
+	p    *Package
+	name string
+}
+
+func (s *spending) Read(b []byte) (int, error) {
+	n, err := s.rc.Read(b)
+	if s.p.limit > 0 {
+		if int64(n) > s.p.budget {
+			return 0, s.p.tooLarge()
+		}
+		s.p.budget -= int64(n)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, extract.Errorf(extract.CodeInvalid, "the %s file is damaged: its part %s cannot be inflated (%v)", s.p.kind, s.name, err)
+	}
+	return n, err
+}
+
+func (s *spending) Close() error { return s.rc.Close() }
+
 // Relationships reads the relationships of a part (its _rels/<name>.rels)
 // as a map from id to the target part's name, resolved against the part's
 // folder. A part without relationships has none.
