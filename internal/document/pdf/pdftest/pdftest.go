@@ -42,10 +42,13 @@ func FlateBomb(inflated int64) []byte {
 	return Build(z.Bytes(), true)
 }
 
-// Build returns a one-page PDF (Helvetica as /F1) with the given content
-// stream, flate-compressed if flate is set, and a correct cross-reference
-// table.
-func Build(content []byte, flate bool) []byte {
+// Build returns a one-page US Letter PDF (Helvetica as /F1) with the given
+// content stream, flate-compressed if flate is set, and a correct
+// cross-reference table.
+func Build(content []byte, flate bool) []byte { return BuildPage(612, 792, content, flate) }
+
+// BuildPage is Build on a page of the given size in points.
+func BuildPage(width, height int, content []byte, flate bool) []byte {
 	var buf bytes.Buffer
 	var offsets []int
 	obj := func(body string) {
@@ -55,7 +58,7 @@ func Build(content []byte, flate bool) []byte {
 	buf.WriteString("%PDF-1.4\n")
 	obj("<< /Type /Catalog /Pages 2 0 R >>")
 	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>")
+	obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>", width, height))
 	filter := ""
 	if flate {
 		filter = " /Filter /FlateDecode"
