@@ -283,7 +283,12 @@ func (s *Server) wrap(route string, auth bool, h handlerFunc) http.Handler {
 }
 
 func logLevel(status int) slog.Level {
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// A limit doing its job (a schema generation past its time), with
+		// a detail for the client: worth seeing, not an error of ours.
+		return slog.LevelWarn
+	case status >= 500:
 		return slog.LevelError
 	}
 	return slog.LevelInfo
