@@ -151,6 +151,9 @@ func (c Config) withDefaults() Config {
 	c.Addr = cmp.Or(c.Addr, "127.0.0.1:8080")
 	c.DataDir = cmp.Or(c.DataDir, "./quarry-data")
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 15*time.Second)
+	// A file the server accepted is a file it parses: the parse size limit
+	// follows the upload limit unless set apart.
+	c.Parse.MaxBytes = cmp.Or(c.Parse.MaxBytes, c.MaxUploadBytes)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/blob/s3"
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/budget"
+	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/gctune"
@@ -106,6 +107,9 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			if err := cfg.Parse.Budget.Validate(); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
+			if cfg.Parse.PageLimit < 0 || cfg.Parse.MaxDecompressedBytes < 0 || cfg.Parse.Timeout < 0 {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--%s, --%s and --%s must be positive (0 for their defaults)", budget.FlagPages, budget.FlagDecompressedBytes, budget.FlagParseTimeout)}
+			}
 			defer gctune.HeapFloor(uint64(heapFloor))()
 			a, err := app.New(cmd.Context(), cfg)
 			if err != nil {
@@ -146,6 +150,9 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.Int64Var(&cfg.Parse.Budget.MaxTextBytes, budget.FlagTextBytes, envInt64("QUARRY_MAX_TEXT_BYTES", d.MaxTextBytes), "most bytes of text one document may have (env QUARRY_MAX_TEXT_BYTES)")
 	f.IntVar(&cfg.Parse.Budget.MaxLineLength, budget.FlagLineLength, envInt("QUARRY_MAX_LINE_LENGTH", d.MaxLineLength), "most characters in one line of a text file, one CSV record or one word (env QUARRY_MAX_LINE_LENGTH)")
 	f.Int64Var(&cfg.Parse.Budget.MaxPDFStreamBytes, budget.FlagPDFStreamBytes, envInt64("QUARRY_MAX_PDF_STREAM_BYTES", d.MaxPDFStreamBytes), "most bytes one compressed PDF stream other than an image may inflate to; more fails the job as a flate bomb before PDFium reads it (env QUARRY_MAX_PDF_STREAM_BYTES)")
+	f.IntVar(&cfg.Parse.PageLimit, budget.FlagPages, envInt("QUARRY_MAX_DOCUMENT_PAGES", pdf.DefaultPageLimit), "most pages a document may have, whatever a job selects (env QUARRY_MAX_DOCUMENT_PAGES)")
+	f.Int64Var(&cfg.Parse.MaxDecompressedBytes, budget.FlagDecompressedBytes, envInt64("QUARRY_MAX_DECOMPRESSED_BYTES", 256<<20), "most bytes the parts of a DOCX or XLSX may inflate to (zip bombs) (env QUARRY_MAX_DECOMPRESSED_BYTES)")
+	f.DurationVar(&cfg.Parse.Timeout, budget.FlagParseTimeout, envDuration("QUARRY_PARSE_TIMEOUT", 2*time.Minute), "longest the parse of one document may take (env QUARRY_PARSE_TIMEOUT)")
 	f.Int64Var(&cfg.PDF.MemoryLimit, "pdf-memory-limit", envInt64("QUARRY_PDF_MEMORY_LIMIT", 1<<30), "most memory one PDFium instance (one PDF being read) may take, in bytes; a file that needs more fails (env QUARRY_PDF_MEMORY_LIMIT)")
 	f.IntVar(&cfg.Queue.Workers, "workers", envInt("QUARRY_WORKERS", 0), "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
 	f.IntVar(&cfg.Queue.ProjectConcurrency, "project-concurrency", envInt("QUARRY_PROJECT_CONCURRENCY", 4), "jobs one project may run at once; more wait as THROTTLED; -1 for no limit (env QUARRY_PROJECT_CONCURRENCY)")

@@ -91,7 +91,17 @@ const (
 	FlagTextBytes      = "max-text-bytes"
 	FlagLineLength     = "max-line-length"
 	FlagPDFStreamBytes = "max-pdf-stream-bytes"
+	// The limits of internal/document/parse, named here so that every
+	// parser's message names them the same way.
+	FlagPages             = "max-document-pages"
+	FlagDecompressedBytes = "max-decompressed-bytes"
+	FlagParseTimeout      = "parse-timeout"
 )
+
+// PagesError is the error of a document of more than limit pages.
+func PagesError(limit int) error {
+	return &Error{What: "pages", Limit: int64(limit), Flag: FlagPages}
+}
 
 // Error is a document over one of the limits. It unwraps to an
 // *extract.Error of code CodeInvalid with the same message, so a job fails

@@ -8,7 +8,6 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/budget"
-	"github.com/quarrylabs/quarry/internal/extract"
 )
 
 // Flow sets flowing content — paragraphs and tables, as DOCX and HTML hold
@@ -367,10 +366,7 @@ func (f *Flow) newPage() {
 }
 
 // TooManyPages is the error of a document over the page limit.
-func TooManyPages(limit int) error {
-	return extract.Errorf(extract.CodeInvalid,
-		"the document has more than %d pages, the most this server reads in one document; split it into smaller files", limit)
-}
+func TooManyPages(limit int) error { return budget.PagesError(limit) }
 
 // Table sets a table below what came before. Its rows are never split: a
 // row that does not fit on the page goes to the next one, and the table

@@ -64,7 +64,7 @@ func (p *Package) CheckDeclared() error {
 
 func (p *Package) tooLarge() error {
 	return extract.Errorf(extract.CodeInvalid,
-		"the %s file inflates to more than %s, the limit for one document; it may be a zip bomb, or it is too large to read", p.kind, formatBytes(p.limit))
+		"the %s file inflates to more than %s (limit --max-decompressed-bytes); it may be a zip bomb, or it is too large to read", p.kind, formatBytes(p.limit))
 }
 
 // ErrNotExist is returned by Read for a part the package does not hold.

@@ -167,13 +167,12 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader, kind string, opts Optio
 		// timeout, a cancel, a shutdown) is reported as it is.
 		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil && extract.ErrorCode(err) == extract.CodeInternal {
 			return nil, fmt.Errorf("%w: %w", extract.Errorf(extract.CodeInvalid,
-				"the document took longer than %s to parse, the limit for one document; split it into smaller files", p.limits.Timeout), err)
+				"the document took longer than %s to parse (limit --%s); split it into smaller files", p.limits.Timeout, budget.FlagParseTimeout), err)
 		}
 		return nil, err
 	}
 	if doc.TotalPages > p.limits.PageLimit {
-		return nil, extract.Errorf(extract.CodeInvalid,
-			"the document has more than %d pages, the most this server reads in one document; split it into smaller files", p.limits.PageLimit)
+		return nil, budget.PagesError(p.limits.PageLimit)
 	}
 	return doc, nil
 }
@@ -232,7 +231,7 @@ func readAll(r io.Reader, max int64) ([]byte, error) {
 	}
 	if int64(len(data)) > max {
 		return nil, extract.Errorf(extract.CodeInvalid,
-			"the file is larger than %d bytes, the most this server parses in one document; split it into smaller files", max)
+			"the file is larger than %d bytes, the most this server parses in one document (limit --max-upload-bytes); split it into smaller files", max)
 	}
 	return data, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/klippa-app/go-pdfium/requests"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -214,7 +215,7 @@ func checkPageCount(n, limit int) error {
 		return extract.Errorf(extract.CodeInvalid, "the PDF has no pages")
 	case n > limit:
 		return extract.Errorf(extract.CodeInvalid,
-			"the PDF has %d pages, more than the %d this server reads in one document; split it into smaller files", n, limit)
+			"the PDF has %d pages, more than the %d this server reads in one document (limit --%s); split it into smaller files", n, limit, budget.FlagPages)
 	}
 	return nil
 }

@@ -479,7 +479,7 @@ func (e timeoutError) Unwrap() []error { return []error{e.err, context.DeadlineE
 func (p *Parser) ctxError(ctx context.Context, doing string) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return timeoutError{extract.Errorf(extract.CodeInvalid,
-			"the PDF took longer than the time allowed to parse (%s); split it into smaller files or select fewer pages with target_pages", doing)}
+			"the PDF took longer than the time allowed to parse (%s; limit --%s); split it into smaller files or select fewer pages with target_pages", doing, budget.FlagParseTimeout)}
 	}
 	return fmt.Errorf("%s: %w", doing, ctx.Err())
 }

@@ -175,10 +175,7 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 	return doc, nil
 }
 
-func tooManyPages(limit int) error {
-	return extract.Errorf(extract.CodeInvalid,
-		"the document has more than %d pages, the most this server reads in one document; split it into smaller files", limit)
-}
+func tooManyPages(limit int) error { return budget.PagesError(limit) }
 
 // readAll reads r whole, refusing more than max bytes (max <= 0: no limit).
 // It reads one byte past the limit so that a file of exactly max bytes is
