@@ -29,7 +29,9 @@ type Limits struct {
 	// MaxTableCells is the most table cells one document may have, every
 	// table's rows times its columns after row and column spans are
 	// expanded, and every shared string of a workbook. Defaults to
-	// 2,000,000 (--max-table-cells).
+	// 1,000,000 (--max-table-cells): 100,000 rows of ten columns. A
+	// document just under it, parsed and extracted, peaked at about
+	// 630 MiB (docs/reliability.md).
 	MaxTableCells int
 	// MaxWords is the most words one document may have. Defaults to
 	// 2,000,000, 400 words on each of 5,000 pages (--max-words).
@@ -56,7 +58,7 @@ type Limits struct {
 
 // WithDefaults returns the limits with every unset field at its default.
 func (l Limits) WithDefaults() Limits {
-	l.MaxTableCells = cmp.Or(l.MaxTableCells, 2_000_000)
+	l.MaxTableCells = cmp.Or(l.MaxTableCells, 1_000_000)
 	l.MaxWords = cmp.Or(l.MaxWords, 2_000_000)
 	l.MaxWordsPerPage = cmp.Or(l.MaxWordsPerPage, 100_000)
 	l.MaxTextBytes = cmp.Or(l.MaxTextBytes, 64<<20)
