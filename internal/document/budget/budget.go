@@ -50,9 +50,9 @@ type Limits struct {
 	// (--max-line-length).
 	MaxLineLength int
 	// MaxPDFStreamBytes is the most bytes one compressed stream of a PDF
-	// other than an image (a page's content, a font, an object stream) may
-	// inflate to; a flate bomb fails on it before PDFium reads the file.
-	// Defaults to 64 MiB (--max-pdf-stream-bytes).
+	// (a page's content, a font, an object stream) may inflate to, four
+	// times that for an image; a flate bomb fails on it before PDFium reads
+	// the file. Defaults to 64 MiB (--max-pdf-stream-bytes).
 	MaxPDFStreamBytes int64
 }
 

@@ -20,10 +20,13 @@ import (
 //
 // Streams are found the way a PDF reader falls back to when its
 // cross-reference table is broken: by the "stream" keyword after a
-// dictionary. Images are left to PDFium, which decodes them only to render
-// a scanned page, and are large by nature. A stream that is not valid zlib
-// data (an encrypted file's, or one whose filter is not Flate after all) is
-// left to PDFium too.
+// dictionary. Images are large by nature (a page scanned at 600 dpi in
+// colour is 100 MB) and PDFium decodes them only to render a scanned page,
+// so a stream whose dictionary says it is an image may inflate to four
+// times the limit; the dictionary is the file's word, so a bomb calling
+// itself an image still stops there. A stream that is not valid zlib data
+// (an encrypted file's, or one whose filter is not Flate after all) is left
+// to PDFium and its memory cap.
 func checkStreams(data []byte, b *budget.Budget) error {
 	limit := b.Limits().MaxPDFStreamBytes
 	for off := 0; off < len(data); {
@@ -37,8 +40,12 @@ func checkStreams(data []byte, b *budget.Budget) error {
 			continue // endstream
 		}
 		dict := streamDict(data[:kw])
-		if dict == nil || !bytes.Contains(dict, []byte("/FlateDecode")) || bytes.Contains(dict, []byte("/Image")) {
+		if dict == nil || !bytes.Contains(dict, []byte("/FlateDecode")) {
 			continue
+		}
+		most := limit
+		if bytes.Contains(dict, []byte("/Image")) {
+			most = 4 * limit
 		}
 		start := off
 		switch {
@@ -49,8 +56,8 @@ func checkStreams(data []byte, b *budget.Budget) error {
 		default:
 			continue
 		}
-		n, used, err := inflated(data[start:], limit+1)
-		if n > limit {
+		n, used, err := inflated(data[start:], most+1)
+		if n > most {
 			return b.StreamError()
 		}
 		if err == nil {
