@@ -25,6 +25,8 @@ type hostileCase struct {
 	make func(tb testing.TB) []byte
 	// want is in the job's error_message: the limit it names.
 	want string
+	// args are more flags for the server.
+	args []string
 }
 
 // hostileCases are the shapes of input that once took the server's memory,
@@ -35,48 +37,48 @@ var hostileCases = []hostileCase{
 	{"HTMLSpanTable", "spans.html", func(testing.TB) []byte {
 		row := "<tr>" + strings.Repeat(`<td colspan=1000 rowspan=65534>x</td>`, 50) + "</tr>"
 		return []byte("<html><body><table>" + strings.Repeat(row, 40) + "</table></body></html>")
-	}, "(limit --max-table-cells)"},
+	}, "(limit --max-table-cells)", nil},
 	{"HTMLManyWords", "words.html", func(testing.TB) []byte {
 		return []byte("<html><body><p>" + strings.Repeat("w ", 2_500_000) + "</p></body></html>")
-	}, "(limit --max-words)"},
+	}, "(limit --max-words)", nil},
 	{"HTMLHugeWord", "word.html", func(testing.TB) []byte {
 		return []byte("<html><body><p>" + strings.Repeat("x", 40<<20) + "</p></body></html>")
-	}, "(limit --max-line-length)"},
+	}, "(limit --max-line-length)", nil},
 	// One 60 MB line of commas: sixty million empty fields.
 	{"CSVOneLineOfCommas", "commas.csv", func(testing.TB) []byte {
 		return []byte(strings.Repeat(",", 60<<20))
-	}, "(limit --max-line-length)"},
+	}, "(limit --max-line-length)", nil},
 	{"CSVManyCells", "cells.csv", func(testing.TB) []byte {
 		return []byte(strings.Repeat("a,b,c,d,e,f,g,h,i,j\n", 110_000))
-	}, "(limit --max-table-cells)"},
+	}, "(limit --max-table-cells)", nil},
 	// 40 MB on one line: twenty million words.
 	{"TextOneLine", "line.txt", func(testing.TB) []byte {
 		return []byte(strings.Repeat("a ", 20<<20))
-	}, "(limit --max-line-length)"},
+	}, "(limit --max-line-length)", nil},
 	{"TextNewlines", "newlines.txt", func(testing.TB) []byte {
 		return []byte(strings.Repeat("\n", 40<<20))
-	}, "(limit --max-document-pages)"},
+	}, "(limit --max-document-pages)", nil},
 	{"TextManyWords", "words.txt", func(testing.TB) []byte {
 		return []byte(strings.Repeat(strings.Repeat("w ", 40)+"\n", 60_000))
-	}, "(limit --max-words)"},
+	}, "(limit --max-words)", nil},
 	{"MarkdownOneLine", "line.md", func(testing.TB) []byte {
 		return []byte("# Title\n" + strings.Repeat("| a ", 10<<20))
-	}, "(limit --max-line-length)"},
+	}, "(limit --max-line-length)", nil},
 	{"JSONHugeString", "string.json", func(testing.TB) []byte {
 		return []byte(`{"a": "` + strings.Repeat("x", 40<<20) + `"}`)
-	}, "(limit --max-line-length)"},
+	}, "(limit --max-line-length)", nil},
 	// A few hundred KB holding 100 MiB of words after one rendered page
 	// end, so that every word is on one page.
 	{"DOCXHugeWordsOnePage", "words.docx", func(tb testing.TB) []byte {
 		return docxtest.Zip(tb, docxtest.Document(docxtest.P(`<w:r><w:lastRenderedPageBreak/><w:t>`+strings.Repeat("w ", 50<<20)+`</w:t></w:r>`)))
-	}, "(limit --max-text-bytes)"},
+	}, "(limit --max-text-bytes)", nil},
 	{"DOCXWordsOnePage", "page.docx", func(tb testing.TB) []byte {
 		return docxtest.Zip(tb, docxtest.Document(docxtest.P(`<w:r><w:lastRenderedPageBreak/><w:t>`+strings.Repeat("w ", 300_000)+`</w:t></w:r>`)))
-	}, "(limit --max-words-per-page)"},
+	}, "(limit --max-words-per-page)", nil},
 	{"DOCXSpannedTable", "table.docx", func(tb testing.TB) []byte {
 		row := `<w:tr><w:tc><w:tcPr><w:gridSpan w:val="64"/></w:tcPr><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr>`
 		return docxtest.Zip(tb, docxtest.Document(`<w:tbl>`+strings.Repeat(row, 20_000)+`</w:tbl>`))
-	}, "(limit --max-table-cells)"},
+	}, "(limit --max-table-cells)", nil},
 	// Shared strings that inflate to 200 MiB.
 	{"XLSXInflatingSharedStrings", "strings.xlsx", func(tb testing.TB) []byte {
 		return withPart(tb, xlsxtest.Workbook(tb, xlsxtest.Sheet{Name: "S", Rows: [][]any{{"a"}}}), "xl/sharedStrings.xml", func(w io.Writer) {
@@ -87,7 +89,7 @@ var hostileCases = []hostileCase{
 			}
 			io.WriteString(w, `</sst>`)
 		})
-	}, "(limit --max-table-cells)"},
+	}, "(limit --max-table-cells)", nil},
 	{"XLSXManyCells", "cells.xlsx", func(tb testing.TB) []byte {
 		return withPart(tb, xlsxtest.Workbook(tb, xlsxtest.Sheet{Name: "S", Rows: [][]any{{"a"}}}), "xl/worksheets/sheet1.xml", func(w io.Writer) {
 			io.WriteString(w, `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
@@ -97,15 +99,18 @@ var hostileCases = []hostileCase{
 			}
 			io.WriteString(w, `</sheetData></worksheet>`)
 		})
-	}, "(limit --max-table-cells)"},
+	}, "(limit --max-table-cells)", nil},
 	// 1 MB whose content stream inflates to 1 GiB.
-	{"PDFFlateBomb", "bomb.pdf", func(testing.TB) []byte { return pdftest.FlateBomb(1 << 30) }, "(limit --max-pdf-stream-bytes)"},
+	{"PDFFlateBomb", "bomb.pdf", func(testing.TB) []byte { return pdftest.FlateBomb(1 << 30) }, "(limit --max-pdf-stream-bytes)", nil},
+	// The same bomb with the stream check out of the way: PDFium runs
+	// into its instance's memory cap, a trap that fails the job at once.
+	{"PDFFlateBombInPDFium", "bomb.pdf", func(testing.TB) []byte { return pdftest.FlateBomb(1 << 30) }, "(limit --pdf-memory-limit)", []string{"--max-pdf-stream-bytes", "8589934592"}},
 	// The largest page PDF allows, 200 inches square, in lines of 2,000
 	// words.
 	{"PDFWordsOnePage", "page.pdf", func(testing.TB) []byte {
 		line := "(" + strings.Repeat("w ", 2000) + ") Tj T*\n"
 		return pdftest.BuildPage(14400, 14400, []byte("BT /F1 4 Tf 6 TL 10 14390 Td\n"+strings.Repeat(line, 60)+"ET"), true)
-	}, "(limit --max-words-per-page)"},
+	}, "(limit --max-words-per-page)", nil},
 }
 
 // largestAccepted are documents just under the limits: they must complete,
@@ -113,13 +118,13 @@ var hostileCases = []hostileCase{
 var largestAccepted = []hostileCase{
 	{"CSVJustUnderCells", "cells.csv", func(testing.TB) []byte {
 		return []byte("Invoice Number,Total\n" + strings.Repeat("a,b,c,d,e,f,g,h,i,j\n", 99_000))
-	}, ""},
+	}, "", nil},
 	{"HTMLJustUnderWords", "words.html", func(testing.TB) []byte {
 		return []byte("<html><body>" + strings.Repeat("<p>"+strings.Repeat("w ", 40)+"</p>", 49_000) + "</body></html>")
-	}, ""},
+	}, "", nil},
 	{"TextJustUnderWords", "words.txt", func(testing.TB) []byte {
 		return []byte(strings.Repeat(strings.Repeat("w ", 40)+"\n", 49_000))
-	}, ""},
+	}, "", nil},
 }
 
 // TestHostileInputs runs each hostile case against the real binary under a
@@ -141,7 +146,7 @@ func TestHostileInputs(t *testing.T) {
 			data := tc.make(t)
 			// A server of its own, so that the peak is this case's and
 			// not memory an earlier case left to the Go runtime.
-			cmd, base := runQuarry(t, bin, t.TempDir(), key, "--workers", "2")
+			cmd, base := runQuarry(t, bin, t.TempDir(), key, append([]string{"--workers", "2"}, tc.args...)...)
 			s := &server{tb: t, base: base, key: key}
 			pid := cmd.Process.Pid
 			// PDFium starts in the background as the server does; a PDF

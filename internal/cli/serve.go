@@ -153,7 +153,7 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.IntVar(&cfg.Parse.PageLimit, budget.FlagPages, envInt("QUARRY_MAX_DOCUMENT_PAGES", pdf.DefaultPageLimit), "most pages a document may have, whatever a job selects (env QUARRY_MAX_DOCUMENT_PAGES)")
 	f.Int64Var(&cfg.Parse.MaxDecompressedBytes, budget.FlagDecompressedBytes, envInt64("QUARRY_MAX_DECOMPRESSED_BYTES", 256<<20), "most bytes the parts of a DOCX or XLSX may inflate to (zip bombs) (env QUARRY_MAX_DECOMPRESSED_BYTES)")
 	f.DurationVar(&cfg.Parse.Timeout, budget.FlagParseTimeout, envDuration("QUARRY_PARSE_TIMEOUT", 2*time.Minute), "longest the parse of one document may take (env QUARRY_PARSE_TIMEOUT)")
-	f.Int64Var(&cfg.PDF.MemoryLimit, "pdf-memory-limit", envInt64("QUARRY_PDF_MEMORY_LIMIT", 1<<30), "most memory one PDFium instance (one PDF being read) may take, in bytes; a file that needs more fails (env QUARRY_PDF_MEMORY_LIMIT)")
+	f.Int64Var(&cfg.PDF.MemoryLimit, "pdf-memory-limit", envInt64("QUARRY_PDF_MEMORY_LIMIT", 512<<20), "most memory one PDFium instance (one PDF being read) may take, in bytes; a file that needs more fails (env QUARRY_PDF_MEMORY_LIMIT)")
 	f.IntVar(&cfg.Queue.Workers, "workers", envInt("QUARRY_WORKERS", 0), "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
 	f.IntVar(&cfg.Queue.ProjectConcurrency, "project-concurrency", envInt("QUARRY_PROJECT_CONCURRENCY", 4), "jobs one project may run at once; more wait as THROTTLED; -1 for no limit (env QUARRY_PROJECT_CONCURRENCY)")
 	f.DurationVar(&cfg.Queue.JobTimeout, "job-timeout", envDuration("QUARRY_JOB_TIMEOUT", time.Hour), "longest one job may run before it fails (env QUARRY_JOB_TIMEOUT)")
