@@ -44,6 +44,10 @@ var hostileCases = []hostileCase{
 	{"HTMLHugeWord", "word.html", func(testing.TB) []byte {
 		return []byte("<html><body><p>" + strings.Repeat("x", 40<<20) + "</p></body></html>")
 	}, "(limit --max-line-length)", nil},
+	// Tags that show nothing: the parser's tree, not the words, is the cost.
+	{"HTMLManyEmptyTags", "tags.html", func(testing.TB) []byte {
+		return []byte("<html><body><p>x</p>" + strings.Repeat("<b></b>", 3_000_000) + "</body></html>")
+	}, "(limit --max-elements)", nil},
 	// One 60 MB line of commas: sixty million empty fields.
 	{"CSVOneLineOfCommas", "commas.csv", func(testing.TB) []byte {
 		return []byte(strings.Repeat(",", 60<<20))
@@ -75,6 +79,9 @@ var hostileCases = []hostileCase{
 	{"DOCXWordsOnePage", "page.docx", func(tb testing.TB) []byte {
 		return docxtest.Zip(tb, docxtest.Document(docxtest.P(`<w:r><w:lastRenderedPageBreak/><w:t>`+strings.Repeat("w ", 300_000)+`</w:t></w:r>`)))
 	}, "(limit --max-words-per-page)", nil},
+	{"DOCXManyBreaks", "breaks.docx", func(tb testing.TB) []byte {
+		return docxtest.Zip(tb, docxtest.Document(docxtest.P(`<w:r><w:t>x</w:t>`+strings.Repeat(`<w:br/>`, 3_000_000)+`</w:r>`)))
+	}, "(limit --max-elements)", nil},
 	{"DOCXSpannedTable", "table.docx", func(tb testing.TB) []byte {
 		row := `<w:tr><w:tc><w:tcPr><w:gridSpan w:val="64"/></w:tcPr><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr>`
 		return docxtest.Zip(tb, docxtest.Document(`<w:tbl>`+strings.Repeat(row, 20_000)+`</w:tbl>`))

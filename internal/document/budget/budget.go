@@ -49,6 +49,13 @@ type Limits struct {
 	// CSV record, or one word may have. Defaults to 100,000
 	// (--max-line-length).
 	MaxLineLength int
+	// MaxElements is the most elements of markup one document may have:
+	// the nodes of an HTML document (elements, text, comments), the runs
+	// and breaks of a DOCX. Each costs a hundred bytes or so to hold
+	// whether or not it shows any text, so a file of empty tags is held to
+	// it rather than to the words. Defaults to 2,000,000
+	// (--max-elements).
+	MaxElements int
 	// MaxPDFStreamBytes is the most bytes one compressed stream of a PDF
 	// (a page's content, a font, an object stream) may inflate to, four
 	// times that for an image; a flate bomb fails on it before PDFium reads
@@ -63,6 +70,7 @@ func (l Limits) WithDefaults() Limits {
 	l.MaxWordsPerPage = cmp.Or(l.MaxWordsPerPage, 100_000)
 	l.MaxTextBytes = cmp.Or(l.MaxTextBytes, 64<<20)
 	l.MaxLineLength = cmp.Or(l.MaxLineLength, 100_000)
+	l.MaxElements = cmp.Or(l.MaxElements, 2_000_000)
 	l.MaxPDFStreamBytes = cmp.Or(l.MaxPDFStreamBytes, 64<<20)
 	return l
 }
@@ -75,7 +83,8 @@ func (l Limits) Validate() error {
 	}{
 		{FlagTableCells, int64(l.MaxTableCells)}, {FlagWords, int64(l.MaxWords)},
 		{FlagWordsPerPage, int64(l.MaxWordsPerPage)}, {FlagTextBytes, l.MaxTextBytes},
-		{FlagLineLength, int64(l.MaxLineLength)}, {FlagPDFStreamBytes, l.MaxPDFStreamBytes},
+		{FlagLineLength, int64(l.MaxLineLength)}, {FlagElements, int64(l.MaxElements)},
+		{FlagPDFStreamBytes, l.MaxPDFStreamBytes},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("--%s must be positive (0 for its default), got %d", f.flag, f.v)
@@ -92,6 +101,7 @@ const (
 	FlagWordsPerPage   = "max-words-per-page"
 	FlagTextBytes      = "max-text-bytes"
 	FlagLineLength     = "max-line-length"
+	FlagElements       = "max-elements"
 	FlagPDFStreamBytes = "max-pdf-stream-bytes"
 	// The limits of internal/document/parse, named here so that every
 	// parser's message names them the same way.
@@ -251,6 +261,12 @@ func (b *Budget) Line(n int) error {
 // LineError is the error of a line over MaxLineLength.
 func (b *Budget) LineError() error {
 	return &Error{What: "characters", Where: "in one line", Limit: int64(b.Limits().MaxLineLength), Flag: FlagLineLength}
+}
+
+// ElementsError is the error of a document over MaxElements; what names
+// the elements ("HTML elements and text nodes").
+func (b *Budget) ElementsError(what string) error {
+	return &Error{What: what, Limit: int64(b.Limits().MaxElements), Flag: FlagElements}
 }
 
 // StreamError is the error of a PDF stream that inflates past

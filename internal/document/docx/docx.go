@@ -100,7 +100,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 	}
 	// The parts' text is held twice, as runs and then as words: the runs
 	// of all parts together are held to the same bytes of text.
-	text := &textCount{b: b, limit: b.Limits().MaxTextBytes}
+	text := &textCount{b: b, limit: b.Limits().MaxTextBytes, maxItems: b.Limits().MaxElements}
 	body, err := parsePart(ctx, data, main, st, text)
 	if err != nil {
 		return nil, err
@@ -334,12 +334,15 @@ type parser struct {
 	out    part
 }
 
-// textCount counts the bytes of the runs read from a document's parts, one
-// more for each run so that millions of empty runs count too.
+// textCount counts the bytes of the runs read from a document's parts, and
+// the runs and breaks themselves, which cost memory to hold even when
+// empty.
 type textCount struct {
-	b     *budget.Budget
-	n     int64
-	limit int64
+	b        *budget.Budget
+	n        int64
+	limit    int64
+	items    int
+	maxItems int
 }
 
 func parsePart(ctx context.Context, data io.Reader, name string, st *styles, text *textCount) (*part, error) {
@@ -359,6 +362,9 @@ func parsePart(ctx context.Context, data io.Reader, name string, st *styles, tex
 func (p *parser) token() (xml.Token, error) {
 	if p.spent.n > p.spent.limit {
 		return nil, p.spent.b.TextError()
+	}
+	if p.spent.items > p.spent.maxItems {
+		return nil, p.spent.b.ElementsError("runs and breaks")
 	}
 	p.tokens++
 	if p.tokens%4096 == 0 {
@@ -492,7 +498,8 @@ func (p *parser) inline(pa *para, base, rs *runState, depth int) error {
 func (p *parser) inlineElement(pa *para, base, rs *runState, t xml.StartElement, depth int) error {
 	add := func(kind itemKind, text string) {
 		if !rs.hidden {
-			p.spent.n += int64(len(text)) + 1
+			p.spent.n += int64(len(text))
+			p.spent.items++
 			pa.items = append(pa.items, item{kind: kind, text: text, size: rs.size})
 		}
 	}

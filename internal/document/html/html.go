@@ -82,6 +82,13 @@ func Parse(ctx context.Context, r io.Reader, opts Options) (*document.Document, 
 		return nil, extract.Errorf(extract.CodeInvalid,
 			"the file is larger than %d bytes, the limit for HTML documents; split it into smaller files", opts.MaxBytes)
 	}
+	b := opts.Budget
+	if b == nil {
+		b = budget.New(budget.Limits{})
+	}
+	if err := countNodes(data, b); err != nil {
+		return nil, err
+	}
 	// The document says its encoding (a BOM, <meta charset>); UTF-8 when it
 	// does not.
 	cr, err := charset.NewReader(bytes.NewReader(data), "text/html")
@@ -93,10 +100,6 @@ func Parse(ctx context.Context, r io.Reader, opts Options) (*document.Document, 
 		// The parser fails only on what no browser would render either,
 		// such as elements nested hundreds deep.
 		return nil, extract.Errorf(extract.CodeInvalid, "the HTML document cannot be read: %v", strings.TrimPrefix(err.Error(), "html: "))
-	}
-	b := opts.Budget
-	if b == nil {
-		b = budget.New(budget.Limits{})
 	}
 	w := &walker{ctx: ctx, budget: b, flow: layout.NewFlow(layout.FlowOptions{FontSize: baseSize, Paginate: true, MaxPages: opts.PageLimit, Budget: b})}
 	if err := w.block(root, 0); err != nil {
@@ -122,6 +125,25 @@ func Parse(ctx context.Context, r io.Reader, opts Options) (*document.Document, 
 		doc.Pages = append(doc.Pages, pages[k-1])
 	}
 	return doc, nil
+}
+
+// countNodes fails a document of more tags, texts and comments than the
+// budget's elements, counting the tokens as they stream by: the parser
+// builds a node of about a hundred bytes for each before the walker sees
+// any, so a file of empty tags would take gigabytes with no word in it.
+func countNodes(data []byte, b *budget.Budget) error {
+	limit := b.Limits().MaxElements
+	z := xhtml.NewTokenizer(bytes.NewReader(data))
+	for n := 0; ; {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return nil
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken, xhtml.TextToken, xhtml.CommentToken:
+			if n++; n > limit {
+				return b.ElementsError("HTML elements and texts")
+			}
+		}
+	}
 }
 
 type walker struct {

@@ -154,6 +154,7 @@ func TestParseErrors(t *testing.T) {
 		{"ErrSpanBomb", "<table>" + strings.Repeat("<tr>"+strings.Repeat("<td colspan=1000 rowspan=65534>x</td>", 50)+"</tr>", 40) + "</table>", nil, html.Options{}, "more than 1,000,000 table cells (limit --max-table-cells)"},
 		{"ErrCellBudget", "<table>" + strings.Repeat("<tr><td colspan=10>x</td></tr>", 11) + "</table>", nil, html.Options{Budget: budget.New(budget.Limits{MaxTableCells: 100})}, "more than 100 table cells (limit --max-table-cells)"},
 		{"ErrWordBudget", strings.Repeat("<p>a b c d e</p>", 3), nil, html.Options{Budget: budget.New(budget.Limits{MaxWords: 14})}, "more than 14 words (limit --max-words)"},
+		{"ErrElements", "<p>x</p>" + strings.Repeat("<b></b>", 100), nil, html.Options{Budget: budget.New(budget.Limits{MaxElements: 100})}, "more than 100 HTML elements and texts (limit --max-elements)"},
 		{"ErrLongWord", "<p>" + strings.Repeat("x", 101) + "</p>", nil, html.Options{Budget: budget.New(budget.Limits{MaxLineLength: 100})}, "more than 100 characters in one line (limit --max-line-length)"},
 		{"ErrCanceled", strings.Repeat("<p>x</p>", 10000), canceled, html.Options{}, "context canceled"},
 	}
