@@ -68,6 +68,10 @@ var hostileCases = []hostileCase{
 	{"MarkdownOneLine", "line.md", func(testing.TB) []byte {
 		return []byte("# Title\n" + strings.Repeat("| a ", 10<<20))
 	}, "(limit --max-line-length)", nil},
+	// Lines of pipes under a table's header: each a row of 20,000 cells.
+	{"MarkdownPipeTable", "pipes.md", func(testing.TB) []byte {
+		return []byte("|a|b|\n|-|-|\n" + strings.Repeat(strings.Repeat("|x", 20_000)+"|\n", 1000))
+	}, "(limit --max-table-cells)", nil},
 	{"JSONHugeString", "string.json", func(testing.TB) []byte {
 		return []byte(`{"a": "` + strings.Repeat("x", 40<<20) + `"}`)
 	}, "(limit --max-line-length)", nil},

@@ -39,7 +39,9 @@ type Limits struct {
 	// MaxWordsPerPage is the most words one page of flowing text (PDF,
 	// DOCX, HTML, plain text) may have; a dense printed page has about
 	// 1,000. Spreadsheets and CSV, whose sheet is one page, are held by
-	// MaxTableCells instead. Defaults to 100,000 (--max-words-per-page).
+	// MaxTableCells instead. A PDF page may have ten characters for each
+	// of these words, counted before they are read. Defaults to 100,000
+	// (--max-words-per-page).
 	MaxWordsPerPage int
 	// MaxTextBytes is the most bytes of text (UTF-8) one document may have,
 	// words and cell texts together. Defaults to 64 MiB
@@ -247,6 +249,16 @@ func (b *Budget) PageWords(n int) error {
 		return nil
 	}
 	return &Error{What: "words", Where: "on one page", Limit: int64(b.l.MaxWordsPerPage), Flag: FlagWordsPerPage}
+}
+
+// PageChars fails when a PDF page has more than ten characters for each
+// word MaxWordsPerPage allows: PDFium counts them before they are read,
+// and each costs a box.
+func (b *Budget) PageChars(n int) error {
+	if b == nil || n <= 10*b.l.MaxWordsPerPage {
+		return nil
+	}
+	return &Error{What: "characters", Where: "on one page", Limit: 10 * int64(b.l.MaxWordsPerPage), Flag: FlagWordsPerPage}
 }
 
 // Line fails when a line (or record, or word) of n characters is longer

@@ -61,7 +61,7 @@ func (p *Parser) work(ctx context.Context, inst pdfium.Pdfium, job *parseJob, le
 		return err
 	}
 	defer doc.close(ctx)
-	pages := &pageReader{doc: doc}
+	pages := &pageReader{doc: doc, budget: job.opts.Budget}
 	if lead {
 		keep, err := extract.SelectPages(total, job.opts.Pages, job.opts.MaxPages)
 		if err != nil {
@@ -226,6 +226,9 @@ type pageReader struct {
 	doc   *wasmDoc
 	runes []rune
 	chars []char
+	// budget bounds a page's characters before they are read; only its
+	// limits are read here, by every instance at once.
+	budget *budget.Budget
 }
 
 // read reads page n (1-based). scanned reports a page with no text but with
@@ -270,6 +273,9 @@ func (pr *pageReader) read(ctx context.Context, n int) (page document.Page, scan
 	}
 	if err != nil {
 		return page, false, fmt.Errorf("count chars of pdf page %d: %w", n, err)
+	}
+	if err := pr.budget.PageChars(count); err != nil {
+		return page, false, err
 	}
 	pr.runes, err = pg.runes(ctx, count, pr.runes)
 	if err != nil {

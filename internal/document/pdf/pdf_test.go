@@ -258,7 +258,8 @@ func TestParseErrors(t *testing.T) {
 		{"ErrMaxPages", invoice, pdf.ParseOptions{MaxPages: -1}, "max_pages must be at least 1"},
 		{"ErrFlateBomb", pdftest.FlateBomb(3 << 20), pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxPDFStreamBytes: 2 << 20})}, "more than 2,097,152 bytes in one inflated PDF stream (it may be a flate bomb) (limit --max-pdf-stream-bytes)"},
 		{"ErrWords", invoice, pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWords: 3})}, "more than 3 words (limit --max-words)"},
-		{"ErrWordsPerPage", invoice, pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWordsPerPage: 3})}, "more than 3 words on one page (limit --max-words-per-page)"},
+		{"ErrCharsPerPage", invoice, pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWordsPerPage: 2})}, "more than 20 characters on one page (limit --max-words-per-page)"},
+		{"ErrWordsPerPage", pdftest.Build([]byte("BT /F1 12 Tf 72 720 Td (a b c d e) Tj ET"), false), pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWordsPerPage: 4})}, "more than 4 words on one page (limit --max-words-per-page)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,7 +51,9 @@ func textPages(src string, markdown bool, pageLimit int, b *budget.Budget) ([]fu
 				return document.Page{}, err
 			}
 			if markdown {
-				p.Tables = markdownTables(lines, &p, byLine)
+				if p.Tables, err = markdownTables(lines, &p, byLine, b); err != nil {
+					return document.Page{}, err
+				}
 			}
 			return p, nil
 		}
@@ -158,8 +160,9 @@ func cellBox(x, y, n int) document.Box {
 
 // markdownTables finds the pipe tables of a Markdown page: a header row, a
 // delimiter row with as many cells, then the rows that follow while they
-// contain a pipe.
-func markdownTables(lines []string, p *document.Page, byLine [][]int) []document.Table {
+// contain a pipe. Each row's cells are taken from b before they are made:
+// a line of pipes is a row of as many cells.
+func markdownTables(lines []string, p *document.Page, byLine [][]int, b *budget.Budget) ([]document.Table, error) {
 	var tables []document.Table
 	for y := 0; y+1 < len(lines); y++ {
 		header := splitPipes(lines[y])
@@ -168,12 +171,18 @@ func markdownTables(lines []string, p *document.Page, byLine [][]int) []document
 			continue
 		}
 		var t document.Table
+		if err := b.Cells(len(header)); err != nil {
+			return nil, err
+		}
 		t.Rows = append(t.Rows, pipeRow(lines[y], y, header, p, byLine[y]))
 		end := y + 2
 		for ; end < len(lines); end++ {
 			cells := splitPipes(lines[end])
 			if len(cells) == 0 {
 				break
+			}
+			if err := b.Cells(len(cells)); err != nil {
+				return nil, err
 			}
 			t.Rows = append(t.Rows, pipeRow(lines[end], end, cells, p, byLine[end]))
 		}
@@ -185,7 +194,7 @@ func markdownTables(lines []string, p *document.Page, byLine [][]int) []document
 		tables = append(tables, t)
 		y = end - 1
 	}
-	return tables
+	return tables, nil
 }
 
 // span is a half-open range of columns.

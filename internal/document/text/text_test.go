@@ -92,6 +92,7 @@ func TestParseErrors(t *testing.T) {
 		{"ErrWords", strings.Repeat("a b c\n", 10), text.Options{Budget: budget.New(budget.Limits{MaxWords: 29})}, "more than 29 words (limit --max-words)"},
 		{"ErrWordsPerPage", strings.Repeat("a b c\n", 10), text.Options{Budget: budget.New(budget.Limits{MaxWordsPerPage: 20})}, "more than 20 words on one page (limit --max-words-per-page)"},
 		{"ErrText", strings.Repeat("abcd\n", 10), text.Options{Budget: budget.New(budget.Limits{MaxTextBytes: 39})}, "more than 39 bytes of text (limit --max-text-bytes)"},
+		{"ErrMarkdownCells", "|a|b|\n|-|-|\n" + strings.Repeat("|x|y|\n", 5), text.Options{Format: text.FormatMarkdown, Budget: budget.New(budget.Limits{MaxTableCells: 11})}, "more than 11 table cells (limit --max-table-cells)"},
 		// Pages are counted before the text is split into lines.
 		{"ErrNewlines", strings.Repeat("\n", 67*3), text.Options{PageLimit: 3}, "the document has more than 3 pages"},
 	}
