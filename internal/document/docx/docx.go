@@ -24,9 +24,12 @@
 //
 // # Errors
 //
-// A file that is not a DOCX, is damaged, inflates past the limit or has too
-// many pages fails with an *extract.Error of code CodeInvalid whose message
-// says so.
+// A file that is not a DOCX, is damaged, inflates past the limit, has too
+// many pages or passes a limit of its budget (text, runs, words, words on a
+// page, table cells; see internal/document/budget) fails with an error of
+// code CodeInvalid whose message says which. The body is decoded as it
+// inflates and its text counted as it is read, so a part of hundreds of
+// MiB is never held whole.
 package docx
 
 import (

@@ -20,6 +20,13 @@
 // overflows a page; an inline style asking for a page break before or after
 // an element (page-break-before: always, break-after: page, ...) is a page
 // break too. Boxes are in points on that page.
+//
+// # Limits
+//
+// The document's tags and texts are counted by a streaming tokenizer
+// before the parser builds its tree, a table's rows times its widest row
+// before a span's columns are made, and words as they are set, each against
+// Options.Budget (internal/document/budget).
 package html
 
 import (

@@ -45,11 +45,21 @@
 // body rows) become Tables of their page as well; the text of the page is
 // unchanged. The delimiter row is not a table row.
 //
+// # Limits
+//
+// A few megabytes of text can ask for millions of pages, lines, cells or
+// words. Before splitting anything, Parse counts the pages by their form
+// feeds or newlines and measures every line against the budget's line
+// length (Options.Budget, see internal/document/budget); CSV cells and
+// Markdown pipe-table cells are taken from it as records and rows are read,
+// and words and their text as pages are laid out.
+//
 // # Errors
 //
 // Every error about the input is an *extract.Error with extract.CodeInvalid
 // and a sentence the user can act on, since it becomes the job's
-// error_message. Only a failing reader gives another error.
+// error_message (a limit's error is a *budget.Error that unwraps to one).
+// Only a failing reader gives another error.
 package text
 
 import (
