@@ -130,6 +130,9 @@ type Config struct {
 	RateLimit httpapi.RateLimit
 	// HTTP bounds what one connection may cost the server.
 	HTTP HTTPLimits
+	// SchemaGen bounds schema generation from files (concurrency, time,
+	// pages); see httpapi.SchemaGenLimits for the defaults.
+	SchemaGen httpapi.SchemaGenLimits
 	// Webhook configures the HTTP side of webhook deliveries (timeout,
 	// whether private addresses may be reached); Queue.Webhook their
 	// retries. A Queue.Webhook.Sender, if set, replaces the sender built
@@ -157,6 +160,9 @@ func (c Config) withDefaults() Config {
 	c.Addr = cmp.Or(c.Addr, "127.0.0.1:8080")
 	c.DataDir = cmp.Or(c.DataDir, "./quarry-data")
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 15*time.Second)
+	// A file the server accepted is a file it parses: the parse size limit
+	// follows the upload limit unless set apart.
+	c.Parse.MaxBytes = cmp.Or(c.Parse.MaxBytes, c.MaxUploadBytes)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -321,6 +327,8 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 			PublicURL:      cmp.Or(cfg.PublicURL, listenURL(a.listener.Addr())),
 			Health:         checkDisk(cfg.DataDir),
 			MaxUploadBytes: cfg.MaxUploadBytes,
+			Parser:         proc.parser,
+			SchemaGen:      cfg.SchemaGen,
 			RateLimit:      cfg.RateLimit,
 			Registry:       reg,
 			Logger:         cfg.Logger,

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/quarrylabs/quarry/internal/app"
 )
 
 const generatePath = "/api/v2/extract/schema/generate"
@@ -176,6 +179,58 @@ func TestGenerateSchema(t *testing.T) {
 	t.Run("Unauthenticated", func(t *testing.T) {
 		if r := s.doKey("", http.MethodPost, generatePath, map[string]any{"prompt": "Extract the total"}); r.status != http.StatusUnauthorized {
 			t.Errorf("generate without a key: %d, want 401", r.status)
+		}
+	})
+}
+
+// TestGenerateSchemaLimits: drafting from a file parses within the job
+// limits and a time limit, in the request.
+func TestGenerateSchemaLimits(t *testing.T) {
+	t.Parallel()
+	t.Run("ErrLineLength", func(t *testing.T) {
+		t.Parallel()
+		s := start(t, func(c *app.Config) { c.Parse.Budget.MaxLineLength = 1000 })
+		fileID := s.upload("wide.csv", []byte(strings.Repeat(",", 5000)+"\n"))
+		r := s.do(http.MethodPost, generatePath, map[string]any{"file_id": fileID})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "more than 1,000 characters in one line (limit --max-line-length)") {
+			t.Errorf("generate = %d %s, want 422 naming --max-line-length", r.status, r.body)
+		}
+	})
+	// A generation past its time limit answers 503 but keeps its slot
+	// until its parse ends, so the next one meanwhile gets 429; once the
+	// parse ends, generation is served again.
+	t.Run("ErrBusy", func(t *testing.T) {
+		t.Parallel()
+		s := start(t, func(c *app.Config) {
+			c.SchemaGen.Concurrency = 1
+			c.SchemaGen.Timeout = time.Millisecond
+		})
+		big := s.upload("big.csv", []byte("Invoice Number,Total\n"+strings.Repeat("INV-7 a b c d e f g h,12.50 i j k l m n o p\n", 150_000)))
+		small := s.upload("small.txt", []byte("Invoice Number: INV-7\n"))
+		r := s.do(http.MethodPost, generatePath, map[string]any{"file_id": big})
+		if r.status != http.StatusServiceUnavailable {
+			t.Fatalf("generate from a large file in 1ms = %d %s, want 503", r.status, r.body)
+		}
+		r = s.do(http.MethodPost, generatePath, map[string]any{"file_id": small})
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "at most 1 at once") {
+			t.Fatalf("generate while the slot is taken = %d %s (Retry-After %q), want 429 with Retry-After", r.status, r.body, r.header.Get("Retry-After"))
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for r.status == http.StatusTooManyRequests && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			r = s.do(http.MethodPost, generatePath, map[string]any{"file_id": small, "prompt": "the invoice number"})
+		}
+		if r.status == http.StatusTooManyRequests {
+			t.Errorf("generate after the slow parse = %d %s, want it served", r.status, r.body)
+		}
+	})
+	t.Run("ErrTimeout", func(t *testing.T) {
+		t.Parallel()
+		s := start(t, func(c *app.Config) { c.SchemaGen.Timeout = time.Nanosecond })
+		fileID := s.upload("long.txt", []byte(strings.Repeat("Invoice Number: INV-7\n", 50_000)))
+		r := s.do(http.MethodPost, generatePath, map[string]any{"file_id": fileID})
+		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "took longer than 1ns") {
+			t.Errorf("generate = %d %s, want 503 naming the time limit", r.status, r.body)
 		}
 	})
 }

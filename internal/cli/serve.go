@@ -16,6 +16,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/blob/s3"
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
+	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/gctune"
@@ -102,6 +104,12 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			if heapFloor < 0 {
 				return &ExitError{Code: 2, Err: fmt.Errorf("--gc-heap-floor %d: give a size in bytes, or 0 for Go's default", heapFloor)}
 			}
+			if err := cfg.Parse.Budget.Validate(); err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			if cfg.Parse.PageLimit < 0 || cfg.Parse.MaxDecompressedBytes < 0 || cfg.Parse.Timeout < 0 {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--%s, --%s and --%s must be positive (0 for their defaults)", budget.FlagPages, budget.FlagDecompressedBytes, budget.FlagParseTimeout)}
+			}
 			defer gctune.HeapFloor(uint64(heapFloor))()
 			a, err := app.New(cmd.Context(), cfg)
 			if err != nil {
@@ -135,6 +143,19 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.StringVar(&cfg.Blob, "blob", env("QUARRY_BLOB", ""), "where uploaded files are kept: s3://bucket/prefix for an S3-compatible bucket (endpoint, region and credentials from the AWS_* variables); empty: --data-dir (env QUARRY_BLOB)")
 	f.StringVar(&role, "role", env("QUARRY_ROLE", string(app.RoleAll)), "what this process does: api (requests only), worker (jobs only) or all; api and worker need --database (env QUARRY_ROLE)")
 	f.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", envInt64("QUARRY_MAX_UPLOAD_BYTES", 100<<20), "largest file an upload may carry, in bytes (env QUARRY_MAX_UPLOAD_BYTES)")
+	// The memory budget of one document's parse: see budget.Limits.
+	d := budget.Limits{}.WithDefaults()
+	f.IntVar(&cfg.Parse.Budget.MaxTableCells, budget.FlagTableCells, envInt("QUARRY_MAX_TABLE_CELLS", d.MaxTableCells), "most table cells one document may have, rows times columns of every table with spans expanded, and shared strings of a workbook; over it the job fails (env QUARRY_MAX_TABLE_CELLS)")
+	f.IntVar(&cfg.Parse.Budget.MaxWords, budget.FlagWords, envInt("QUARRY_MAX_WORDS", d.MaxWords), "most words one document may have (env QUARRY_MAX_WORDS)")
+	f.IntVar(&cfg.Parse.Budget.MaxWordsPerPage, budget.FlagWordsPerPage, envInt("QUARRY_MAX_WORDS_PER_PAGE", d.MaxWordsPerPage), "most words one page of PDF, DOCX, HTML or text may have (env QUARRY_MAX_WORDS_PER_PAGE)")
+	f.Int64Var(&cfg.Parse.Budget.MaxTextBytes, budget.FlagTextBytes, envInt64("QUARRY_MAX_TEXT_BYTES", d.MaxTextBytes), "most bytes of text one document may have (env QUARRY_MAX_TEXT_BYTES)")
+	f.IntVar(&cfg.Parse.Budget.MaxLineLength, budget.FlagLineLength, envInt("QUARRY_MAX_LINE_LENGTH", d.MaxLineLength), "most characters in one line of a text file, one CSV record or one word (env QUARRY_MAX_LINE_LENGTH)")
+	f.IntVar(&cfg.Parse.Budget.MaxElements, budget.FlagElements, envInt("QUARRY_MAX_ELEMENTS", d.MaxElements), "most elements of markup one document may have: HTML elements and texts, DOCX runs and breaks (env QUARRY_MAX_ELEMENTS)")
+	f.Int64Var(&cfg.Parse.Budget.MaxPDFStreamBytes, budget.FlagPDFStreamBytes, envInt64("QUARRY_MAX_PDF_STREAM_BYTES", d.MaxPDFStreamBytes), "most bytes one compressed PDF stream other than an image may inflate to; more fails the job as a flate bomb before PDFium reads it (env QUARRY_MAX_PDF_STREAM_BYTES)")
+	f.IntVar(&cfg.Parse.PageLimit, budget.FlagPages, envInt("QUARRY_MAX_DOCUMENT_PAGES", pdf.DefaultPageLimit), "most pages a document may have, whatever a job selects (env QUARRY_MAX_DOCUMENT_PAGES)")
+	f.Int64Var(&cfg.Parse.MaxDecompressedBytes, budget.FlagDecompressedBytes, envInt64("QUARRY_MAX_DECOMPRESSED_BYTES", 256<<20), "most bytes the parts of a DOCX or XLSX may inflate to (zip bombs) (env QUARRY_MAX_DECOMPRESSED_BYTES)")
+	f.DurationVar(&cfg.Parse.Timeout, budget.FlagParseTimeout, envDuration("QUARRY_PARSE_TIMEOUT", 2*time.Minute), "longest the parse of one document may take (env QUARRY_PARSE_TIMEOUT)")
+	f.Int64Var(&cfg.PDF.MemoryLimit, "pdf-memory-limit", envInt64("QUARRY_PDF_MEMORY_LIMIT", 512<<20), "most memory one PDFium instance (one PDF being read) may take, in bytes; a file that needs more fails (env QUARRY_PDF_MEMORY_LIMIT)")
 	f.IntVar(&cfg.Queue.Workers, "workers", envInt("QUARRY_WORKERS", 0), "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
 	f.IntVar(&cfg.Queue.ProjectConcurrency, "project-concurrency", envInt("QUARRY_PROJECT_CONCURRENCY", 4), "jobs one project may run at once; more wait as THROTTLED; -1 for no limit (env QUARRY_PROJECT_CONCURRENCY)")
 	f.DurationVar(&cfg.Queue.JobTimeout, "job-timeout", envDuration("QUARRY_JOB_TIMEOUT", time.Hour), "longest one job may run before it fails (env QUARRY_JOB_TIMEOUT)")

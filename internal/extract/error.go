@@ -19,6 +19,7 @@ const (
 	CodeTooLarge        Code = "too_large"         // a body or file over a limit (413)
 	CodeTooManyRequests Code = "too_many_requests" // rate limited (429)
 	CodeStorageFull     Code = "storage_full"      // the server is out of disk space (507)
+	CodeUnavailable     Code = "unavailable"       // the server cannot do it now; retry later (503)
 	CodeInternal        Code = "internal"          // our fault; the user sees "internal error"
 )
 

@@ -21,6 +21,7 @@ var statusOf = map[extract.Code]int{
 	extract.CodeTooLarge:        http.StatusRequestEntityTooLarge,
 	extract.CodeTooManyRequests: http.StatusTooManyRequests,
 	extract.CodeStorageFull:     http.StatusInsufficientStorage,
+	extract.CodeUnavailable:     http.StatusServiceUnavailable,
 	extract.CodeInternal:        http.StatusInternalServerError,
 }
 

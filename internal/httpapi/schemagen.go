@@ -1,13 +1,15 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"path"
 	"strings"
 
-	"github.com/quarrylabs/quarry/internal/document/text"
+	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/filetype"
 	"github.com/quarrylabs/quarry/internal/schemagen"
@@ -60,7 +62,7 @@ func (s *Server) generateSchema(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		found, err := s.fileFields(r, f)
+		found, err := s.fileFields(w, r, f)
 		if err != nil {
 			return err
 		}
@@ -111,15 +113,58 @@ func (s *Server) generateSchema(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// fileFields reads an uploaded file with the text parser and drafts fields
-// from its labelled values.
-func (s *Server) fileFields(r *http.Request, f extract.File) ([]schemagen.Field, error) {
+// fileFields reads the first pages of an uploaded text-like file and drafts
+// fields from its labelled values.
+func (s *Server) fileFields(w http.ResponseWriter, r *http.Request, f extract.File) ([]schemagen.Field, error) {
 	if !filetype.TextLike(f.FileType) {
 		return nil, extract.Errorf(extract.CodeInvalid,
 			"%s files cannot be read to draft a schema yet: this server reads plain text, Markdown, CSV and JSON files (%q was detected as %s from its content); list the fields in a prompt instead",
 			f.FileType, f.Name, f.FileType)
 	}
-	body, err := s.blobs.Open(r.Context(), f.ID)
+	// Parsing is the costly part: a bounded number at once, each within
+	// the job limits and a time limit. A parse past its time goes on until
+	// its own limits stop it, holding its token, so the bound stays true.
+	select {
+	case s.schemaGens <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "2")
+		return nil, extract.Errorf(extract.CodeTooManyRequests,
+			"too many schema generations from files are running on this server (at most %d at once); retry in a few seconds", cap(s.schemaGens))
+	}
+	release := func() { <-s.schemaGens }
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.SchemaGen.Timeout)
+	type result struct {
+		doc *document.Document
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer cancel()
+		defer release()
+		doc, err := s.parseFile(ctx, f)
+		done <- result{doc, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, extract.Errorf(extract.CodeUnavailable,
+			"reading %s took longer than %s, the limit for drafting a schema; list the fields in a prompt instead", f.Name, s.cfg.SchemaGen.Timeout)
+	case <-r.Context().Done():
+		return nil, fmt.Errorf("generate schema: %w", r.Context().Err())
+	}
+	if res.err != nil {
+		if extract.ErrorCode(res.err) == extract.CodeInternal {
+			return nil, fmt.Errorf("parse file %s: %w", f.ID, res.err)
+		}
+		return nil, extract.Errorf(extract.ErrorCode(res.err), "file %s: %s", f.Name, extract.ErrorMessage(res.err))
+	}
+	return schemagen.FromDocument(res.doc), nil
+}
+
+// parseFile reads the first pages of an uploaded file.
+func (s *Server) parseFile(ctx context.Context, f extract.File) (*document.Document, error) {
+	body, err := s.blobs.Open(ctx, f.ID)
 	if extract.IsNotFound(err) {
 		return nil, extract.Errorf(extract.CodeInvalid, "the content of file %s is no longer stored", f.ID)
 	}
@@ -127,14 +172,7 @@ func (s *Server) fileFields(r *http.Request, f extract.File) ([]schemagen.Field,
 		return nil, fmt.Errorf("open file %s: %w", f.ID, err)
 	}
 	defer body.Close()
-	doc, err := text.Parse(body, text.Options{Format: f.FileType, MaxBytes: s.cfg.MaxUploadBytes})
-	if err != nil {
-		if extract.ErrorCode(err) == extract.CodeInternal {
-			return nil, fmt.Errorf("parse file %s: %w", f.ID, err)
-		}
-		return nil, extract.Errorf(extract.ErrorCode(err), "file %s: %s", f.Name, extract.ErrorMessage(err))
-	}
-	return schemagen.FromDocument(doc), nil
+	return s.cfg.Parser.Parse(ctx, body, f.FileType, parse.Options{MaxPages: s.cfg.SchemaGen.MaxPages})
 }
 
 func deref(s *string) string {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/batch"
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/extract/configcache"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
@@ -72,6 +74,13 @@ type Config struct {
 	// hold a connection. Uploads are bounded by size only: a large file on
 	// a slow link is legitimate. Defaults to 1 minute.
 	BodyTimeout time.Duration
+	// Parser reads the documents schema generation drafts from, within the
+	// same limits as jobs (size, pages, time, memory budget). Defaults to
+	// a parser of text-like files at parse.Limits' defaults.
+	Parser DocumentParser
+	// SchemaGen bounds schema generation from a file, which parses in the
+	// request. Defaults are SchemaGenLimits'.
+	SchemaGen SchemaGenLimits
 	// Registry receives the API's metrics. Defaults to a new registry.
 	Registry *prometheus.Registry
 	// Logger receives request logs. Defaults to discarding them.
@@ -85,6 +94,12 @@ func (c Config) withDefaults() Config {
 	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 10<<20)
 	c.DownloadTTL = cmp.Or(c.DownloadTTL, time.Hour)
 	c.BodyTimeout = cmp.Or(c.BodyTimeout, time.Minute)
+	if c.Parser == nil {
+		c.Parser = parse.New(nil, parse.Limits{MaxBytes: c.MaxUploadBytes})
+	}
+	c.SchemaGen.Concurrency = cmp.Or(c.SchemaGen.Concurrency, 2)
+	c.SchemaGen.Timeout = cmp.Or(c.SchemaGen.Timeout, 30*time.Second)
+	c.SchemaGen.MaxPages = cmp.Or(c.SchemaGen.MaxPages, 20)
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
 	}
@@ -95,6 +110,26 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	return c
+}
+
+// DocumentParser reads an uploaded document; *parse.Parser is one.
+type DocumentParser interface {
+	Parse(ctx context.Context, r io.Reader, kind string, opts parse.Options) (*document.Document, error)
+}
+
+// SchemaGenLimits bound schema generation from a file: the parse runs in
+// the request, so without them a few calls on large files would hold the
+// server's memory and CPU the way jobs, which a worker pool bounds, cannot.
+type SchemaGenLimits struct {
+	// Concurrency is how many generations may read a file at once; more
+	// get 429 with Retry-After. Defaults to 2.
+	Concurrency int
+	// Timeout bounds one generation's parse; past it the request gets 503.
+	// Defaults to 30 seconds.
+	Timeout time.Duration
+	// MaxPages is how many pages of the file are read: labelled values
+	// sit at the start of a document. Defaults to 20.
+	MaxPages int
 }
 
 // Server is the HTTP API.
@@ -114,6 +149,8 @@ type Server struct {
 	// checked: most clients send one configuration with every job, and
 	// reading it was a third of the create handler's own CPU.
 	checked configcache.Cache
+	// schemaGens holds a token for each schema generation reading a file.
+	schemaGens chan struct{}
 }
 
 // Creates without an Idempotency-Key are batched: concurrent ones share a
@@ -133,6 +170,7 @@ func New(cfg Config, st extract.Store, q Queue, blobs Blobs, tokens *pagetoken.S
 	s := &Server{cfg: cfg, store: st, queue: q, blobs: blobs, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(cfg.Registry)
 	s.limiter = newKeyLimiter(cfg.RateLimit, cfg.Now)
+	s.schemaGens = make(chan struct{}, cfg.SchemaGen.Concurrency)
 	if q != nil {
 		s.creates = batch.New(s.createJobs, createFlushes, createBatch)
 	}
@@ -253,7 +291,12 @@ func (s *Server) wrap(route string, auth bool, h handlerFunc) http.Handler {
 }
 
 func logLevel(status int) slog.Level {
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// A limit doing its job (a schema generation past its time), with
+		// a detail for the client: worth seeing, not an error of ours.
+		return slog.LevelWarn
+	case status >= 500:
 		return slog.LevelError
 	}
 	return slog.LevelInfo

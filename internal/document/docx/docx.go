@@ -24,9 +24,12 @@
 //
 // # Errors
 //
-// A file that is not a DOCX, is damaged, inflates past the limit or has too
-// many pages fails with an *extract.Error of code CodeInvalid whose message
-// says so.
+// A file that is not a DOCX, is damaged, inflates past the limit, has too
+// many pages or passes a limit of its budget (text, runs, words, words on a
+// page, table cells; see internal/document/budget) fails with an error of
+// code CodeInvalid whose message says which. The body is decoded as it
+// inflates and its text counted as it is read, so a part of hundreds of
+// MiB is never held whole.
 package docx
 
 import (
@@ -40,6 +43,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
 	"github.com/quarrylabs/quarry/internal/document/ooxml"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -58,6 +62,10 @@ type Options struct {
 	// MaxDecompressedBytes fails a file whose parts inflate to more bytes.
 	// Defaults to no limit (0).
 	MaxDecompressedBytes int64
+	// Budget counts the document's words, text and table cells, and the
+	// words of each page, against the server's limits. Defaults to a
+	// budget at budget.Limits' defaults (nil).
+	Budget *budget.Budget
 }
 
 // maxDepth bounds the nesting of elements the parser follows: Word nests a
@@ -75,18 +83,28 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		return nil, err
 	}
 	main := "word/document.xml"
-	data, err := pkg.Read(main)
+	// The body is decoded as it inflates: it can be hundreds of MiB of
+	// XML, of which the parser keeps only the text.
+	data, err := pkg.Stream(main)
 	if errors.Is(err, ooxml.ErrNotExist) {
 		return nil, extract.Errorf(extract.CodeInvalid, "the file is not a valid DOCX file: it has no word/document.xml")
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer data.Close()
 	st, err := readStyles(pkg)
 	if err != nil {
 		return nil, err
 	}
-	body, err := parsePart(ctx, data, main, st)
+	b := opts.Budget
+	if b == nil {
+		b = budget.New(budget.Limits{})
+	}
+	// The parts' text is held twice, as runs and then as words: the runs
+	// of all parts together are held to the same bytes of text.
+	text := &textCount{b: b, limit: b.Limits().MaxTextBytes, maxItems: b.Limits().MaxElements}
+	body, err := parsePart(ctx, data, main, st, text)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +122,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		FontSize: st.defaultSize,
 		Paginate: !body.rendered,
 		MaxPages: opts.PageLimit,
+		Budget:   b,
 	}
 	for _, hf := range []struct {
 		id  string
@@ -120,7 +139,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		if err != nil {
 			return nil, err
 		}
-		part, err := parsePart(ctx, data, target, st)
+		part, err := parsePart(ctx, bytes.NewReader(data), target, st, text)
 		if err != nil {
 			return nil, err
 		}
@@ -314,11 +333,23 @@ type parser struct {
 	name   string
 	st     *styles
 	tokens int
+	spent  *textCount
 	out    part
 }
 
-func parsePart(ctx context.Context, data []byte, name string, st *styles) (*part, error) {
-	p := &parser{ctx: ctx, d: xml.NewDecoder(bytes.NewReader(data)), name: name, st: st}
+// textCount counts the bytes of the runs read from a document's parts, and
+// the runs and breaks themselves, which cost memory to hold even when
+// empty.
+type textCount struct {
+	b        *budget.Budget
+	n        int64
+	limit    int64
+	items    int
+	maxItems int
+}
+
+func parsePart(ctx context.Context, data io.Reader, name string, st *styles, text *textCount) (*part, error) {
+	p := &parser{ctx: ctx, d: xml.NewDecoder(data), name: name, st: st, spent: text}
 	// The root (w:document, w:hdr, w:ftr) holds the blocks, in w:body for
 	// the document.
 	blocks, err := p.blocks(0)
@@ -332,6 +363,12 @@ func parsePart(ctx context.Context, data []byte, name string, st *styles) (*part
 // token returns the next token, checking the context now and then so that
 // a huge part cannot outlive the parse timeout.
 func (p *parser) token() (xml.Token, error) {
+	if p.spent.n > p.spent.limit {
+		return nil, p.spent.b.TextError()
+	}
+	if p.spent.items > p.spent.maxItems {
+		return nil, p.spent.b.ElementsError("runs and breaks")
+	}
 	p.tokens++
 	if p.tokens%4096 == 0 {
 		if err := p.ctx.Err(); err != nil {
@@ -343,7 +380,7 @@ func (p *parser) token() (xml.Token, error) {
 		return nil, io.EOF
 	}
 	if err != nil {
-		return nil, extract.Errorf(extract.CodeInvalid, "the DOCX file is damaged: %s is not valid XML (%v)", p.name, err)
+		return nil, p.xmlError(err)
 	}
 	return tok, nil
 }
@@ -411,6 +448,11 @@ func (p *parser) blocks(depth int) ([]block, error) {
 }
 
 func (p *parser) xmlError(err error) error {
+	// The part's reader fails with its own message (a zip bomb, a damaged
+	// archive), which says more than the decoder's.
+	if e := (*extract.Error)(nil); errors.As(err, &e) {
+		return e
+	}
 	return extract.Errorf(extract.CodeInvalid, "the DOCX file is damaged: %s is not valid XML (%v)", p.name, err)
 }
 
@@ -459,6 +501,8 @@ func (p *parser) inline(pa *para, base, rs *runState, depth int) error {
 func (p *parser) inlineElement(pa *para, base, rs *runState, t xml.StartElement, depth int) error {
 	add := func(kind itemKind, text string) {
 		if !rs.hidden {
+			p.spent.n += int64(len(text))
+			p.spent.items++
 			pa.items = append(pa.items, item{kind: kind, text: text, size: rs.size})
 		}
 	}
@@ -533,6 +577,11 @@ func (p *parser) text() (string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
+			// One w:t can hold all of a part's text: stop at the limit
+			// rather than at its end.
+			if p.spent.n+int64(sb.Len()+len(t)) > p.spent.limit {
+				return "", p.spent.b.TextError()
+			}
 			sb.Write(t)
 		case xml.StartElement:
 			if err := p.skip(); err != nil {

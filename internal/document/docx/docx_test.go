@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/docx"
 	"github.com/quarrylabs/quarry/internal/document/docx/docxtest"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -227,6 +228,13 @@ func TestParseErrors(t *testing.T) {
 		{"ErrNoTargetPage", threePages, nil, docx.Options{Pages: []extract.PageRange{{From: 4, To: 4}}}, "names no page of this document, which has 3 pages"},
 		{"ErrDeep", docxtest.Zip(t, docxtest.Document(strings.Repeat("<w:sdt>", 1000)+strings.Repeat("</w:sdt>", 1000))), nil, docx.Options{}, "nests its content more than"},
 		{"ErrCanceled", docxtest.Zip(t, docxtest.Document(strings.Repeat(docxtest.Para("x"), 5000))), canceled, docx.Options{}, "context canceled"},
+		// Word's rendered page end puts every word on one page.
+		{"ErrWordsPerPage", docxtest.Zip(t, docxtest.Document(docxtest.P(`<w:r><w:lastRenderedPageBreak/><w:t>`+strings.Repeat("w ", 101)+`</w:t></w:r>`))), nil, docx.Options{Budget: budget.New(budget.Limits{MaxWordsPerPage: 100})}, "more than 100 words on one page (limit --max-words-per-page)"},
+		{"ErrWords", docxtest.Zip(t, docxtest.Document(strings.Repeat(docxtest.Para("a b c d e f g h i j"), 10))), nil, docx.Options{Budget: budget.New(budget.Limits{MaxWords: 99})}, "more than 99 words (limit --max-words)"},
+		{"ErrText", docxtest.Zip(t, docxtest.Document(docxtest.Para(strings.Repeat("x", 2000)))), nil, docx.Options{Budget: budget.New(budget.Limits{MaxTextBytes: 1000})}, "more than 1,000 bytes of text (limit --max-text-bytes)"},
+		{"ErrRuns", docxtest.Zip(t, docxtest.Document(docxtest.P(`<w:r>`+strings.Repeat(`<w:br/>`, 11)+`<w:t>x</w:t></w:r>`))), nil, docx.Options{Budget: budget.New(budget.Limits{MaxElements: 10})}, "more than 10 runs and breaks (limit --max-elements)"},
+		{"ErrHugeWord", docxtest.Zip(t, docxtest.Document(docxtest.Para(strings.Repeat("x", 2000)))), nil, docx.Options{Budget: budget.New(budget.Limits{MaxLineLength: 1000})}, "more than 1,000 characters in one line (limit --max-line-length)"},
+		{"ErrTableCells", docxtest.Zip(t, docxtest.Document(docxtest.Table([]int{1, 1}, [][]string{{"a", "b"}, {"c", "d"}, {"e", "f"}}...))), nil, docx.Options{Budget: budget.New(budget.Limits{MaxTableCells: 5})}, "more than 5 table cells (limit --max-table-cells)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,13 @@
 // overflows a page; an inline style asking for a page break before or after
 // an element (page-break-before: always, break-after: page, ...) is a page
 // break too. Boxes are in points on that page.
+//
+// # Limits
+//
+// The document's tags and texts are counted by a streaming tokenizer
+// before the parser builds its tree, a table's rows times its widest row
+// before a span's columns are made, and words as they are set, each against
+// Options.Budget (internal/document/budget).
 package html
 
 import (
@@ -35,6 +42,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -52,6 +60,10 @@ type Options struct {
 	MaxPages int
 	// PageLimit fails a document with more pages. Defaults to no limit (0).
 	PageLimit int
+	// Budget counts the document's words, text and table cells (spans
+	// expanded) against the server's limits. Defaults to a budget at
+	// budget.Limits' defaults (nil).
+	Budget *budget.Budget
 }
 
 // baseSize is the size of body text, in points.
@@ -77,6 +89,13 @@ func Parse(ctx context.Context, r io.Reader, opts Options) (*document.Document, 
 		return nil, extract.Errorf(extract.CodeInvalid,
 			"the file is larger than %d bytes, the limit for HTML documents; split it into smaller files", opts.MaxBytes)
 	}
+	b := opts.Budget
+	if b == nil {
+		b = budget.New(budget.Limits{})
+	}
+	if err := countNodes(data, b); err != nil {
+		return nil, err
+	}
 	// The document says its encoding (a BOM, <meta charset>); UTF-8 when it
 	// does not.
 	cr, err := charset.NewReader(bytes.NewReader(data), "text/html")
@@ -89,7 +108,7 @@ func Parse(ctx context.Context, r io.Reader, opts Options) (*document.Document, 
 		// such as elements nested hundreds deep.
 		return nil, extract.Errorf(extract.CodeInvalid, "the HTML document cannot be read: %v", strings.TrimPrefix(err.Error(), "html: "))
 	}
-	w := &walker{ctx: ctx, flow: layout.NewFlow(layout.FlowOptions{FontSize: baseSize, Paginate: true, MaxPages: opts.PageLimit})}
+	w := &walker{ctx: ctx, budget: b, flow: layout.NewFlow(layout.FlowOptions{FontSize: baseSize, Paginate: true, MaxPages: opts.PageLimit, Budget: b})}
 	if err := w.block(root, 0); err != nil {
 		return nil, err
 	}
@@ -115,11 +134,31 @@ func Parse(ctx context.Context, r io.Reader, opts Options) (*document.Document, 
 	return doc, nil
 }
 
+// countNodes fails a document of more tags, texts and comments than the
+// budget's elements, counting the tokens as they stream by: the parser
+// builds a node of about a hundred bytes for each before the walker sees
+// any, so a file of empty tags would take gigabytes with no word in it.
+func countNodes(data []byte, b *budget.Budget) error {
+	limit := b.Limits().MaxElements
+	z := xhtml.NewTokenizer(bytes.NewReader(data))
+	for n := 0; ; {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return nil
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken, xhtml.TextToken, xhtml.CommentToken:
+			if n++; n > limit {
+				return b.ElementsError("HTML elements and texts")
+			}
+		}
+	}
+}
+
 type walker struct {
-	ctx   context.Context
-	flow  *layout.Flow
-	nodes int
-	pre   int // how many <pre> elements enclose the current node
+	ctx    context.Context
+	budget *budget.Budget
+	flow   *layout.Flow
+	nodes  int
+	pre    int // how many <pre> elements enclose the current node
 }
 
 // skipped are elements whose content is never shown as text.
@@ -221,7 +260,11 @@ func (w *walker) block(n *xhtml.Node, depth int) error {
 		if pageBreak(n, false) {
 			w.flow.PageBreak()
 		}
-		w.flow.Table(w.table(n))
+		t, err := w.table(n)
+		if err != nil {
+			return err
+		}
+		w.flow.Table(t)
 		if pageBreak(n, true) {
 			w.flow.PageBreak()
 			w.flow.EndParagraph()
@@ -281,11 +324,21 @@ func (w *walker) text(s string, size float64) {
 // table turns a <table> into a FlowTable, following rowspan and colspan so
 // that each cell lands in its column. Cells text is read flat: a table in a
 // cell is its rows' text, one per line.
-func (w *walker) table(t *xhtml.Node) layout.FlowTable {
+//
+// Spans are what make a small table large: the table will have a cell for
+// each of its rows times its widest row's columns, so that product is held
+// to the cells left in the budget before any column of a span is made.
+// The flow takes the cells from the budget when it sets the table.
+func (w *walker) table(t *xhtml.Node) (layout.FlowTable, error) {
 	var ft layout.FlowTable
 	// taken[col] is how many more rows a rowspan from above covers col.
 	var taken []int
-	for _, tr := range rows(t) {
+	trs := rows(t)
+	width := 0 // the widest row so far, in columns
+	fits := func(rows, cols int) bool {
+		return cols <= width || cols <= w.budget.CellsLeft()/max(rows, 1)
+	}
+	for i, tr := range trs {
 		var row layout.FlowRow
 		col := 0
 		next := func() {
@@ -301,6 +354,10 @@ func (w *walker) table(t *xhtml.Node) layout.FlowTable {
 			next()
 			span := clampSpan(attr(c, "colspan"), 1000)
 			rowspan := clampSpan(attr(c, "rowspan"), 65534)
+			if !fits(len(trs), col+span) {
+				return layout.FlowTable{}, w.budget.CellsError()
+			}
+			width = max(width, col+span)
 			row.Cells = append(row.Cells, layout.FlowCell{Text: cellText(c), Span: span})
 			for k := col; k < col+span; k++ {
 				for len(taken) <= k {
@@ -320,8 +377,13 @@ func (w *walker) table(t *xhtml.Node) layout.FlowTable {
 			row.BreakBefore = true
 		}
 		ft.Rows = append(ft.Rows, row)
+		if i%256 == 0 {
+			if err := w.ctx.Err(); err != nil {
+				return layout.FlowTable{}, fmt.Errorf("parse HTML table: %w", err)
+			}
+		}
 	}
-	return ft
+	return ft, nil
 }
 
 // clampSpan reads a colspan or rowspan: at least 1, at most limit (the

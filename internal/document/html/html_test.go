@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/html"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -147,7 +148,14 @@ func TestParseErrors(t *testing.T) {
 		{"ErrNoText", "<html><head><title>t</title></head><body><script>x</script></body></html>", nil, html.Options{}, "shows no text"},
 		{"ErrTooLarge", "<p>0123456789</p>", nil, html.Options{MaxBytes: 5}, "larger than 5 bytes"},
 		{"ErrTooManyPages", strings.Repeat("<p style='page-break-before:always'>x</p>", 4), nil, html.Options{PageLimit: 3}, "more than 3 pages"},
-		{"ErrHugeTable", "<table>" + strings.Repeat("<tr><td colspan=1000>x</td></tr>", 2000) + "</table>", nil, html.Options{}, "more than the 1048576 cells"},
+		{"ErrHugeTable", "<table>" + strings.Repeat("<tr><td colspan=1000>x</td></tr>", 2001) + "</table>", nil, html.Options{}, "more than 1,000,000 table cells (limit --max-table-cells)"},
+		// Spans are counted before they are expanded: the first row asks
+		// for 50,000 columns, which 65,534 rows would fill.
+		{"ErrSpanBomb", "<table>" + strings.Repeat("<tr>"+strings.Repeat("<td colspan=1000 rowspan=65534>x</td>", 50)+"</tr>", 40) + "</table>", nil, html.Options{}, "more than 1,000,000 table cells (limit --max-table-cells)"},
+		{"ErrCellBudget", "<table>" + strings.Repeat("<tr><td colspan=10>x</td></tr>", 11) + "</table>", nil, html.Options{Budget: budget.New(budget.Limits{MaxTableCells: 100})}, "more than 100 table cells (limit --max-table-cells)"},
+		{"ErrWordBudget", strings.Repeat("<p>a b c d e</p>", 3), nil, html.Options{Budget: budget.New(budget.Limits{MaxWords: 14})}, "more than 14 words (limit --max-words)"},
+		{"ErrElements", "<p>x</p>" + strings.Repeat("<b></b>", 100), nil, html.Options{Budget: budget.New(budget.Limits{MaxElements: 100})}, "more than 100 HTML elements and texts (limit --max-elements)"},
+		{"ErrLongWord", "<p>" + strings.Repeat("x", 101) + "</p>", nil, html.Options{Budget: budget.New(budget.Limits{MaxLineLength: 100})}, "more than 100 characters in one line (limit --max-line-length)"},
 		{"ErrCanceled", strings.Repeat("<p>x</p>", 10000), canceled, html.Options{}, "context canceled"},
 	}
 	for _, tt := range tests {

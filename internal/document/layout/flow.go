@@ -4,9 +4,10 @@ import (
 	"cmp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/document"
-	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 )
 
 // Flow sets flowing content — paragraphs and tables, as DOCX and HTML hold
@@ -28,8 +29,12 @@ type Flow struct {
 	// items of the paragraph being written.
 	para []flowItem
 	word strings.Builder
-	size float64 // of the word being written: its first piece's
-	err  error
+	// wordLen is the word's length in characters, maxWord the most it may
+	// be.
+	wordLen, maxWord int
+	size             float64 // of the word being written: its first piece's
+	// err stops the flow: too many pages, or a limit of the budget.
+	err error
 }
 
 // FlowOptions describes the notional page.
@@ -51,6 +56,11 @@ type FlowOptions struct {
 	// MaxPages fails the flow once it needs more pages. Defaults to no limit
 	// (0).
 	MaxPages int
+	// Budget counts the words, text and table cells the flow makes, and
+	// the words of each page, against the server's limits; the flow stops
+	// at the first limit, before it makes what would pass it. Defaults to
+	// a budget at budget.Limits' defaults (nil).
+	Budget *budget.Budget
 }
 
 func (o FlowOptions) withDefaults() FlowOptions {
@@ -58,6 +68,9 @@ func (o FlowOptions) withDefaults() FlowOptions {
 	o.Height = cmp.Or(o.Height, 792)
 	o.Top, o.Right, o.Bottom, o.Left = cmp.Or(o.Top, 72), cmp.Or(o.Right, 72), cmp.Or(o.Bottom, 72), cmp.Or(o.Left, 72)
 	o.FontSize = cmp.Or(o.FontSize, 11)
+	if o.Budget == nil {
+		o.Budget = budget.New(budget.Limits{})
+	}
 	// A page too narrow for a character would put every word on its own
 	// line with nothing to stop it; keep at least ten characters of room.
 	if o.Width-o.Left-o.Right < 10*o.FontSize {
@@ -85,10 +98,6 @@ type flowPage struct {
 	// page, or -1.
 	table int
 }
-
-// MaxTableCells is the most cells (rows times columns) a table may have:
-// column spans let a few bytes of markup ask for millions of cells.
-const MaxTableCells = 1 << 20
 
 // FlowTable is a table to set.
 type FlowTable struct {
@@ -120,6 +129,7 @@ type FlowCell struct {
 // NewFlow starts a flow on its first page.
 func NewFlow(opts FlowOptions) *Flow {
 	f := &Flow{opts: opts.withDefaults()}
+	f.maxWord = f.opts.Budget.Limits().MaxLineLength
 	f.newPage()
 	return f
 }
@@ -129,6 +139,9 @@ func NewFlow(opts FlowOptions) *Flow {
 // to the word before it, so a word split over several calls (as runs of a
 // DOCX split words) stays one word.
 func (f *Flow) Text(s string, size float64) {
+	if f.err != nil {
+		return
+	}
 	if size <= 0 {
 		size = f.opts.FontSize
 	}
@@ -140,15 +153,35 @@ func (f *Flow) Text(s string, size float64) {
 		if f.word.Len() == 0 {
 			f.size = size
 		}
+		if f.wordLen++; f.wordLen > f.maxWord {
+			f.fail(f.opts.Budget.LineError())
+			return
+		}
 		f.word.WriteRune(r)
 	}
 }
 
 func (f *Flow) endWord() {
-	if f.word.Len() > 0 {
+	if f.word.Len() > 0 && f.err == nil {
+		if err := f.opts.Budget.Words(1, f.word.Len()); err != nil {
+			f.fail(err)
+			return
+		}
 		f.para = append(f.para, flowItem{text: f.word.String(), size: f.size})
-		f.word.Reset()
 	}
+	f.word.Reset()
+	f.wordLen = 0
+}
+
+// fail stops the flow at its first error, dropping what is pending: a
+// flow that failed makes nothing more.
+func (f *Flow) fail(err error) {
+	if f.err == nil {
+		f.err = err
+	}
+	f.para = nil
+	f.word.Reset()
+	f.wordLen = 0
 }
 
 // LineBreak ends the current line without ending the paragraph.
@@ -170,7 +203,7 @@ func (f *Flow) EndParagraph() {
 	f.endWord()
 	items := f.para
 	f.para = nil
-	if len(items) == 0 {
+	if len(items) == 0 || f.err != nil {
 		return
 	}
 	var run []flowItem
@@ -270,6 +303,10 @@ func (f *Flow) placeLine(l []placed) {
 		return
 	}
 	pg := f.last()
+	if err := f.opts.Budget.PageWords(len(pg.page.Words) + len(l)); err != nil {
+		f.fail(err)
+		return
+	}
 	pg.table = -1
 	line := document.Line{}
 	for i, w := range l {
@@ -329,10 +366,7 @@ func (f *Flow) newPage() {
 }
 
 // TooManyPages is the error of a document over the page limit.
-func TooManyPages(limit int) error {
-	return extract.Errorf(extract.CodeInvalid,
-		"the document has more than %d pages, the most this server reads in one document; split it into smaller files", limit)
-}
+func TooManyPages(limit int) error { return budget.PagesError(limit) }
 
 // Table sets a table below what came before. Its rows are never split: a
 // row that does not fit on the page goes to the next one, and the table
@@ -353,9 +387,13 @@ func (f *Flow) Table(t FlowTable) {
 	if ncol == 0 {
 		return
 	}
-	if ncol*len(t.Rows) > MaxTableCells {
-		f.err = extract.Errorf(extract.CodeInvalid,
-			"the document has a table of %d rows by %d columns, more than the %d cells this server reads in one table", len(t.Rows), ncol, MaxTableCells)
+	// Every row gets a cell per column, spanned or not.
+	if len(t.Rows) > f.opts.Budget.CellsLeft()/ncol {
+		f.fail(f.opts.Budget.CellsError())
+		return
+	}
+	if err := f.opts.Budget.Cells(ncol * len(t.Rows)); err != nil {
+		f.fail(err)
 		return
 	}
 	widths := make([]float64, ncol)
@@ -425,6 +463,14 @@ func (f *Flow) tableRow(r FlowRow, left []float64) {
 		for para := range strings.SplitSeq(c.Text, "\n") {
 			var words []flowItem
 			for _, w := range strings.Fields(para) {
+				if err := f.opts.Budget.Words(1, len(w)); err != nil {
+					f.fail(err)
+					return
+				}
+				if err := f.opts.Budget.Line(utf8.RuneCountInString(w)); err != nil {
+					f.fail(err)
+					return
+				}
 				words = append(words, flowItem{text: w, size: size})
 			}
 			lines = append(lines, f.wrap(words, left[col+span]-left[col]-2*pad)...)
@@ -457,6 +503,16 @@ func (f *Flow) tableRow(r FlowRow, left []float64) {
 		return
 	}
 	pg := f.last()
+	n := 0
+	for _, c := range cells {
+		for _, l := range c.lines {
+			n += len(l)
+		}
+	}
+	if err := f.opts.Budget.PageWords(len(pg.page.Words) + n); err != nil {
+		f.fail(err)
+		return
+	}
 	if pg.table < 0 {
 		pg.page.Tables = append(pg.page.Tables, document.Table{Continued: len(pg.page.Words) == 0 && f.continuing()})
 		pg.table = len(pg.page.Tables) - 1
@@ -540,6 +596,9 @@ func (f *Flow) Pages() ([]document.Page, error) {
 			out[i].Height = max(out[i].Height, bottomOf(&out[i])+f.opts.Bottom)
 		}
 		f.margins(&out[i])
+		if f.err != nil {
+			return nil, f.err
+		}
 	}
 	return out, nil
 }
@@ -561,6 +620,10 @@ func (f *Flow) margins(p *document.Page) {
 		for _, para := range paras {
 			var words []flowItem
 			for _, w := range strings.Fields(para) {
+				if err := f.opts.Budget.Words(1, len(w)); err != nil {
+					f.fail(err)
+					return nil
+				}
 				words = append(words, flowItem{text: w, size: f.opts.FontSize})
 			}
 			for _, l := range f.wrap(words, width) {

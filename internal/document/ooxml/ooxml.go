@@ -64,7 +64,7 @@ func (p *Package) CheckDeclared() error {
 
 func (p *Package) tooLarge() error {
 	return extract.Errorf(extract.CodeInvalid,
-		"the %s file inflates to more than %s, the limit for one document; it may be a zip bomb, or it is too large to read", p.kind, formatBytes(p.limit))
+		"the %s file inflates to more than %s (limit --max-decompressed-bytes); it may be a zip bomb, or it is too large to read", p.kind, formatBytes(p.limit))
 }
 
 // ErrNotExist is returned by Read for a part the package does not hold.
@@ -112,6 +112,62 @@ func (p *Package) Read(name string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Open returns a reader of a part's inflated bytes, for a part too large to
+// hold at once. It is held to the size the archive declares (archive/zip
+// fails a part that inflates past it) and that size to the budget, but
+// does not spend the budget: the caller reads it to look, not to keep.
+func (p *Package) Open(name string) (io.ReadCloser, error) {
+	name = strings.TrimPrefix(name, "/")
+	for _, f := range p.zr.File {
+		if f.Name != name {
+			continue
+		}
+		if p.limit > 0 && f.UncompressedSize64 > uint64(p.budget) {
+			return nil, p.tooLarge()
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, extract.Errorf(extract.CodeInvalid, "the %s file is damaged: its part %s cannot be read (%v)", p.kind, name, err)
+		}
+		return rc, nil
+	}
+	return nil, fmt.Errorf("open %s: %w", name, ErrNotExist)
+}
+
+// Stream returns a reader of a part's inflated bytes that spends the budget
+// as it reads, like Read without holding the part whole: an XML decoder
+// reading from it needs memory for what it keeps, not for the part. A
+// read past the budget fails with the same error as Read.
+func (p *Package) Stream(name string) (io.ReadCloser, error) {
+	rc, err := p.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &spending{rc: rc, p: p, name: name}, nil
+}
+
+type spending struct {
+	rc   io.ReadCloser
+	p    *Package
+	name string
+}
+
+func (s *spending) Read(b []byte) (int, error) {
+	n, err := s.rc.Read(b)
+	if s.p.limit > 0 {
+		if int64(n) > s.p.budget {
+			return 0, s.p.tooLarge()
+		}
+		s.p.budget -= int64(n)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, extract.Errorf(extract.CodeInvalid, "the %s file is damaged: its part %s cannot be inflated (%v)", s.p.kind, s.name, err)
+	}
+	return n, err
+}
+
+func (s *spending) Close() error { return s.rc.Close() }
 
 // Relationships reads the relationships of a part (its _rels/<name>.rels)
 // as a map from id to the target part's name, resolved against the part's

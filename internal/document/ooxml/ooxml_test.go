@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -59,6 +60,35 @@ func TestReadBudget(t *testing.T) {
 	}
 	if _, err := p.Read("missing.xml"); !errors.Is(err, ooxml.ErrNotExist) {
 		t.Errorf("Read(missing.xml) = %v, want ErrNotExist", err)
+	}
+}
+
+func TestStreamBudget(t *testing.T) {
+	t.Parallel()
+	// Stream spends the budget as Read does, as the bytes are read.
+	data := pack(t, map[string]string{"a.xml": strings.Repeat("a", 600), "b.xml": strings.Repeat("b", 600)})
+	p := open(t, data, 1000)
+	rc, err := p.Stream("a.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(rc); err != nil || len(got) != 600 {
+		t.Fatalf("Stream(a.xml) read %d bytes, %v; want its 600 bytes", len(got), err)
+	}
+	rc.Close()
+	if _, err := p.Read("b.xml"); extract.ErrorCode(err) != extract.CodeInvalid || !strings.Contains(err.Error(), "inflates to more than 1000 bytes") {
+		t.Errorf("Read(b.xml) after streaming a.xml = %v, want the zip bomb failure", err)
+	}
+	// Open only looks: it spends nothing.
+	p = open(t, data, 1000)
+	rc, err = p.Open("a.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, rc)
+	rc.Close()
+	if _, err := p.Read("b.xml"); err != nil {
+		t.Errorf("Read(b.xml) after Open(a.xml) = %v, want its bytes", err)
 	}
 }
 

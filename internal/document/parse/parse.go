@@ -3,7 +3,9 @@
 // (internal/filetype), applies a job's target_pages, max_pages and
 // sheet_names, and holds every parse to the limits a server needs against
 // hostile files — a largest file, a most pages, a most decompressed bytes
-// for zip-based formats, and a time limit per document. Each limit fails
+// for zip-based formats, a time limit per document, and a memory budget
+// (internal/document/budget) the parsers spend as they make cells, words
+// and text. Each limit fails
 // with an *extract.Error of code CodeInvalid whose message names it, and a
 // parser that panics on a file fails that file alone.
 package parse
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/docx"
 	"github.com/quarrylabs/quarry/internal/document/html"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
@@ -49,6 +52,10 @@ type Limits struct {
 	MaxDecompressedBytes int64
 	// Timeout bounds the parse of one document. Defaults to 2 minutes.
 	Timeout time.Duration
+	// Budget bounds what the parse of one document may make: table cells,
+	// words, bytes of text, line length, inflated PDF streams. See
+	// budget.Limits for the defaults.
+	Budget budget.Limits
 }
 
 // WithDefaults returns the limits with every unset field at its default.
@@ -57,6 +64,7 @@ func (l Limits) WithDefaults() Limits {
 	l.PageLimit = cmp.Or(l.PageLimit, pdf.DefaultPageLimit)
 	l.MaxDecompressedBytes = cmp.Or(l.MaxDecompressedBytes, 256<<20)
 	l.Timeout = cmp.Or(l.Timeout, 2*time.Minute)
+	l.Budget = l.Budget.WithDefaults()
 	return l
 }
 
@@ -159,38 +167,39 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader, kind string, opts Optio
 		// timeout, a cancel, a shutdown) is reported as it is.
 		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil && extract.ErrorCode(err) == extract.CodeInternal {
 			return nil, fmt.Errorf("%w: %w", extract.Errorf(extract.CodeInvalid,
-				"the document took longer than %s to parse, the limit for one document; split it into smaller files", p.limits.Timeout), err)
+				"the document took longer than %s to parse (limit --%s); split it into smaller files", p.limits.Timeout, budget.FlagParseTimeout), err)
 		}
 		return nil, err
 	}
 	if doc.TotalPages > p.limits.PageLimit {
-		return nil, extract.Errorf(extract.CodeInvalid,
-			"the document has more than %d pages, the most this server reads in one document; split it into smaller files", p.limits.PageLimit)
+		return nil, budget.PagesError(p.limits.PageLimit)
 	}
 	return doc, nil
 }
 
 func (p *Parser) parse(ctx context.Context, data []byte, kind string, opts Options) (*document.Document, error) {
 	l := p.limits
+	// One budget per document: its limits hold for the whole file.
+	b := budget.New(l.Budget)
 	switch kind {
 	case filetype.PDF:
 		return p.pdf.Parse(ctx, bytes.NewReader(data), pdf.ParseOptions{
-			Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, Timeout: l.Timeout,
+			Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, Timeout: l.Timeout, Budget: b,
 		})
 	case filetype.DOCX:
 		return docx.Parse(ctx, bytes.NewReader(data), int64(len(data)), docx.Options{
-			Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, MaxDecompressedBytes: l.MaxDecompressedBytes,
+			Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, MaxDecompressedBytes: l.MaxDecompressedBytes, Budget: b,
 		})
 	case filetype.XLSX:
 		return xlsx.Parse(ctx, bytes.NewReader(data), int64(len(data)), xlsx.Options{
 			SheetNames: opts.SheetNames, Pages: opts.Pages, MaxPages: opts.MaxPages,
-			PageLimit: l.PageLimit, MaxDecompressedBytes: l.MaxDecompressedBytes,
+			PageLimit: l.PageLimit, MaxDecompressedBytes: l.MaxDecompressedBytes, Budget: b,
 		})
 	case filetype.HTML:
-		return html.Parse(ctx, bytes.NewReader(data), html.Options{Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit})
+		return html.Parse(ctx, bytes.NewReader(data), html.Options{Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, Budget: b})
 	default: // text-like, as Supported says
 		return text.Parse(bytes.NewReader(data), text.Options{
-			Format: kind, Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit,
+			Format: kind, Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, Budget: b,
 		})
 	}
 }
@@ -222,7 +231,7 @@ func readAll(r io.Reader, max int64) ([]byte, error) {
 	}
 	if int64(len(data)) > max {
 		return nil, extract.Errorf(extract.CodeInvalid,
-			"the file is larger than %d bytes, the most this server parses in one document; split it into smaller files", max)
+			"the file is larger than %d bytes, the most this server parses in one document (limit --max-upload-bytes); split it into smaller files", max)
 	}
 	return data, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/docx/docxtest"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
@@ -158,11 +159,16 @@ func (f *fakePDF) Parse(ctx context.Context, r io.Reader, opts pdf.ParseOptions)
 func TestParsePassesOptionsToPDF(t *testing.T) {
 	t.Parallel()
 	f := &fakePDF{}
-	p := parse.New(f, parse.Limits{PageLimit: 7, Timeout: time.Minute})
+	p := parse.New(f, parse.Limits{PageLimit: 7, Timeout: time.Minute, Budget: budget.Limits{MaxWords: 9}})
 	opts := parse.Options{Pages: []extract.PageRange{{From: 2, To: 3}}, MaxPages: 1}
 	if _, err := p.Parse(context.Background(), strings.NewReader("%PDF-1.7"), filetype.PDF, opts); err != nil {
 		t.Fatal(err)
 	}
+	// The document gets a fresh budget under the parser's limits.
+	if got := f.got.Budget.Limits(); got != (budget.Limits{MaxWords: 9}).WithDefaults() {
+		t.Errorf("PDF budget limits = %+v, want MaxWords 9 and the defaults", got)
+	}
+	f.got.Budget = nil
 	want := pdf.ParseOptions{Pages: opts.Pages, MaxPages: 1, PageLimit: 7, Timeout: time.Minute}
 	if diff := cmp.Diff(want, f.got); diff != "" {
 		t.Errorf("PDF options (-want +got):\n%s", diff)
@@ -200,14 +206,14 @@ func TestParseLimits(t *testing.T) {
 		pdf    parse.PDF
 		want   string
 	}{
-		{"ErrZipBombDOCX", bombDOCX(t, 4<<20), filetype.DOCX, parse.Limits{MaxDecompressedBytes: 1 << 20}, nil, "the DOCX file inflates to more than 1 MiB, the limit for one document; it may be a zip bomb"},
+		{"ErrZipBombDOCX", bombDOCX(t, 4<<20), filetype.DOCX, parse.Limits{MaxDecompressedBytes: 1 << 20}, nil, "the DOCX file inflates to more than 1 MiB (limit --max-decompressed-bytes); it may be a zip bomb"},
 		{"ErrZipBombXLSX", bombXLSX(t, 4<<20), filetype.XLSX, parse.Limits{MaxDecompressedBytes: 1 << 20}, nil, "the XLSX file inflates to more than 1 MiB"},
-		{"ErrTooManyPagesText", []byte(pages), filetype.Text, parse.Limits{PageLimit: 10}, nil, "the document has more than 10 pages"},
+		{"ErrTooManyPagesText", []byte(pages), filetype.Text, parse.Limits{PageLimit: 10}, nil, "the document has more than 10 pages (limit --max-document-pages)"},
 		{"ErrTooManyPagesHTML", []byte(strings.Repeat(`<p style="break-before: page">x</p>`, 11)), filetype.HTML, parse.Limits{PageLimit: 10}, nil, "more than 10 pages"},
 		{"ErrTooManyPagesDOCX", docxtest.Zip(t, docxtest.Document(docxtest.P(strings.Repeat(`<w:r><w:t>x</w:t><w:br w:type="page"/></w:r>`, 11)))), filetype.DOCX, parse.Limits{PageLimit: 10}, nil, "more than 10 pages"},
-		{"ErrTooManyPagesPDF", nil, filetype.PDF, parse.Limits{PageLimit: 2}, &fakePDF{}, "the document has more than 2 pages"},
+		{"ErrTooManyPagesPDF", nil, filetype.PDF, parse.Limits{PageLimit: 2}, &fakePDF{}, "the document has more than 2 pages (limit --max-document-pages)"},
 		{"ErrTooLarge", []byte("0123456789"), filetype.Text, parse.Limits{MaxBytes: 9}, nil, "the file is larger than 9 bytes"},
-		{"ErrTimeout", nil, filetype.PDF, parse.Limits{Timeout: time.Millisecond}, &fakePDF{wait: true}, "the document took longer than 1ms to parse"},
+		{"ErrTimeout", nil, filetype.PDF, parse.Limits{Timeout: time.Millisecond}, &fakePDF{wait: true}, "the document took longer than 1ms to parse (limit --parse-timeout)"},
 		{"ErrPanic", nil, filetype.PDF, parse.Limits{}, &fakePDF{panic: true}, "the pdf file could not be read: the parser failed on its content"},
 		{"ErrNoPDFParser", []byte("%PDF-1.7"), filetype.PDF, parse.Limits{}, nil, "PDF files are not supported by this server"},
 		{"ErrImage", []byte("\x89PNG"), filetype.PNG, parse.Limits{}, nil, "png images are not supported"},

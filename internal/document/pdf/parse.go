@@ -15,6 +15,7 @@ import (
 	"github.com/klippa-app/go-pdfium/requests"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -60,7 +61,7 @@ func (p *Parser) work(ctx context.Context, inst pdfium.Pdfium, job *parseJob, le
 		return err
 	}
 	defer doc.close(ctx)
-	pages := &pageReader{doc: doc}
+	pages := &pageReader{doc: doc, budget: job.opts.Budget}
 	if lead {
 		keep, err := extract.SelectPages(total, job.opts.Pages, job.opts.MaxPages)
 		if err != nil {
@@ -111,6 +112,21 @@ func (p *Parser) work(ctx context.Context, inst pdfium.Pdfium, job *parseJob, le
 // when they could not be read.
 func (job *parseJob) document() (*document.Document, error) {
 	doc := &document.Document{TotalPages: job.total, Pages: job.pages}
+	// A page's words are bounded by its content stream, which checkStreams
+	// bounds; the document's by the budget, counted once all are read.
+	b := job.opts.Budget
+	for _, p := range doc.Pages {
+		if err := b.PageWords(len(p.Words)); err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, w := range p.Words {
+			n += len(w.Text)
+		}
+		if err := b.Words(len(p.Words), n); err != nil {
+			return nil, err
+		}
+	}
 	if job.scans.Load() > 0 && !hasWords(doc) {
 		switch {
 		case job.opts.NoOCR:
@@ -199,7 +215,7 @@ func checkPageCount(n, limit int) error {
 		return extract.Errorf(extract.CodeInvalid, "the PDF has no pages")
 	case n > limit:
 		return extract.Errorf(extract.CodeInvalid,
-			"the PDF has %d pages, more than the %d this server reads in one document; split it into smaller files", n, limit)
+			"the PDF has %d pages, more than the %d this server reads in one document (limit --%s); split it into smaller files", n, limit, budget.FlagPages)
 	}
 	return nil
 }
@@ -210,6 +226,9 @@ type pageReader struct {
 	doc   *wasmDoc
 	runes []rune
 	chars []char
+	// budget bounds a page's characters before they are read; only its
+	// limits are read here, by every instance at once.
+	budget *budget.Budget
 }
 
 // read reads page n (1-based). scanned reports a page with no text but with
@@ -254,6 +273,9 @@ func (pr *pageReader) read(ctx context.Context, n int) (page document.Page, scan
 	}
 	if err != nil {
 		return page, false, fmt.Errorf("count chars of pdf page %d: %w", n, err)
+	}
+	if err := pr.budget.PageChars(count); err != nil {
+		return page, false, err
 	}
 	pr.runes, err = pg.runes(ctx, count, pr.runes)
 	if err != nil {

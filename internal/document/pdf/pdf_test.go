@@ -16,7 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
+	"github.com/quarrylabs/quarry/internal/document/pdf/pdftest"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -254,6 +256,10 @@ func TestParseErrors(t *testing.T) {
 		{"ErrTooLarge", invoice, pdf.ParseOptions{MaxBytes: 100}, "larger than 100 bytes"},
 		{"ErrTargetPages", invoice, pdf.ParseOptions{Pages: []extract.PageRange{{From: 3, To: 4}}}, "target_pages 3-4 names no page"},
 		{"ErrMaxPages", invoice, pdf.ParseOptions{MaxPages: -1}, "max_pages must be at least 1"},
+		{"ErrFlateBomb", pdftest.FlateBomb(3 << 20), pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxPDFStreamBytes: 2 << 20})}, "more than 2,097,152 bytes in one inflated PDF stream (it may be a flate bomb) (limit --max-pdf-stream-bytes)"},
+		{"ErrWords", invoice, pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWords: 3})}, "more than 3 words (limit --max-words)"},
+		{"ErrCharsPerPage", invoice, pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWordsPerPage: 2})}, "more than 20 characters on one page (limit --max-words-per-page)"},
+		{"ErrWordsPerPage", pdftest.Build([]byte("BT /F1 12 Tf 72 720 Td (a b c d e) Tj ET"), false), pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxWordsPerPage: 4})}, "more than 4 words on one page (limit --max-words-per-page)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,6 +272,33 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse = %v (code %s), want code invalid and %q", err, code, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseFlateWithinLimit: a content stream that inflates to megabytes,
+// under the limit, is read; the stream check stops only what is over it.
+func TestParseFlateWithinLimit(t *testing.T) {
+	t.Parallel()
+	doc := mustParse(t, pdftest.FlateBomb(3<<20), pdf.ParseOptions{})
+	if got := wordTexts(doc.Pages[0]); !slices.Contains(got, "Total") {
+		t.Errorf("words = %q, want Total among them", got)
+	}
+}
+
+// TestParseTrapIsPermanent: a file that runs PDFium into its memory limit
+// fails as the file's fault, naming the limit, rather than as an internal
+// error a queue would retry.
+func TestParseTrapIsPermanent(t *testing.T) {
+	t.Parallel()
+	p, err := pdf.New(context.Background(), pdf.Options{Instances: 1, MemoryLimit: 64 << 20, CacheDir: pdf.CacheDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	bomb := pdftest.FlateBomb(256 << 20)
+	_, err = p.Parse(context.Background(), bytes.NewReader(bomb), pdf.ParseOptions{Budget: budget.New(budget.Limits{MaxPDFStreamBytes: 1 << 40})})
+	if code := extract.ErrorCode(err); code != extract.CodeInvalid || !strings.Contains(err.Error(), "memory limit of 64 MiB (limit --pdf-memory-limit)") {
+		t.Fatalf("Parse = %v (code %s), want code invalid naming --pdf-memory-limit", err, code)
 	}
 }
 

@@ -79,3 +79,7 @@ func cacheDir() string {
 	}
 	return filepath.Join(dir, "quarry", "pdfium-test")
 }
+
+// CacheDir is where the tests keep PDFium's compiled code, for tests that
+// start a parser of their own.
+func CacheDir() string { return cacheDir() }

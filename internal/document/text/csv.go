@@ -3,11 +3,13 @@ package text
 import (
 	"encoding/csv"
 	"errors"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -16,21 +18,46 @@ const csvSeparator = ", "
 
 // readCSV reads all records leniently: rows may have any number of fields and
 // stray quotes are kept as text, because spreadsheets export both and a user
-// cannot easily fix either.
-func readCSV(src string) ([][]string, error) {
+// cannot easily fix either. Lines are measured before the reader sees them
+// and cells counted as records come, so a line of sixty million commas
+// fails on its length instead of becoming sixty million fields.
+func readCSV(src string, b *budget.Budget) ([][]string, error) {
+	if err := checkLines(src, b); err != nil {
+		return nil, err
+	}
 	r := csv.NewReader(strings.NewReader(src))
 	r.Comma = sniffDelimiter(src)
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
-	records, err := r.ReadAll()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, extract.Errorf(extract.CodeInvalid, "the file is not valid CSV: %v on line %d", pe.Err, pe.StartLine)
+	var records [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return records, nil
 		}
-		return nil, extract.Errorf(extract.CodeInvalid, "the file is not valid CSV: %v", err)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, extract.Errorf(extract.CodeInvalid, "the file is not valid CSV: %v on line %d", pe.Err, pe.StartLine)
+			}
+			return nil, extract.Errorf(extract.CodeInvalid, "the file is not valid CSV: %v", err)
+		}
+		// A quoted field may hold newlines, so a record can be longer
+		// than any line of the file.
+		n := len(rec) * len(csvSeparator)
+		for _, f := range rec {
+			n += len(f)
+		}
+		if n > b.Limits().MaxLineLength {
+			if err := b.Line(n); err != nil {
+				return nil, err
+			}
+		}
+		if err := b.Cells(max(len(rec), 1)); err != nil {
+			return nil, err
+		}
+		records = append(records, rec)
 	}
-	return records, nil
 }
 
 // sniffDelimiter picks the delimiter of the first line: comma, semicolon or
@@ -63,7 +90,10 @@ func sniffDelimiter(src string) rune {
 // line of the page. It is how a CSV file becomes a page, and spreadsheet
 // parsers use it for their sheets, so that a sheet and its CSV export read
 // the same to an engine.
-func TablePage(number int, records [][]string) document.Page {
+//
+// b counts the page's words and text; its cells are the caller's to count,
+// as records are read.
+func TablePage(number int, records [][]string, b *budget.Budget) (document.Page, error) {
 	p := document.Page{Number: number, Height: float64(len(records))}
 	var t document.Table
 	for y, rec := range records {
@@ -89,9 +119,13 @@ func TablePage(number int, records [][]string) document.Page {
 					continue
 				}
 				if start >= 0 {
+					w := string(runes[start:j])
+					if err := b.Words(1, len(w)); err != nil {
+						return document.Page{}, err
+					}
 					cell.Words = append(cell.Words, len(p.Words))
 					lineWords = append(lineWords, len(p.Words))
-					p.Words = append(p.Words, document.Word{Text: string(runes[start:j]), Box: cellBox(x+start, y, j-start)})
+					p.Words = append(p.Words, document.Word{Text: w, Box: cellBox(x+start, y, j-start)})
 					start = -1
 				}
 			}
@@ -112,5 +146,5 @@ func TablePage(number int, records [][]string) document.Page {
 	if len(t.Rows) > 0 {
 		p.Tables = []document.Table{t}
 	}
-	return p
+	return p, nil
 }

@@ -3,16 +3,26 @@ package text
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 )
 
 // textPages cuts a text into pages by the package's rule (form feeds, else
 // every LinesPerPage lines) and returns a builder per page, so that only the
-// selected pages are ever laid out.
-func textPages(src string, markdown bool) []func(number int) document.Page {
+// selected pages are ever laid out. It counts the pages and measures every
+// line before it splits anything: a file of newlines makes millions of
+// lines, and one long line millions of words, from a few megabytes.
+func textPages(src string, markdown bool, pageLimit int, b *budget.Budget) ([]func(number int) (document.Page, error), error) {
+	if err := checkLines(src, b); err != nil {
+		return nil, err
+	}
 	var pages [][]string
 	if strings.Contains(src, "\f") {
+		if n := strings.Count(src, "\f"); pageLimit > 0 && n > pageLimit {
+			return nil, tooManyPages(pageLimit)
+		}
 		chunks := strings.Split(src, "\f")
 		// A form feed usually ends a page rather than starts one, so what
 		// follows the last one is a page only if it holds something.
@@ -23,6 +33,9 @@ func textPages(src string, markdown bool) []func(number int) document.Page {
 			pages = append(pages, splitLines(c))
 		}
 	} else {
+		if n := strings.Count(src, "\n"); pageLimit > 0 && n > pageLimit*LinesPerPage {
+			return nil, tooManyPages(pageLimit)
+		}
 		lines := splitLines(src)
 		for len(lines) > LinesPerPage {
 			pages = append(pages, lines[:LinesPerPage])
@@ -30,17 +43,42 @@ func textPages(src string, markdown bool) []func(number int) document.Page {
 		}
 		pages = append(pages, lines)
 	}
-	out := make([]func(int) document.Page, len(pages))
+	out := make([]func(int) (document.Page, error), len(pages))
 	for i, lines := range pages {
-		out[i] = func(n int) document.Page {
-			p, byLine := layoutLines(n, lines)
-			if markdown {
-				p.Tables = markdownTables(lines, &p, byLine)
+		out[i] = func(n int) (document.Page, error) {
+			p, byLine, err := layoutLines(n, lines, b)
+			if err != nil {
+				return document.Page{}, err
 			}
-			return p
+			if markdown {
+				if p.Tables, err = markdownTables(lines, &p, byLine, b); err != nil {
+					return document.Page{}, err
+				}
+			}
+			return p, nil
 		}
 	}
-	return out
+	return out, nil
+}
+
+// checkLines fails when a line of src is longer than the budget allows,
+// counting runes only of lines long enough in bytes to matter.
+func checkLines(src string, b *budget.Budget) error {
+	limit := b.Limits().MaxLineLength
+	for len(src) > 0 {
+		line := src
+		if i := strings.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = ""
+		}
+		if len(line) > limit {
+			if err := b.Line(utf8.RuneCountInString(line)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // splitLines splits at newlines; a final newline ends the last line rather
@@ -55,7 +93,7 @@ func splitLines(s string) []string {
 // layoutLines lays out lines of text as a page of character cells. It also
 // returns, for each line, the indexes of its words in Page.Words. Words and
 // lines are substrings of lines, which hold valid UTF-8 (see checkUTF8).
-func layoutLines(number int, lines []string) (document.Page, [][]int) {
+func layoutLines(number int, lines []string, b *budget.Budget) (document.Page, [][]int, error) {
 	p := document.Page{Number: number, Height: float64(len(lines))}
 	byLine := make([][]int, len(lines))
 	for y, line := range lines {
@@ -63,7 +101,17 @@ func layoutLines(number int, lines []string) (document.Page, [][]int) {
 		first := -1            // byte offset of the line's first word
 		start, startX := -1, 0 // byte offset and column of the word being read
 		x := 0                 // column: runes read so far
+		var err error
 		word := func(end int) {
+			if err != nil {
+				return
+			}
+			if err = b.PageWords(len(p.Words) + 1); err != nil {
+				return
+			}
+			if err = b.Words(1, end-start); err != nil {
+				return
+			}
 			byLine[y] = append(byLine[y], len(p.Words))
 			p.Words = append(p.Words, document.Word{Text: line[start:end], Box: cellBox(startX, y, x-startX)})
 			if first < 0 {
@@ -83,13 +131,16 @@ func layoutLines(number int, lines []string) (document.Page, [][]int) {
 		if start >= 0 {
 			word(len(line))
 		}
+		if err != nil {
+			return document.Page{}, nil, err
+		}
 		p.Width = max(p.Width, float64(x))
 		if idx := byLine[y]; len(idx) > 0 {
 			// The line is trimmed on the right: it ends with its last word.
 			p.Lines = append(p.Lines, makeLine(p.Words, idx, line[first:]))
 		}
 	}
-	return p, byLine
+	return p, byLine, nil
 }
 
 // makeLine builds the Line of the given words, at least one, whose text
@@ -109,8 +160,9 @@ func cellBox(x, y, n int) document.Box {
 
 // markdownTables finds the pipe tables of a Markdown page: a header row, a
 // delimiter row with as many cells, then the rows that follow while they
-// contain a pipe.
-func markdownTables(lines []string, p *document.Page, byLine [][]int) []document.Table {
+// contain a pipe. Each row's cells are taken from b before they are made:
+// a line of pipes is a row of as many cells.
+func markdownTables(lines []string, p *document.Page, byLine [][]int, b *budget.Budget) ([]document.Table, error) {
 	var tables []document.Table
 	for y := 0; y+1 < len(lines); y++ {
 		header := splitPipes(lines[y])
@@ -119,12 +171,18 @@ func markdownTables(lines []string, p *document.Page, byLine [][]int) []document
 			continue
 		}
 		var t document.Table
+		if err := b.Cells(len(header)); err != nil {
+			return nil, err
+		}
 		t.Rows = append(t.Rows, pipeRow(lines[y], y, header, p, byLine[y]))
 		end := y + 2
 		for ; end < len(lines); end++ {
 			cells := splitPipes(lines[end])
 			if len(cells) == 0 {
 				break
+			}
+			if err := b.Cells(len(cells)); err != nil {
+				return nil, err
 			}
 			t.Rows = append(t.Rows, pipeRow(lines[end], end, cells, p, byLine[end]))
 		}
@@ -136,7 +194,7 @@ func markdownTables(lines []string, p *document.Page, byLine [][]int) []document
 		tables = append(tables, t)
 		y = end - 1
 	}
-	return tables
+	return tables, nil
 }
 
 // span is a half-open range of columns.

@@ -45,11 +45,21 @@
 // body rows) become Tables of their page as well; the text of the page is
 // unchanged. The delimiter row is not a table row.
 //
+// # Limits
+//
+// A few megabytes of text can ask for millions of pages, lines, cells or
+// words. Before splitting anything, Parse counts the pages by their form
+// feeds or newlines and measures every line against the budget's line
+// length (Options.Budget, see internal/document/budget); CSV cells and
+// Markdown pipe-table cells are taken from it as records and rows are read,
+// and words and their text as pages are laid out.
+//
 // # Errors
 //
 // Every error about the input is an *extract.Error with extract.CodeInvalid
 // and a sentence the user can act on, since it becomes the job's
-// error_message. Only a failing reader gives another error.
+// error_message (a limit's error is a *budget.Error that unwraps to one).
+// Only a failing reader gives another error.
 package text
 
 import (
@@ -64,6 +74,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -98,6 +109,10 @@ type Options struct {
 	// a file of newlines is small and makes many pages. Defaults to no limit
 	// (0).
 	PageLimit int
+	// Budget counts the document's words, text, cells and line lengths
+	// against the server's limits. Defaults to a budget at
+	// budget.Limits' defaults (nil): no parse is unbounded.
+	Budget *budget.Budget
 }
 
 // Parse reads a text-like document. The returned document holds the selected
@@ -126,27 +141,34 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 	src := strings.ReplaceAll(string(data), "\r\n", "\n")
 	src = strings.ReplaceAll(src, "\r", "\n")
 
-	var pages []func(number int) document.Page
+	b := opts.Budget
+	if b == nil {
+		b = budget.New(budget.Limits{})
+	}
+	var pages []func(number int) (document.Page, error)
 	switch format {
 	case FormatCSV:
-		records, err := readCSV(src)
+		records, err := readCSV(src, b)
 		if err != nil {
 			return nil, err
 		}
-		pages = append(pages, func(n int) document.Page { return TablePage(n, records) })
+		pages = append(pages, func(n int) (document.Page, error) { return TablePage(n, records, b) })
 	case FormatJSON:
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, []byte(src), "", "  "); err != nil {
 			return nil, extract.Errorf(extract.CodeInvalid, "the file is not valid JSON: %s", jsonErrorText(err, src))
 		}
-		pages = textPages(buf.String(), false)
+		if pages, err = textPages(buf.String(), false, opts.PageLimit, b); err != nil {
+			return nil, err
+		}
 	default:
-		pages = textPages(src, format == FormatMarkdown)
+		if pages, err = textPages(src, format == FormatMarkdown, opts.PageLimit, b); err != nil {
+			return nil, err
+		}
 	}
 
 	if opts.PageLimit > 0 && len(pages) > opts.PageLimit {
-		return nil, extract.Errorf(extract.CodeInvalid,
-			"the document has more than %d pages, the most this server reads in one document; split it into smaller files", opts.PageLimit)
+		return nil, tooManyPages(opts.PageLimit)
 	}
 	keep, err := extract.SelectPages(len(pages), opts.Pages, opts.MaxPages)
 	if err != nil {
@@ -154,10 +176,16 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 	}
 	doc := &document.Document{TotalPages: len(pages), Pages: make([]document.Page, 0, len(keep))}
 	for _, n := range keep {
-		doc.Pages = append(doc.Pages, pages[n-1](n))
+		p, err := pages[n-1](n)
+		if err != nil {
+			return nil, err
+		}
+		doc.Pages = append(doc.Pages, p)
 	}
 	return doc, nil
 }
+
+func tooManyPages(limit int) error { return budget.PagesError(limit) }
 
 // readAll reads r whole, refusing more than max bytes (max <= 0: no limit).
 // It reads one byte past the limit so that a file of exactly max bytes is

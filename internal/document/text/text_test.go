@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -82,6 +83,18 @@ func TestParseErrors(t *testing.T) {
 		{"ErrJSONTruncated", "{\"a\": [1, 2", text.Options{Format: text.FormatJSON}, "the file is not valid JSON: unexpected end of JSON input"},
 		{"ErrFormat", "a", text.Options{Format: "pdf"}, `text format "pdf" is not one of txt, md, csv, json`},
 		{"ErrMaxPages", "a", text.Options{MaxPages: -1}, "max_pages must be at least 1"},
+		{"ErrLongLine", "short\n" + strings.Repeat("ab ", 40), text.Options{Budget: budget.New(budget.Limits{MaxLineLength: 100})}, "more than 100 characters in one line (limit --max-line-length)"},
+		{"ErrLongLineDefault", strings.Repeat("a ", 60_000), text.Options{}, "more than 100,000 characters in one line (limit --max-line-length)"},
+		{"ErrCSVCommas", strings.Repeat(",", 200_000), text.Options{Format: text.FormatCSV}, "more than 100,000 characters in one line (limit --max-line-length)"},
+		{"ErrCSVQuotedRecord", `"` + strings.Repeat("x\n", 100) + `"`, text.Options{Format: text.FormatCSV, Budget: budget.New(budget.Limits{MaxLineLength: 100})}, "more than 100 characters in one line"},
+		{"ErrCSVCells", strings.Repeat("a,b,c\n", 4), text.Options{Format: text.FormatCSV, Budget: budget.New(budget.Limits{MaxTableCells: 10})}, "more than 10 table cells (limit --max-table-cells)"},
+		{"ErrCSVWords", strings.Repeat("a b,c d\n", 3), text.Options{Format: text.FormatCSV, Budget: budget.New(budget.Limits{MaxWords: 11})}, "more than 11 words (limit --max-words)"},
+		{"ErrWords", strings.Repeat("a b c\n", 10), text.Options{Budget: budget.New(budget.Limits{MaxWords: 29})}, "more than 29 words (limit --max-words)"},
+		{"ErrWordsPerPage", strings.Repeat("a b c\n", 10), text.Options{Budget: budget.New(budget.Limits{MaxWordsPerPage: 20})}, "more than 20 words on one page (limit --max-words-per-page)"},
+		{"ErrText", strings.Repeat("abcd\n", 10), text.Options{Budget: budget.New(budget.Limits{MaxTextBytes: 39})}, "more than 39 bytes of text (limit --max-text-bytes)"},
+		{"ErrMarkdownCells", "|a|b|\n|-|-|\n" + strings.Repeat("|x|y|\n", 5), text.Options{Format: text.FormatMarkdown, Budget: budget.New(budget.Limits{MaxTableCells: 11})}, "more than 11 table cells (limit --max-table-cells)"},
+		// Pages are counted before the text is split into lines.
+		{"ErrNewlines", strings.Repeat("\n", 67*3), text.Options{PageLimit: 3}, "the document has more than 3 pages"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

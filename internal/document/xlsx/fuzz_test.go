@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quarrylabs/quarry/internal/document/layout"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/xlsx"
 	"github.com/quarrylabs/quarry/internal/document/xlsx/xlsxtest"
 )
@@ -36,8 +36,8 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
-		if cells > layout.MaxTableCells {
-			t.Fatalf("Parse read %d cells, more than the limit of %d", cells, layout.MaxTableCells)
+		if limit := (budget.Limits{}).WithDefaults().MaxTableCells; cells > limit {
+			t.Fatalf("Parse read %d cells, more than the limit of %d", cells, limit)
 		}
 	})
 }

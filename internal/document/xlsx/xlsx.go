@@ -23,6 +23,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
 	"github.com/quarrylabs/quarry/internal/document/ooxml"
 	"github.com/quarrylabs/quarry/internal/document/text"
@@ -45,6 +46,10 @@ type Options struct {
 	// MaxDecompressedBytes fails a file whose parts inflate to more bytes.
 	// Defaults to no limit (0).
 	MaxDecompressedBytes int64
+	// Budget counts the workbook's shared strings, cells, words and text
+	// against the server's limits. Defaults to a budget at budget.Limits'
+	// defaults (nil).
+	Budget *budget.Budget
 }
 
 // Parse reads the workbook of size bytes from r.
@@ -60,6 +65,16 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 	// archive declares (archive/zip refuses to inflate past them), and tell
 	// excelize the same limit.
 	if err := pkg.CheckDeclared(); err != nil {
+		return nil, err
+	}
+	b := opts.Budget
+	if b == nil {
+		b = budget.New(budget.Limits{})
+	}
+	// excelize decodes every shared string into memory on opening, at a
+	// few hundred bytes each: count them, and their text, on the inflated
+	// XML as it streams by first.
+	if err := checkSharedStrings(pkg, b); err != nil {
 		return nil, err
 	}
 	xo := excelize.Options{}
@@ -86,13 +101,16 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*docum
 		return nil, err
 	}
 	doc := &document.Document{TotalPages: len(sheets)}
-	cells := 0
 	for _, n := range keep {
-		records, err := readSheet(ctx, f, sheets[n-1], &cells)
+		records, err := readSheet(ctx, f, sheets[n-1], b)
 		if err != nil {
 			return nil, err
 		}
-		doc.Pages = append(doc.Pages, text.TablePage(n, records))
+		p, err := text.TablePage(n, records, b)
+		if err != nil {
+			return nil, err
+		}
+		doc.Pages = append(doc.Pages, p)
 	}
 	words := 0
 	for _, p := range doc.Pages {
@@ -163,9 +181,8 @@ func quoteAll(ss []string) string {
 }
 
 // readSheet returns a sheet's rows of formatted values without the empty
-// ones. cells counts the cells read so far in the workbook, against
-// layout.MaxTableCells.
-func readSheet(ctx context.Context, f *excelize.File, sheet string, cells *int) ([][]string, error) {
+// ones, taking their cells from b.
+func readSheet(ctx context.Context, f *excelize.File, sheet string, b *budget.Budget) ([][]string, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return nil, extract.Errorf(extract.CodeInvalid, "the sheet %q cannot be read: %v", sheet, err)
@@ -183,10 +200,8 @@ func readSheet(ctx context.Context, f *excelize.File, sheet string, cells *int) 
 			return nil, extract.Errorf(extract.CodeInvalid, "the sheet %q cannot be read: %v", sheet, err)
 		}
 		// An empty row counts too: a sheet can claim a million of them.
-		*cells += max(len(cols), 1)
-		if *cells > layout.MaxTableCells {
-			return nil, extract.Errorf(extract.CodeInvalid,
-				"the workbook has more than %d cells, the most this server reads in one document; split it into smaller files", layout.MaxTableCells)
+		if err := b.Cells(max(len(cols), 1)); err != nil {
+			return nil, err
 		}
 		for len(cols) > 0 && strings.TrimSpace(cols[len(cols)-1]) == "" {
 			cols = cols[:len(cols)-1]
@@ -202,4 +217,79 @@ func readSheet(ctx context.Context, f *excelize.File, sheet string, cells *int) 
 		return nil, extract.Errorf(extract.CodeInvalid, "the sheet %q cannot be read: %v", sheet, err)
 	}
 	return out, nil
+}
+
+// checkSharedStrings fails a workbook whose shared strings are more than
+// the budget's cells, or whose text is more than its bytes of text,
+// reading the part's inflated XML in small pieces: a string is an <si>
+// element (with any namespace prefix), and its text what lies outside
+// tags. Entities count as written, which errs towards the limit only for
+// workbooks next to it.
+func checkSharedStrings(pkg *ooxml.Package, b *budget.Budget) error {
+	rc, err := pkg.Open("xl/sharedStrings.xml")
+	if errors.Is(err, ooxml.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	l := b.Limits()
+	var (
+		strs, textBytes int64
+		inTag, closing  bool
+		name            []byte // the tag's name read so far
+		naming          bool
+	)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := rc.Read(buf)
+		for _, c := range buf[:n] {
+			switch {
+			case c == '<':
+				inTag, naming, closing, name = true, true, false, name[:0]
+			case !inTag:
+				textBytes++
+			case c == '>':
+				inTag = false
+				if naming {
+					strs += isSI(name, closing)
+				}
+				naming = false
+			case naming && c == '/' && len(name) == 0:
+				closing = true
+			case naming && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/'):
+				strs += isSI(name, closing)
+				naming = false
+			case naming && len(name) < 16:
+				name = append(name, c)
+			}
+		}
+		if strs > int64(l.MaxTableCells) {
+			return b.CellsError()
+		}
+		if textBytes > l.MaxTextBytes {
+			return b.Text(int(textBytes))
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return extract.Errorf(extract.CodeInvalid, "the XLSX file is damaged: its shared strings cannot be inflated (%v)", err)
+		}
+	}
+}
+
+// isSI is 1 for the opening tag of a shared string: si, or x:si.
+func isSI(name []byte, closing bool) int64 {
+	if closing {
+		return 0
+	}
+	if i := strings.LastIndexByte(string(name), ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	if string(name) == "si" {
+		return 1
+	}
+	return 0
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/xlsx"
 	"github.com/quarrylabs/quarry/internal/document/xlsx/xlsxtest"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -175,6 +176,15 @@ func TestParseErrors(t *testing.T) {
 	}
 	sheet.WriteString(`</row><row r="1048000"><c r="A1048000" t="inlineStr"><is><t>last</t></is></c></row></sheetData></worksheet>`)
 	many := replacePart(t, xlsxtest.Workbook(t, xlsxtest.Sheet{Name: "Big"}), "xl/worksheets/sheet1.xml", sheet.String())
+	strs := func(n int, text string) []byte {
+		var sst strings.Builder
+		sst.WriteString(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+		for range n {
+			sst.WriteString(`<si><t>` + text + `</t></si>`)
+		}
+		sst.WriteString(`</sst>`)
+		return replacePart(t, xlsxtest.Workbook(t, xlsxtest.Sheet{Name: "S", Rows: [][]any{{"a"}}}), "xl/sharedStrings.xml", sst.String())
+	}
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {
@@ -192,7 +202,11 @@ func TestParseErrors(t *testing.T) {
 		{"ErrZipBomb", bomb(t, 8<<20), nil, xlsx.Options{MaxDecompressedBytes: 1 << 20}, "inflates to more than 1 MiB"},
 		{"ErrNotZip", []byte("plain text"), nil, xlsx.Options{}, "not a valid XLSX file"},
 		{"ErrNotWorkbook", bomb(t, 10), nil, xlsx.Options{}, "not a readable XLSX workbook"},
-		{"ErrTooManyCells", many, nil, xlsx.Options{}, "more than 1048576 cells"},
+		{"ErrTooManyCells", many, nil, xlsx.Options{Budget: budget.New(budget.Limits{MaxTableCells: 1 << 20})}, "more than 1,048,576 table cells (limit --max-table-cells)"},
+		// Shared strings are counted on the inflated XML before excelize
+		// decodes them, whether or not any cell uses them.
+		{"ErrSharedStrings", strs(1001, "x"), nil, xlsx.Options{Budget: budget.New(budget.Limits{MaxTableCells: 1000})}, "more than 1,000 table cells (limit --max-table-cells)"},
+		{"ErrSharedStringsText", strs(10, strings.Repeat("y", 200)), nil, xlsx.Options{Budget: budget.New(budget.Limits{MaxTextBytes: 1000})}, "more than 1,000 bytes of text (limit --max-text-bytes)"},
 		{"ErrCanceled", book, canceled, xlsx.Options{}, "context canceled"},
 	}
 	for _, tt := range tests {

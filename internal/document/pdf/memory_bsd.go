@@ -1,0 +1,5 @@
+//go:build darwin || freebsd
+
+package pdf
+
+const mapNoReserve = 0
