@@ -81,7 +81,7 @@ func conceptOf(f *field) concept {
 			numeric = true
 		}
 	}
-	if numeric && m.named("quantity", "qty", "menge", "anzahl", "quantité", "qté", "aantal", "cantidad") {
+	if numeric && m.named("quantity", "qty", "units", "pieces", "pcs", "menge", "anzahl", "quantité", "qté", "aantal", "cantidad") {
 		return conceptQuantity
 	}
 	// A line item's amount or price is no invoice total.
@@ -93,7 +93,7 @@ func conceptOf(f *field) concept {
 		switch {
 		case m.named("due", "payable", "outstanding", "zahlbetrag") || m.named("balance") && !m.named("opening", "previous"):
 			return conceptAmountDue
-		case m.named("incl", "including", "gross", "brutto", "ttc", "grand"):
+		case m.named("incl", "including", "gross", "brutto", "ttc", "grand") || m.named("with") && m.named(taxWords...):
 			return conceptGrandTotal
 		case m.named("net", "netto", "excl", "excluding", "ht", "pretax", "untaxed", "subtotal") || m.named("before") && m.named("tax"):
 			return conceptNetTotal
@@ -107,7 +107,7 @@ func conceptOf(f *field) concept {
 	if f.alts[0].kind != kindString || f.alts[0].enum != nil {
 		return conceptNone
 	}
-	if m.named("description", "product", "item", "article", "designation", "text", "service", "goods") &&
+	if m.named("description", "product", "item", "article", "designation", "text", "service", "goods", "label", "wording") &&
 		!m.named(notPartyName...) && !m.named("date", "price", "amount", "total", "quantity", "qty", "sku", "type", "category") &&
 		f.alts[0].format == "" {
 		return conceptItemText

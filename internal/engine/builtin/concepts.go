@@ -1,9 +1,6 @@
 package builtin
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Beside the invoice concepts of concept.go, which read a field's whole
 // meaning, cue concepts serve the fields of receipts, orders and contracts
@@ -36,20 +33,32 @@ type cueConcept struct {
 	// total "before tax" is a subtotal. A description's words do not: it
 	// says what a value is not as often as what it is.
 	not []string
-	// need, when set, are words one of which must also be said: an
+	// need, when set, are words one of which the name must also hold: an
 	// invoice's number, not its date.
 	need []string
 	// labels are what documents print for it, normalized.
 	labels []string
+	// like, when set, names a label whose synonyms (label.go and
+	// vocabulary.go) are the concept's labels too.
+	like string
 }
 
 var numberKinds = []string{kindNumber, kindInteger}
 
 var cueConcepts = []cueConcept{
 	{kinds: numberKinds,
+		cues: []string{"sum", "amount", "total", "value"},
+		need: []string{"position", "line", "item", "row", "entry"},
+		not:  []string{"unit", "each", "per", "tax", "vat", "quantity", "qty"},
+		like: "amount"},
+	{kinds: []string{kindString},
+		cues:   []string{"advertiser", "sponsor", "sponsors"},
+		labels: []string{"advertiser", "advertiser name", "sponsor", "sponsored by", "paid for by"}},
+	{kinds: numberKinds,
 		cues: []string{"total", "sum", "grand", "paid", "payable", "due", "final", "overall", "gross", "altogether", "whole", "summe", "gesamtbetrag", "montant", "totaal", "importe"},
 		not: []string{"tax", "taxes", "vat", "gst", "sst", "net", "sub", "subtotal", "before", "without", "excluding", "unit", "each", "per", "quantity",
-			"qty", "discount", "count", "number", "items", "weight", "prepaid", "advance", "commission", "agency", "remaining", "still", "remains", "less"},
+			"qty", "discount", "count", "number", "items", "weight", "prepaid", "advance", "commission", "agency", "remaining", "still", "remains", "less",
+			"position", "line", "item", "row", "entry"},
 		labels: []string{"total", "total amount", "grand total", "amount due", "total due", "total payable", "amount payable", "total to pay",
 			"invoice total", "gross amount", "gross total", "total gross", "gesamtbetrag", "rechnungsbetrag", "bruttobetrag", "bruttosumme",
 			"total ttc", "montant ttc", "net a payer", "totaal", "te betalen", "total a pagar", "importe total"}},
@@ -90,21 +99,13 @@ func cueLabels(f *field) []label {
 		// An invoice concept (concept.go) has labels of its own.
 		return nil
 	}
-	said := map[string]bool{}
-	for w := range f.mean.name {
-		said[w] = true
-	}
-	for _, w := range strings.Fields(norm(formatPhrase.ReplaceAllString(f.prop.description, " "))) {
-		said[w], said[stem(w)] = true, true
-	}
-	saysAny := func(ws []string) bool { return slices.ContainsFunc(ws, func(w string) bool { return said[w] }) }
 	var out []label
 	for _, c := range cueConcepts {
 		if !slices.Contains(c.kinds, f.alts[0].kind) || f.alts[0].format == "date" ||
-			!f.mean.named(c.cues...) || f.mean.named(c.not...) || len(c.need) > 0 && !saysAny(c.need) {
+			!f.mean.named(c.cues...) || f.mean.named(c.not...) || len(c.need) > 0 && !f.mean.named(c.need...) {
 			continue
 		}
-		for _, text := range c.labels {
+		for _, text := range slices.Concat(c.labels, synonyms(c.like)) {
 			if !slices.ContainsFunc(f.labels, func(l label) bool { return l.text == text }) &&
 				!slices.ContainsFunc(out, func(l label) bool { return l.text == text }) {
 				out = append(out, label{text: text, score: scoreConcept})

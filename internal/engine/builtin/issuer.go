@@ -46,7 +46,7 @@ func wantsIssuerName(f *field) bool {
 		f.alts[0].kind != kindString || f.alts[0].format != "" || f.alts[0].enum != nil {
 		return false
 	}
-	if f.mean.says(counterParties...) {
+	if f.mean.says(counterParties...) || wantsIssuerAddress(f) {
 		return false
 	}
 	return f.letterhead || f.mean.named(issuerParties...)
@@ -55,7 +55,8 @@ func wantsIssuerName(f *field) bool {
 // wantsIssuerAddress reports whether a field asks for the issuer's postal
 // address: an address field that names no other party.
 func wantsIssuerAddress(f *field) bool {
-	addressy := f.hint == hintAddress || f.hint == hintNone && f.mean.says("street", "postcode", "postal", "zip")
+	addressy := f.hint == hintAddress || f.hint == hintNone && f.mean.says("street", "postcode", "postal", "zip") &&
+		!f.mean.named("name", "number", "phone", "email")
 	return f.section < 0 && !f.list && addressy && len(f.alts) > 0 &&
 		f.alts[0].kind == kindString && !f.mean.says(counterParties...)
 }
