@@ -21,22 +21,24 @@ import (
 // own: other names, other descriptions.
 const paraphraseFile = "testdata/realdocs.paraphrase.json"
 
-// Floors of field F1 on the held-out part of the real documents, a little
-// under what the engine scores today, so that a regression fails; they rise
-// as the engine does. The calibration ceilings likewise: the aim is an
-// expected calibration error of at most 0.05 and values reported at 0.9 or
-// more right at least 90 % of the time.
+// Floors of field F1 on the held-out part of the real documents: what the
+// engine is held to (at least 0.85 overall and 0.75 for every source), or
+// a little under what it scores where that is higher, so that a regression
+// fails. Reworded schemas must score within maxParaphraseGap of the
+// schemas as written; the expected calibration error must stay at most
+// 0.05, and values reported at 0.9 or more be right at least 90 % of the
+// time.
 var (
 	floorRealF1 = map[string]float64{
-		"kleister-nda": 0.005,
-		"sroie":        0.20,
-		"vrdu-adbuy":   0.22,
-		"zugferd":      0,
-		"overall":      0.14,
+		"kleister-nda": 0.75,
+		"sroie":        0.85,
+		"vrdu-adbuy":   0.90,
+		"zugferd":      0.90,
+		"overall":      0.85,
 	}
-	floorParaphrasedF1 = 0.10
-	ceilingRealECE     = 0.12
-	floorSureAccuracy  = 0.90
+	maxParaphraseGap  = 0.03
+	ceilingRealECE    = 0.05
+	floorSureAccuracy = 0.90
 )
 
 // realDocs finds the real documents or skips, saying why; under CI, which
@@ -105,8 +107,9 @@ func TestRealDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if para := run(p); para.Overall.Fields.F1 < floorParaphrasedF1 {
-		t.Errorf("paraphrased: field F1 %.3f, want at least %.3f", para.Overall.Fields.F1, floorParaphrasedF1)
+	if para := run(p); para.Overall.Fields.F1 < rep.Overall.Fields.F1-maxParaphraseGap {
+		t.Errorf("paraphrased: field F1 %.3f, want at least %.3f (as written %.3f, less %.2f)",
+			para.Overall.Fields.F1, rep.Overall.Fields.F1-maxParaphraseGap, rep.Overall.Fields.F1, maxParaphraseGap)
 	}
 }
 

@@ -52,21 +52,26 @@ import "sort"
 //	go test ./internal/engine/builtin -update
 var calibrationMap = []knot{
 	{0, 0},
-	{0.0080, 0.0474},
-	{0.1560, 0.0494}, // 24 values, raw 0.008 to 0.156, 0.051 right after shrinking
-	{0.1620, 0.2577}, // 15 values, raw 0.162 to 0.162, 0.265 right after shrinking
-	{0.1710, 0.4567},
-	{0.2480, 0.4587}, // 26 values, raw 0.171 to 0.248, 0.471 right after shrinking
-	{0.2570, 0.5722},
-	{0.5190, 0.5742}, // 258 values, raw 0.257 to 0.519, 0.590 right after shrinking
-	{0.5300, 0.7272},
-	{0.5790, 0.7292}, // 84 values, raw 0.530 to 0.579, 0.749 right after shrinking
-	{0.5850, 0.8194},
-	{0.6270, 0.8214}, // 568 values, raw 0.585 to 0.627, 0.844 right after shrinking
-	{0.6310, 0.8489},
-	{0.9500, 0.8509}, // 870 values, raw 0.631 to 0.950, 0.875 right after shrinking
-	{0.9510, 0.9706},
-	{1.0000, 0.9726}, // 84 values, raw 0.951 to 1.000, 1.000 right after shrinking
+	{0.1220, 0.1877},
+	{0.1460, 0.1897}, // 2 values, raw 0.122 to 0.146, 0.195 right after shrinking
+	{0.1710, 0.5305},
+	{0.2400, 0.5325}, // 21 values, raw 0.171 to 0.240, 0.547 right after shrinking
+	{0.2490, 0.7451},
+	{0.5250, 0.7471}, // 348 values, raw 0.249 to 0.525, 0.768 right after shrinking
+	{0.5300, 0.7859},
+	{0.5500, 0.7879}, // 56 values, raw 0.530 to 0.550, 0.810 right after shrinking
+	{0.5550, 0.8326},
+	{0.6220, 0.8346}, // 682 values, raw 0.555 to 0.622, 0.858 right after shrinking
+	{0.6300, 0.8363},
+	{0.6330, 0.8380}, // 31 values, raw 0.630 to 0.633, 0.861 right after shrinking
+	{0.6460, 0.9053},
+	{0.7000, 0.9073}, // 526 values, raw 0.646 to 0.700, 0.933 right after shrinking
+	{0.7030, 0.9156},
+	{0.7500, 0.9176}, // 528 values, raw 0.703 to 0.750, 0.943 right after shrinking
+	{0.7580, 0.9325},
+	{0.9500, 0.9345}, // 912 values, raw 0.758 to 0.950, 0.960 right after shrinking
+	{0.9510, 0.9700},
+	{1.0000, 0.9720}, // 129 values, raw 0.951 to 1.000, 0.999 right after shrinking
 }
 
 // calibrationCap is the highest confidence the engine reports; see
