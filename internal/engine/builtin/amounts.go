@@ -176,10 +176,21 @@ func (fd *finder) amountLines(pages []document.Page) {
 	if len(fields) == 0 {
 		return
 	}
+	// A line can hold a field's label only if it holds the label's first
+	// word: a cheap test before the labels are compared.
+	firsts := map[string]bool{}
+	for _, f := range fields {
+		for _, l := range fd.plan.fields[f].labels {
+			if w, _, _ := strings.Cut(l.text, " "); w != "" {
+				firsts[w] = true
+			}
+		}
+	}
 	for pi := range pages {
 		p := &pages[pi]
 		for _, l := range p.Lines {
-			if len(l.Words) < 2 || !strings.ContainsAny(p.Words[l.Words[len(l.Words)-1]].Text, "0123456789") {
+			if len(l.Words) < 2 || !strings.ContainsAny(p.Words[l.Words[len(l.Words)-1]].Text, "0123456789") ||
+				!slices.ContainsFunc(strings.Fields(norm(l.Text)), func(w string) bool { return firsts[w] }) {
 				continue
 			}
 			valueFrom, ok := trailingAmount(p, l.Words)

@@ -164,16 +164,26 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 	if strings.Contains(strings.ToUpper(text), "S/B") {
 		ll.legal = true
 	}
-	if postcode.MatchString(text) {
-		ll.post, ll.street = true, true
+	// Postcodes, phones, dates and registration numbers all hold digits:
+	// a line without any is spared their patterns.
+	if digits > 0 {
+		if postcode.MatchString(text) {
+			ll.post, ll.street = true, true
+		}
+		if isPhone(text) {
+			ll.stop = true
+		}
+		if _, _, ok := parseDate(text); ok || dateInLine.MatchString(text) || mayHoldDate(text) && wordDateInLine.MatchString(text) {
+			ll.stop = true
+		}
+		if labelledNumber.MatchString(text) {
+			ll.street, ll.post = false, false
+		}
 	}
-	if strings.Contains(text, "@") || isPhone(text) {
+	if strings.Contains(text, "@") {
 		ll.stop = true
 	}
-	if _, _, ok := parseDate(text); ok || dateInLine.MatchString(text) || wordDateInLine.MatchString(text) {
-		ll.stop = true
-	}
-	if ll.stop || labelledNumber.MatchString(text) {
+	if ll.stop {
 		ll.street, ll.post = false, false
 	}
 	letters := 0

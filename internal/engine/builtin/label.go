@@ -374,7 +374,9 @@ func (ix *labelIndex) match(text string) []labelHit {
 	if n := utf8.RuneCountInString(label); n >= 6 {
 		for m := n - 1; m <= n+1; m++ {
 			for _, l := range ix.byRunes[m] {
-				if editDistanceAtMostOne(label, l) {
+				// One edit of a string of six or more runes leaves its
+				// first or its last byte as it was: a cheap test first.
+				if (label[0] == l[0] || label[len(label)-1] == l[len(l)-1]) && editDistanceAtMostOne(label, l) {
 					addFuzzy(ix.exact[l])
 				}
 			}

@@ -135,7 +135,7 @@ func TestExtractCancelInOnePage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err = builtin.New().Extract(ctx, doc, cfg)
