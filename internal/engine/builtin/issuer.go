@@ -103,6 +103,12 @@ var postcode = regexp.MustCompile(`(^|[\s,.:])([A-Z]{1,2}-)?[0-9]{4,6},?\s+\pL|\
 // 002643278-A", "BR NO.: (124525-H)": a registration, not an address.
 var labelledNumber = regexp.MustCompile(`^[^:]{1,25}:\s*\(?[A-Z]{0,3}[0-9][0-9A-Z-]*\)?\s*$`)
 
+// isDate reports whether a whole line is a date.
+func isDate(text string) bool {
+	_, _, ok := parseDate(text)
+	return ok
+}
+
 // trailingRegistration is a registration number printed after a name on
 // its line: "AEON CO. (M) BHD (126926-H)".
 var trailingRegistration = regexp.MustCompile(`\s*\(?[A-Z]{0,3}[0-9]{4,}[-‐ ]?[A-Z]?\)?\s*$`)
@@ -173,7 +179,7 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 		if isPhone(text) {
 			ll.stop = true
 		}
-		if _, _, ok := parseDate(text); ok || dateInLine.MatchString(text) || mayHoldDate(text) && wordDateInLine.MatchString(text) {
+		if mayHoldDate(text) && (dateInLine.MatchString(text) || wordDateInLine.MatchString(text) || isDate(text)) {
 			ll.stop = true
 		}
 		if labelledNumber.MatchString(text) {
