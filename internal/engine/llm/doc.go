@@ -9,7 +9,14 @@
 // cost_effective and turbo run the built-in engine. agentic sends the
 // model the document as page-marked text ("=== Page 3 ===", lines in
 // reading order, tables as Markdown tables), the schema, the job's
-// system_prompt, and the built-in engine's reading as hints to check.
+// system_prompt, and the built-in engine's reading as hints to check: its
+// chosen result, and for each field of the schema being asked up to three
+// candidate values it weighed (builtin.Engine.Candidates), best first,
+// each with its confidence and page ("total candidates: 60.3 (0.83, p1),
+// 60.31 (0.75, p1)"), long values cut short, given as suggestions to
+// verify against the text, not answers. A chunk is shown the candidates
+// read on its own pages; per_table_row, whose schema is a row's, is shown
+// the built-in engine's rows alone.
 // agentic_plus adds a second request for the top-level fields that came
 // back null, empty or not found in the document, and an arithmetic check
 // where the schema has line items and a subtotal or total: line amounts
@@ -66,7 +73,8 @@
 // either decimal convention; ISO dates in the common written forms), then
 // fuzzily for text (at least 80% similar by edit distance). The match gives
 // the citation: page, matching text, one box per line it covers. Where the
-// built-in engine read the same value, its place is preferred. A value not
+// built-in engine read the same value, or weighed it among its
+// candidates, its place is preferred. A value not
 // found gets a confidence of 0.15 and a reasoning saying so; with the
 // configuration's strict_grounding (a Quarry extension) it becomes null.
 //

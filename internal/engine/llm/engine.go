@@ -72,7 +72,11 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 	}
 	switch cmp.Or(cfg.ExtractionTarget, extract.TargetPerDoc) {
 	case extract.TargetPerDoc:
-		val, m, err := r.extract(ctx, root, doc.Pages, decodeHint(hints.Result), decodeHint(hm.Document))
+		cands, err := e.findCandidates(ctx, doc, cfg)
+		if err != nil {
+			return extract.Outcome{}, err
+		}
+		val, m, err := r.extract(ctx, root, doc.Pages, decodeHint(hints.Result), decodeHint(hm.Document), cands)
 		if err != nil {
 			return extract.Outcome{}, err
 		}
@@ -89,7 +93,11 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 			if i < len(hm.Pages) {
 				m = decodeHint(hm.Pages[i])
 			}
-			val, mm, err := r.extract(ctx, root, doc.Pages[i:i+1], h, m)
+			cands, err := e.findCandidates(ctx, &document.Document{Pages: doc.Pages[i : i+1], TotalPages: doc.TotalPages}, cfg)
+			if err != nil {
+				return err
+			}
+			val, mm, err := r.extract(ctx, root, doc.Pages[i:i+1], h, m, cands)
 			vals[i], meta.Pages[i] = mustJSON(val), mustJSON(mm)
 			return err
 		})
@@ -110,7 +118,9 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 			rowMeta = append(rowMeta, decodeHint(m))
 		}
 		hrm.set("rows", rowMeta)
-		val, m, err := r.extract(ctx, wrap, doc.Pages, hr, hrm)
+		// The built-in engine's candidates are a document's, not a row's:
+		// the rows' hints are its table rows alone.
+		val, m, err := r.extract(ctx, wrap, doc.Pages, hr, hrm, nil)
 		if err != nil {
 			return extract.Outcome{}, err
 		}
@@ -189,15 +199,16 @@ type part struct {
 
 // extract fills n from pages: per chunk, merged, and for agentic_plus a
 // second pass and the arithmetic check. It returns the result in the
-// user's schema's shape and its metadata.
-func (r *run) extract(ctx context.Context, n *node, pages []document.Page, hint, hintMeta any) (any, any, error) {
-	parts, err := r.chunks(ctx, n, pages, hint, hintMeta, "")
+// user's schema's shape and its metadata. hint and hintMeta are the
+// built-in engine's result, cands the values it weighed per field.
+func (r *run) extract(ctx context.Context, n *node, pages []document.Page, hint, hintMeta any, cands candidates) (any, any, error) {
+	parts, err := r.chunks(ctx, n, pages, hint, hintMeta, cands, "")
 	if err != nil {
 		return nil, nil, err
 	}
 	val, meta := mergeParts(n, parts)
 	if r.plus {
-		if val, meta, err = r.secondPass(ctx, n, pages, val, meta, hint, hintMeta); err != nil {
+		if val, meta, err = r.secondPass(ctx, n, pages, val, meta, hint, hintMeta, cands); err != nil {
 			return nil, nil, err
 		}
 		checkArithmetic(n, val, meta)
@@ -213,7 +224,7 @@ Reply with one JSON object that matches the schema, and nothing else.`
 
 // chunks asks the model for n over pages, split to fit the context, and
 // grounds each chunk's answer in that chunk's pages.
-func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, hintMeta any, extra string) ([]part, error) {
+func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, hintMeta any, cands candidates, extra string) ([]part, error) {
 	schema := n.strict(false)
 	system := instructions
 	if p := strings.TrimSpace(r.cfg.SystemPrompt); p != "" {
@@ -227,13 +238,15 @@ func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, 
 	if hint != nil {
 		hintText = string(mustJSON(hint))
 	}
+	// The candidates of all pages bound those of any chunk.
+	candText := cands.render(n, nil)
 	fixed := func() int {
-		return tokens(system) + tokens(schemaText) + tokens(hintText) + 200
+		return tokens(system) + tokens(schemaText) + tokens(hintText) + tokens(candText) + 200
 	}
 	budget := r.e.cfg.ContextWindow - r.e.cfg.MaxOutputTokens - fixed()
-	if budget < 500 && hintText != "" {
+	if budget < 500 && (hintText != "" || candText != "") {
 		// The hints are a help, not a need: drop them before the document.
-		hintText = ""
+		hintText, candText = "", ""
 		budget = r.e.cfg.ContextWindow - r.e.cfg.MaxOutputTokens - fixed()
 	}
 	if budget < 500 {
@@ -242,6 +255,7 @@ func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, 
 			r.e.cfg.ContextWindow)
 	}
 	chunks := split(pages, budget)
+	lookup := cands.lookup()
 	parts := make([]part, len(chunks))
 	err := parallel(len(chunks), func(i int) error {
 		ch := chunks[i]
@@ -251,6 +265,12 @@ func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, 
 		if hintText != "" {
 			user.WriteString("\n\nCandidates a rule-based reader found in the whole document (they may be incomplete or wrong; check each against the text):\n")
 			user.WriteString(hintText)
+		}
+		if candText != "" {
+			if ct := cands.render(n, ch.pages); ct != "" {
+				user.WriteString("\n\n")
+				user.WriteString(ct)
+			}
 		}
 		first, last := ch.pages[0].Number, ch.pages[len(ch.pages)-1].Number
 		if len(chunks) > 1 {
@@ -263,8 +283,8 @@ func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, 
 		if err != nil {
 			return err
 		}
-		g := &grounder{streams: newStreams(ch.pages), strict: r.cfg.StrictGrounding, lp: newLogprobIndex(rep)}
-		val, meta := g.walk(n, n.coerce(v), hint, hintMeta)
+		g := &grounder{streams: newStreams(ch.pages), strict: r.cfg.StrictGrounding, lp: newLogprobIndex(rep), cands: lookup}
+		val, meta := g.walk(n, n.coerce(v), hint, hintMeta, []string{})
 		parts[i] = part{val: val, meta: meta, pages: ch.pages}
 		return nil
 	})

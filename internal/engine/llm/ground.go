@@ -83,14 +83,25 @@ func norm(s string) string {
 // (for text) fuzzily. Amounts are compared as numbers and dates as dates,
 // since the document writes them in its own way ("$1,234.56", "March 5,
 // 2024"). near, when set, is where the built-in engine read the same
-// field; of equally good matches the one there wins, else the first.
+// value for the field; of equally good matches the one at its place wins,
+// then one on its page, else the first: a receipt's 60.30 is the total's
+// when the built-in engine read it on the total's line, not the cash's.
 func locate(streams []stream, n *node, v any, near *citation) (match, bool) {
 	var best match
 	found := false
+	closeness := func(m match) int {
+		switch {
+		case near == nil || m.cite.Page != near.Page:
+			return 0
+		case overlaps(m.cite.BoundingBoxes, near.BoundingBoxes):
+			return 2
+		}
+		return 1
+	}
 	consider := func(m match) {
 		switch {
 		case !found || m.quality > best.quality:
-		case m.quality == best.quality && near != nil && m.cite.Page == near.Page && !(best.cite.Page == near.Page):
+		case m.quality == best.quality && closeness(m) > closeness(best):
 		default:
 			return
 		}
@@ -237,6 +248,18 @@ func makeMatch(s *stream, ws []streamWord, q float64) match {
 	}
 	c.BoundingBoxes = append(c.BoundingBoxes, roundBox(box))
 	return match{quality: q, cite: c}
+}
+
+// overlaps reports whether any box of a shares some area with any of b.
+func overlaps(a, b []document.Box) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.X < y.X+y.W && y.X < x.X+x.W && x.Y < y.Y+y.H && y.Y < x.Y+x.H {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func roundBox(b document.Box) document.Box {

@@ -18,7 +18,7 @@ Read the document again for these fields only. Copy each value exactly as the do
 // secondPass re-asks, for agentic_plus, for the top-level fields that came
 // back null, empty or ungrounded, and takes a new value where it is
 // grounded and the old one was not.
-func (r *run) secondPass(ctx context.Context, n *node, pages []document.Page, val, meta, hint, hintMeta any) (any, any, error) {
+func (r *run) secondPass(ctx context.Context, n *node, pages []document.Page, val, meta, hint, hintMeta any, cands candidates) (any, any, error) {
 	o, _ := val.(*object)
 	om, _ := meta.(*object)
 	if o == nil || om == nil {
@@ -34,7 +34,7 @@ func (r *run) secondPass(ctx context.Context, n *node, pages []document.Page, va
 		return val, meta, nil
 	}
 	subHint, subHintMeta := pick(hint, sub), pick(hintMeta, sub)
-	parts, err := r.chunks(ctx, sub, pages, subHint, subHintMeta, secondPassInstruction)
+	parts, err := r.chunks(ctx, sub, pages, subHint, subHintMeta, cands, secondPassInstruction)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,12 +31,15 @@ type grounder struct {
 	streams []stream
 	strict  bool
 	lp      *logprobIndex
+	// cands are the built-in engine's values by field (see pathKey).
+	cands map[string][]groundCandidate
 }
 
 // walk grounds v (already coerced to n) and returns it with its metadata.
 // hint and hintMeta are the built-in engine's value and metadata at the
-// same place, or nil.
-func (g *grounder) walk(n *node, v, hint, hintMeta any) (any, any) {
+// same place, or nil. path is the property names down to v, or nil inside
+// arrays, where the built-in engine has no candidates.
+func (g *grounder) walk(n *node, v, hint, hintMeta any, path []string) (any, any) {
 	switch n.kind {
 	case kindObject:
 		o, _ := v.(*object)
@@ -54,7 +57,11 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any) (any, any) {
 			if hmo != nil {
 				hm, _ = hmo.get(f.name)
 			}
-			cv, cm := g.walk(f.n, x, h, hm)
+			var fp []string
+			if path != nil {
+				fp = append(path[:len(path):len(path)], f.name)
+			}
+			cv, cm := g.walk(f.n, x, h, hm, fp)
 			out.set(f.name, cv)
 			meta.set(f.name, cm)
 		}
@@ -78,7 +85,7 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any) (any, any) {
 				// Rows: both read tables in document order.
 				h, hm = ha[i], hma[i]
 			}
-			cv, cm := g.walk(n.items, x, h, hm)
+			cv, cm := g.walk(n.items, x, h, hm, nil)
 			if cv == nil {
 				continue
 			}
@@ -94,11 +101,15 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any) (any, any) {
 	var near *citation
 	if agree && hintCite != nil {
 		near = hintCite
+	} else if path != nil {
+		// Not the value the built-in engine chose, but perhaps one it
+		// weighed: a TOTAL beside the TOTAL ROUNDED it preferred.
+		near = g.candidate(path, v)
 	}
 	m, found := locate(g.streams, n, v, near)
-	if agree && hintCite != nil && g.hasPage(hintCite.Page) && (!found || m.quality < qualityNormalised) {
+	if near != nil && g.hasPage(near.Page) && (!found || m.quality < qualityNormalised) {
 		// The built-in engine read this very value here from a label.
-		m, found = match{quality: qualityNormalised, cite: *hintCite}, true
+		m, found = match{quality: qualityNormalised, cite: *near}, true
 	}
 	meta := &leafMeta{Citation: []citation{}, grounded: found}
 	conf := confUngrounded
@@ -124,6 +135,17 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any) (any, any) {
 		return nil, m
 	}
 	return v, meta
+}
+
+// candidate returns where the built-in engine read v for the field at
+// path, if it weighed v there on this chunk's pages.
+func (g *grounder) candidate(path []string, v any) *citation {
+	for _, c := range g.cands[pathKey(path)] {
+		if sameValue(v, c.value) && g.hasPage(c.cite.Page) {
+			return &c.cite
+		}
+	}
+	return nil
 }
 
 func (g *grounder) hasPage(n int) bool {
