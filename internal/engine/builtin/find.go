@@ -51,6 +51,7 @@ type finder struct {
 	// dateOrder): 1 day first, -1 month first, 0 unknown.
 	dayFirst int
 	found    [][]candidate     // by field
+	places   map[placeKey]bool // where candidates were read; see add
 	lists    [][]listCandidate // by field, for lists
 	order    int
 	form     formState // what the form mechanisms found so far (forms.go)
@@ -967,10 +968,29 @@ func (fd *finder) emitCites(f int, text string, cites []cite, score float64) boo
 	return true
 }
 
+// placeKey is where a candidate of a field was read.
+type placeKey struct {
+	field, page int
+	box         document.Box
+}
+
 // add keeps one candidate per place and value: the same cell can be found
 // both as a line and as a table row.
 func (fd *finder) add(c candidate) {
 	list := fd.found[c.field]
+	// Most candidates are new: a set of the places already taken spares
+	// them a look through the field's list, which grows with the pages.
+	// A key in the set may be stale (a reader may drop candidates), so
+	// a hit still looks.
+	k := placeKey{c.field, c.cites[0].page, c.cites[0].box}
+	if fd.places == nil {
+		fd.places = map[placeKey]bool{}
+	}
+	if !fd.places[k] {
+		fd.places[k] = true
+		fd.found[c.field] = append(list, c)
+		return
+	}
 	for i, o := range list {
 		if o.cites[0].page == c.cites[0].page && o.cites[0].box == c.cites[0].box && sameValue(o.value.value, c.value.value) {
 			if c.score > o.score {
