@@ -103,6 +103,20 @@ var postcode = regexp.MustCompile(`(^|[\s,.:])([A-Z]{1,2}-)?[0-9]{4,6},?\s+\pL|\
 // 002643278-A", "BR NO.: (124525-H)": a registration, not an address.
 var labelledNumber = regexp.MustCompile(`^[^:]{1,25}:\s*\(?[A-Z]{0,3}[0-9][0-9A-Z-]*\)?\s*$`)
 
+// digitRun is the length of the longest run of digits in text.
+func digitRun(text string) int {
+	longest, n := 0, 0
+	for i := 0; i < len(text); i++ {
+		if isDigit(text[i]) {
+			n++
+			longest = max(longest, n)
+		} else {
+			n = 0
+		}
+	}
+	return longest
+}
+
 // isDate reports whether a whole line is a date.
 func isDate(text string) bool {
 	_, _, ok := parseDate(text)
@@ -173,7 +187,7 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 	// Postcodes, phones, dates and registration numbers all hold digits:
 	// a line without any is spared their patterns.
 	if digits > 0 {
-		if postcode.MatchString(text) {
+		if digitRun(text) >= 4 && postcode.MatchString(text) {
 			ll.post, ll.street = true, true
 		}
 		if isPhone(text) {
