@@ -31,11 +31,11 @@ const (
 // document; counterParties make it about someone else.
 var (
 	issuerParties = []string{"company", "business", "merchant", "store", "shop", "vendor", "seller", "supplier",
-		"issuer", "issued", "issuing", "restaurant", "retailer", "trader", "firm", "biller", "lieferant", "verkaufer",
+		"issuer", "issued", "issuing", "restaurant", "retailer", "trader", "firm", "biller", "lieferant", "verkaufer", "verkäufer",
 		"fournisseur", "vendeur", "leverancier", "proveedor", "vendedor"}
 	counterParties = []string{"customer", "buyer", "client", "recipient", "billed", "bill", "billing", "consignee", "payer",
 		"purchaser", "ship", "shipping", "delivery", "deliver", "advertiser", "agency", "employee", "patient",
-		"kunde", "kaufer", "acheteur", "koper", "comprador", "cliente", "empfanger", "destinataire"}
+		"kunde", "kaufer", "käufer", "acheteur", "koper", "comprador", "cliente", "empfanger", "empfänger", "destinataire"}
 )
 
 // wantsIssuerName reports whether a field asks for the name of whoever

@@ -104,6 +104,8 @@ func TestIssuer(t *testing.T) {
 			"company": "Bäckerei Sonnenschein GmbH",
 			"address": "Lindenstraße 12 80331 München",
 		}},
+		// An address the description gives to the buyer, in German.
+		{"baeckerei.txt", "kaeufer", map[string]any{"address": nil}},
 		{"baeckerei.txt", "shop", map[string]any{
 			"merchant_name": "Bäckerei Sonnenschein GmbH",
 			"shop_location": "Lindenstraße 12 80331 München",
