@@ -89,9 +89,9 @@ func record(rec string) (document.Box, string, bool, error) {
 	}
 	x0, x1 := min(xs[0], xs[1], xs[2], xs[3]), max(xs[0], xs[1], xs[2], xs[3])
 	y0, y1 := min(ys[0], ys[1], ys[2], ys[3]), max(ys[0], ys[1], ys[2], ys[3])
-	if x0 < 0 || y0 < 0 {
-		x0, y0 = max(x0, 0), max(y0, 0)
-	}
+	// A corner off the image's edge is drawn at the edge; a box wholly
+	// off it, at the edge with no width, not with a negative one.
+	x0, y0, x1, y1 = max(x0, 0), max(y0, 0), max(x1, 0), max(y1, 0)
 	return document.Box{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, parts[8], true, nil
 }
 

@@ -45,9 +45,9 @@ var qualifierWords = [numQualifiers][]string{
 	qualExclTax:  {"excl", "excluding", "exclusive", "excluded", "exc", "without", "before", "ohne", "exkl", "hors", "ht", "sin", "zonder", "exclusief"},
 	qualInclTax:  {"incl", "including", "includes", "include", "inclusive", "included", "inc", "after", "with", "inkl", "inklusive", "ttc", "con", "inclusief", "avec"},
 	qualTax:      {"tax", "taxes", "gst", "vat", "sst", "mwst", "ust", "tva", "iva", "btw", "steuer", "umsatzsteuer", "steuerbetrag", "taxe"},
-	qualQty:      {"qty", "quantity", "items", "item", "pcs", "units", "menge", "anzahl", "quantite", "qte", "cantidad", "aantal"},
+	qualQty:      {"qty", "quantity", "items", "item", "pcs", "units", "menge", "anzahl", "quantite", "quantité", "qte", "cantidad", "aantal"},
 	qualDiscount: {"discount", "discounts", "saving", "savings", "rabatt", "remise", "descuento", "korting", "voucher", "coupon"},
-	qualPayment:  {"cash", "change", "tendered", "card", "visa", "mastercard", "credit", "debit", "payment", "gegeben", "ruckgeld", "rendu", "especes", "cambio", "efectivo"},
+	qualPayment:  {"cash", "change", "tendered", "card", "visa", "mastercard", "credit", "debit", "payment", "gegeben", "ruckgeld", "rückgeld", "rendu", "especes", "espèces", "cambio", "efectivo"},
 	qualRounding: {"rounding", "rounded", "round", "adj", "adjustment", "rundung"},
 	qualPrepaid:  {"deposit", "prepaid", "advance", "anzahlung", "acompte", "anticipo", "vorauszahlung"},
 	qualNet:      {"net", "netto", "nettobetrag"},
@@ -419,7 +419,7 @@ func payments(pages []document.Page) map[string]bool {
 			}
 			words := strings.Fields(norm(l.Text))
 			switch {
-			case slices.Contains(words, "change") || slices.Contains(words, "ruckgeld") || slices.Contains(words, "rendu"):
+			case slices.Contains(words, "change") || slices.Contains(words, "ruckgeld") || slices.Contains(words, "rückgeld") || slices.Contains(words, "rendu"):
 				change = append(change, r)
 			case qualifiers(words)[qualPayment]:
 				tendered = append(tendered, r)

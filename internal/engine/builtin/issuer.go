@@ -31,11 +31,11 @@ const (
 // document; counterParties make it about someone else.
 var (
 	issuerParties = []string{"company", "business", "merchant", "store", "shop", "vendor", "seller", "supplier",
-		"issuer", "issued", "issuing", "restaurant", "retailer", "trader", "firm", "biller", "lieferant", "verkaufer",
+		"issuer", "issued", "issuing", "restaurant", "retailer", "trader", "firm", "biller", "lieferant", "verkaufer", "verkäufer",
 		"fournisseur", "vendeur", "leverancier", "proveedor", "vendedor"}
-	counterParties = []string{"customer", "buyer", "client", "recipient", "billed", "bill", "consignee", "payer",
+	counterParties = []string{"customer", "buyer", "client", "recipient", "billed", "bill", "billing", "consignee", "payer",
 		"purchaser", "ship", "shipping", "delivery", "deliver", "advertiser", "agency", "employee", "patient",
-		"kunde", "kaufer", "acheteur", "koper", "comprador", "cliente", "empfanger", "destinataire"}
+		"kunde", "kaufer", "käufer", "acheteur", "koper", "comprador", "cliente", "empfanger", "empfänger", "destinataire"}
 )
 
 // wantsIssuerName reports whether a field asks for the name of whoever
@@ -184,6 +184,19 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 	if strings.Contains(strings.ToUpper(text), "S/B") {
 		ll.legal = true
 	}
+	// norm splits "GmbH" as it splits camelCase ("gmb h"), and a German
+	// street is one word with the street in it ("Lindenstraße"): a legal
+	// form norm split and a street word ending a word are looked for in
+	// the line's own words.
+	for _, w := range strings.Fields(text) {
+		lw := strings.ToLower(strings.Trim(w, ".,()"))
+		if legalForms[lw] && strings.Contains(norm(w), " ") {
+			ll.legal = true
+		}
+		if digits > 0 && compoundStreet(lw) {
+			ll.street = true
+		}
+	}
 	// Postcodes, phones, dates and registration numbers all hold digits:
 	// a line without any is spared their patterns.
 	if digits > 0 {
@@ -223,6 +236,18 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 		}
 	}
 	return ll
+}
+
+// compoundStreet reports whether a word is a street name written as one
+// word with its kind, as German and Dutch write them: "Lindenstraße",
+// "Hauptstr", "Rosenweg", "Kalverstraat".
+func compoundStreet(w string) bool {
+	for _, end := range []string{"straße", "strasse", "str", "weg", "platz", "allee", "gasse", "straat", "laan", "plein"} {
+		if len(w) > len(end)+2 && strings.HasSuffix(w, end) {
+			return true
+		}
+	}
+	return false
 }
 
 // dateInLine finds a numeric date inside a line: "ORD #50 18/01/2018 10:27".
