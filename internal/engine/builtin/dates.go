@@ -55,13 +55,7 @@ func localeDateOrder(words []string) int {
 			day = true
 		}
 	}
-	switch {
-	case day && !month:
-		return 1
-	case month && !day:
-		return -1
-	}
-	return 0
+	return orderOf(day, month)
 }
 
 // dateLabels are the words that introduce a date, in the languages of the

@@ -504,6 +504,12 @@ func dateOrder(texts []string) int {
 			month = true
 		}
 	}
+	return orderOf(day, month)
+}
+
+// orderOf is 1 when only day first was seen, -1 when only month first, 0
+// when neither or both.
+func orderOf(day, month bool) int {
 	switch {
 	case day && !month:
 		return 1
