@@ -66,6 +66,47 @@
 // document's first line, as receipts and résumés print it, when that line
 // reads as a name: a few words, no digits, no label, no document title.
 //
+// # Receipts and letterheads
+//
+// A field whose words ask for the issuer's name (company, merchant, shop,
+// vendor, seller, "the business that issued the receipt") or address, and
+// name no other party (customer, buyer, billing, shipping), is read from
+// the letterhead of the first page (issuer.go): the first line with a
+// legal form (SDN BHD, GmbH, Inc., S/B, Enterprise), joined with the lines
+// above it when the form stands alone ("…MALAYSIA" over "SDN BHD"), or the
+// name-like line above the address; the address from the first line with
+// a street word and a number or a postcode to the line before a phone, a
+// tax or registration number or a date, one short place-name line past the
+// postcode at most. Dates are also read inside lines (dates.go: "ORD #50
+// 18/01/2018 10:27"), for a date field no label filled: after a word of
+// its name, after "date", or as the document's only or first date; a
+// field that asks for a particular date takes only one its words
+// introduce, unless no line uses those words. Numeric dates that no date
+// of the document settles are read day first in a document that names a
+// currency or a tax other than the US dollar's world (RM, €, GST, VAT).
+//
+// Amounts ending a line are read under the labels the words before them
+// hold, with no separator (amounts.go: "TOTAL ROUNDED RM 33.90"), and
+// every candidate of a number field is then judged by the qualifiers of
+// its label against those of the field's words: sub, net or excluding
+// tax, including tax, a tax alone or a rate, a count, a discount, a
+// payment, a deposit. A qualifier the field does not ask for makes the
+// amount another one (×0.25), one it asks for confirms it (×1.15); an
+// amount in a row of amounts, an amount of zero, and a whole number where
+// other amounts are written as money count less; a final amount equal to
+// what was paid (cash less change) counts more; and for a field asking
+// for a final amount (a total, gross, due or payable) the last of the
+// nearly best amounts on the best one's page wins, since a document's
+// totals run towards the final one. A value scored under 0.25 is no
+// value: the field is left null.
+//
+// Fields named in other words than documents print find the labels of
+// cue concepts (concepts.go) when a word of their name calls for one and
+// none rules it out: amount_paid and grand_sum take a total's labels
+// ("Total", "Amount due", "Gesamtbetrag", "Total TTC"), a position's or
+// line's sum a line amount's, bill_no an invoice number's, sponsor an
+// advertiser's, all below every label of the field's own.
+//
 // Values are read by type (value.go): amounts with currency symbols or ISO
 // codes, thousands separators in either decimal convention and accounting
 // parentheses, and a unit of measure after them ("41.5 kg", "30 days"; a
