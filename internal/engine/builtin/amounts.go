@@ -338,13 +338,21 @@ func (fd *finder) agree(pages []document.Page) {
 			if want[qualNet] == false && paid[string(c.value.value)] && wantsFinal(f) {
 				factor *= agreePaid
 			}
-			c.score = min(c.score*factor, 1)
+			// Not capped at 1 here: the ranking must keep what agreement
+			// added; choose caps the confidence.
+			c.score *= factor
 		}
 		if !wantsFinal(f) {
 			continue
 		}
 		// The last of the nearly best: totals run towards the final one.
-		best := slices.MaxFunc(cands, func(a, b candidate) int { return cmp.Compare(a.score, b.score) })
+		bi := 0
+		for k := range cands {
+			if cands[k].score > cands[bi].score {
+				bi = k
+			}
+		}
+		best := &cands[bi]
 		var last *candidate
 		for k := range cands {
 			c := &cands[k]
@@ -354,7 +362,7 @@ func (fd *finder) agree(pages []document.Page) {
 				last = c
 			}
 		}
-		if last != nil && last.score < best.score {
+		if last != nil && last != best && last.score <= best.score {
 			last.score = best.score + 1e-6
 		}
 	}

@@ -88,7 +88,7 @@ func choose(cands []candidate) (candidate, float64, bool) {
 			rivals[i] = c
 		}
 	}
-	conf := best.score
+	conf := min(best.score, 1)
 	for _, r := range rivals {
 		conf *= 1 - conflictWeight*r.score/best.score
 	}

@@ -108,7 +108,7 @@ func rankCandidates(cands []candidate) []Candidate {
 		if c.score < minScore || len(out) == MaxCandidates {
 			break
 		}
-		conf := c.score
+		conf := min(c.score, 1) // as choose caps it
 		for _, r := range best {
 			if !sameValue(r.value.value, c.value.value) {
 				conf *= max(0, 1-conflictWeight*r.score/c.score)
