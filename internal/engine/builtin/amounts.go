@@ -167,44 +167,22 @@ func wantsFinal(f *field) bool {
 // Labels written this way, with no separator before the value, are how
 // receipts print most amounts.
 func (fd *finder) amountLines(pages []document.Page) {
-	var fields []int
-	for i := range fd.plan.fields {
-		if numberField(&fd.plan.fields[i]) && fd.plan.fields[i].section < 0 {
-			fields = append(fields, i)
-		}
-	}
-	if len(fields) == 0 {
+	af := fd.plan.amounts
+	if len(af.fields) == 0 {
 		return
 	}
-	// A line can hold a field's label only if it holds the label's first
-	// word: a cheap test before the labels are compared.
-	firsts := map[string]bool{}
-	for _, f := range fields {
-		for _, l := range fd.plan.fields[f].labels {
-			if w, _, _ := strings.Cut(l.text, " "); w != "" {
-				firsts[w] = true
-			}
-		}
-	}
+	fields, firsts, padded := af.fields, af.firsts, af.padded
 	for pi := range pages {
 		p := &pages[pi]
 		for _, l := range p.Lines {
-			if len(l.Words) < 2 || !strings.ContainsAny(p.Words[l.Words[len(l.Words)-1]].Text, "0123456789") ||
-				!slices.ContainsFunc(strings.Fields(norm(l.Text)), func(w string) bool { return firsts[w] }) {
+			if len(l.Words) < 2 || !strings.ContainsAny(p.Words[l.Words[len(l.Words)-1]].Text, "0123456789") {
 				continue
 			}
 			valueFrom, ok := trailingAmount(p, l.Words)
 			if !ok {
 				continue
 			}
-			texts := make([]string, 0, len(l.Words)-valueFrom)
-			var box document.Box
-			for _, wi := range l.Words[valueFrom:] {
-				texts = append(texts, p.Words[wi].Text)
-				box = box.Union(p.Words[wi].Box)
-			}
-			text := strings.Join(texts, " ")
-			var left []string
+			left := make([]string, 0, valueFrom)
 			row := false
 			for _, wi := range l.Words[:valueFrom] {
 				left = append(left, p.Words[wi].Text)
@@ -215,13 +193,25 @@ func (fd *finder) amountLines(pages []document.Page) {
 				// label, says what the last one is.
 				continue
 			}
-			label := norm(strings.Join(left, " "))
-			if label == "" || !strings.ContainsFunc(label, isLowerLetter) {
+			raw := strings.Join(left, " ")
+			label := norm(raw)
+			if label == "" || !strings.ContainsFunc(label, isLowerLetter) ||
+				!slices.ContainsFunc(strings.Fields(label), func(w string) bool { return firsts[w] }) {
 				continue
 			}
-			core := labelCore(strings.TrimRight(strings.Join(left, " "), ":= "))
-			for _, f := range fields {
-				score, ok := amountLabelScore(label, core, fd.plan.fields[f].labels)
+			texts := make([]string, 0, len(l.Words)-valueFrom)
+			var box document.Box
+			for _, wi := range l.Words[valueFrom:] {
+				texts = append(texts, p.Words[wi].Text)
+				box = box.Union(p.Words[wi].Box)
+			}
+			text := strings.Join(texts, " ")
+			core := label
+			if strings.ContainsAny(raw, "([%") {
+				core = labelCore(strings.TrimRight(raw, ":= "))
+			}
+			for k, f := range fields {
+				score, ok := amountLabelScore(label, core, fd.plan.fields[f].labels, padded[k])
 				if !ok {
 					continue
 				}
@@ -229,6 +219,34 @@ func (fd *finder) amountLines(pages []document.Page) {
 			}
 		}
 	}
+}
+
+// amountFields are what amountLines looks for, read once with the plan:
+// the top-level number fields, the first words of their labels (a line
+// can hold a label only if it holds its first word, a cheap test before
+// the labels are compared) and their labels padded with spaces.
+type amountFields struct {
+	fields []int
+	firsts map[string]bool
+	padded [][]string
+}
+
+func newAmountFields(pl *plan) *amountFields {
+	af := &amountFields{firsts: map[string]bool{}}
+	for i := range pl.fields {
+		f := &pl.fields[i]
+		if !numberField(f) || f.section >= 0 {
+			continue
+		}
+		af.fields = append(af.fields, i)
+		af.padded = append(af.padded, padLabels(f.labels))
+		for _, l := range f.labels {
+			if w, _, _ := strings.Cut(l.text, " "); w != "" {
+				af.firsts[w] = true
+			}
+		}
+	}
+	return af
 }
 
 // trailingAmount finds the amount that ends a line: the most words at its
@@ -253,20 +271,30 @@ func trailingAmount(p *document.Page, words []int) (int, bool) {
 
 func isLowerLetter(r rune) bool { return r >= 'a' && r <= 'z' || r > 127 }
 
+// padLabels is each label's text with a space on either side, so that a
+// text padded the same way holds it as whole words.
+func padLabels(labels []label) []string {
+	out := make([]string, len(labels))
+	for i, l := range labels {
+		out[i] = " " + l.text + " "
+	}
+	return out
+}
+
 // amountLabelScore scores the words before an amount as a label of a
 // field: the label's own score when they are one of its labels, a
 // currency or a rate in brackets aside ("TOTAL (RM)"), and a little less
 // when they hold one among other words ("TOTAL ROUNDED"), which agree then
-// judges.
-func amountLabelScore(text, core string, labels []label) (float64, bool) {
+// judges. padded holds the labels as padLabels makes them.
+func amountLabelScore(text, core string, labels []label, padded []string) (float64, bool) {
 	t := " " + text + " "
 	score, ok := 0.0, false
-	for _, l := range labels {
+	for i, l := range labels {
 		switch {
 		case l.text == "":
 		case l.text == core || l.text == text:
 			score, ok = max(score, l.score), true
-		case strings.Contains(t, " "+l.text+" "):
+		case strings.Contains(t, padded[i]):
 			score, ok = max(score, l.score*amountAmongWords), true
 		}
 	}
@@ -287,7 +315,7 @@ func (fd *finder) agree(pages []document.Page) {
 		if !numberField(f) || len(fd.found[i]) == 0 {
 			continue
 		}
-		if paid == nil {
+		if paid == nil && wantsFinal(f) {
 			paid = payments(pages)
 		}
 		want := fieldQualifiers(f)
@@ -335,7 +363,7 @@ func (fd *finder) agree(pages []document.Page) {
 				// the header's to say, not the label's.
 				factor *= agreeInRow
 			}
-			if want[qualNet] == false && paid[string(c.value.value)] && wantsFinal(f) {
+			if !want[qualNet] && paid[string(c.value.value)] {
 				factor *= agreePaid
 			}
 			// Not capped at 1 here: the ranking must keep what agreement

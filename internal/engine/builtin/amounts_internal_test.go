@@ -107,7 +107,7 @@ func TestAmountLabelScore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		core := labelCore(strings.TrimRight(tt.words, ":= "))
-		got, ok := amountLabelScore(norm(tt.words), core, labels)
+		got, ok := amountLabelScore(norm(tt.words), core, labels, padLabels(labels))
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("amountLabelScore(%q) = %v, %v, want %v, %v", tt.words, got, ok, tt.want, tt.wantOK)
 		}

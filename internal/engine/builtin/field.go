@@ -54,6 +54,8 @@ type plan struct {
 	ix     *labelIndex
 	sectIx map[string][]int // normalized label → sections
 	form   *formFields      // what the form mechanisms look for (forms.go)
+	// amounts are the number fields amountLines reads (amounts.go).
+	amounts *amountFields
 }
 
 // newPlan walks the schema from root. Properties inside arrays of objects
@@ -109,6 +111,7 @@ func newPlan(root *prop) *plan {
 	}
 	pl.ix = newLabelIndex(pl.fields)
 	pl.form = newFormFields(pl)
+	pl.amounts = newAmountFields(pl)
 	pl.rows = make(map[*prop]*plan, len(pl.tables))
 	for _, a := range pl.tables {
 		pl.rows[a] = newPlan(a.items)
