@@ -88,7 +88,7 @@ var cueConcepts = []cueConcept{
 		not:    []string{"amount", "total", "rate"},
 		labels: []string{"currency", "currency code", "wahrung", "währung", "devise", "valuta", "moneda"}},
 	{kinds: []string{kindString},
-		cues:   []string{"law", "laws", "governing", "governed", "jurisdiction", "construed"},
+		cues:   []string{"law", "laws", "governing", "governed", "construed"},
 		labels: []string{"governing law", "applicable law", "jurisdiction", "choice of law"}},
 }
 
