@@ -127,10 +127,6 @@ func isDate(text string) bool {
 // its line: "AEON CO. (M) BHD (126926-H)".
 var trailingRegistration = regexp.MustCompile(`\s*\(?[A-Z]{0,3}[0-9]{4,}[-‐ ]?[A-Z]?\)?\s*$`)
 
-// wordDateInLine finds a date written with a month's name inside a line:
-// "03 MAR 2018 18:22".
-var wordDateInLine = regexp.MustCompile(`(?i)\b[0-9]{1,2}[ -]?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ -]?[0-9]{2,4}\b`)
-
 // letterLine is one line of a letterhead with what it looks like.
 type letterLine struct {
 	line   int
@@ -206,7 +202,7 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 		if isPhone(text) {
 			ll.stop = true
 		}
-		if mayHoldDate(text) && (dateInLine.MatchString(text) || wordDateInLine.MatchString(text) || isDate(text)) {
+		if mayHoldDate(text) && (dateInText.MatchString(text) || isDate(text)) {
 			ll.stop = true
 		}
 		if labelledNumber.MatchString(text) {
@@ -249,9 +245,6 @@ func compoundStreet(w string) bool {
 	}
 	return false
 }
-
-// dateInLine finds a numeric date inside a line: "ORD #50 18/01/2018 10:27".
-var dateInLine = regexp.MustCompile(`\b[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}\b`)
 
 // issuer offers the letterhead's name and address of the first page to the
 // fields asking for the issuer's, where no label gave them.
