@@ -98,9 +98,9 @@ func (f jobFilters) params() (*client.ListJobsParams, error) {
 type jobRow struct {
 	apitype.Job
 	FileName string
-	// Config describes the configuration: its saved name's id, or the
-	// tier and target of an inline one.
-	Config string
+	// Settings are the tier and target the job ran with, "cost_effective ·
+	// per_doc"; a saved configuration's id is shown beside them.
+	Settings string
 }
 
 func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request, sess *session) error {
@@ -193,20 +193,16 @@ func (s *Server) jobRows(r *http.Request, sess *session, jobs []apitype.Job) []j
 	}
 	rows := make([]jobRow, len(jobs))
 	for i, j := range jobs {
-		rows[i] = jobRow{Job: j, FileName: names[j.FileInput], Config: describeConfig(j)}
+		rows[i] = jobRow{Job: j, FileName: names[j.FileInput], Settings: settings(j.Configuration)}
 	}
 	return rows
 }
 
-func describeConfig(j apitype.Job) string {
-	var parts []string
-	if j.ConfigurationID != "" {
-		parts = append(parts, j.ConfigurationID)
+func settings(c *apitype.Configuration) string {
+	if c == nil {
+		return ""
 	}
-	if c := j.Configuration; c != nil {
-		parts = append(parts, strings.Join(nonEmpty(c.Tier, c.ExtractionTarget), " · "))
-	}
-	return strings.Join(nonEmpty(parts...), " — ")
+	return strings.Join(nonEmpty(c.Tier, c.ExtractionTarget), " · ")
 }
 
 func nonEmpty(ss ...string) []string {

@@ -37,6 +37,7 @@ var funcs = template.FuncMap{
 		return formatTime(*t)
 	},
 	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"shortID":   shortID,
 	"confClass": confClass,
 	"percent":   func(f float64) string { return fmt.Sprintf("%.0f%%", math.Round(f*100)) },
 	"json": func(v any) string {
@@ -50,6 +51,22 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// shortIDTail is how many of an id's last characters its short form keeps.
+const shortIDTail = 8
+
+// shortID shortens an id like "ext-01a252d5-1842-7be0-9b0c-8a80e3f0e2ba" to
+// "ext-…e3f0e2ba", for tables where the full id would crowd out the other
+// columns; pages show the full id beside it in a title. The tail is kept,
+// not the head: ids are UUIDv7s, whose first digits are a timestamp shared
+// by everything made the same day, and whose last are random.
+func shortID(id string) string {
+	prefix, rest, ok := strings.Cut(id, "-")
+	if !ok || len(rest) <= shortIDTail+1 {
+		return id
+	}
+	return prefix + "-…" + rest[len(rest)-shortIDTail:]
 }
 
 // confClass buckets a confidence into one of eleven colours, red to green;
