@@ -137,6 +137,22 @@ type field struct {
 	Value *node
 }
 
+// Wide reports whether the value is best shown under its field's name, with
+// the whole width of the result: a table of rows, or an object holding one.
+func (n *node) Wide() bool {
+	switch n.Kind {
+	case "table":
+		return true
+	case "object":
+		for _, f := range n.Fields {
+			if f.Value.Wide() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // HasCitation reports whether the value can be shown on its page.
 func (n *node) HasCitation() bool {
 	for _, c := range n.Citations {
