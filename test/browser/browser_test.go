@@ -1,8 +1,9 @@
 // Package browser drives Quarry's web dashboard in a real browser: Debian's
 // chromium, through playwright-core (pinned in package-lock.json), against
-// a real Quarry server. The Go test owns the server, the invoice it
-// uploads and where the invoice's total is printed; dashboard.mjs owns the
-// clicks and the assertions, made the way a user sees the page.
+// a real Quarry server. The Go test owns the server, the invoices it
+// uploads (one flat, one with a table of line items) and where the first
+// one's total is printed; dashboard.mjs owns the clicks and the
+// assertions, made the way a user sees the page.
 package browser
 
 import (
@@ -54,6 +55,12 @@ func TestDashboard(t *testing.T) {
 	if err := os.WriteFile(invoice, invoicePDF(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The second invoice's result holds an array of objects, which the
+	// job page shows as a table nested in the result's.
+	itemized := filepath.Join(dir, "itemized-invoice.pdf")
+	if err := os.WriteFile(itemized, itemizedPDF(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	base := startServer(t)
 
 	// Where the total's value may be highlighted: its line, from the left
@@ -74,6 +81,7 @@ func TestDashboard(t *testing.T) {
 		"QUARRY_BASE_URL="+base,
 		"QUARRY_API_KEY="+apiKey,
 		"QUARRY_INVOICE="+invoice,
+		"QUARRY_ITEMIZED_INVOICE="+itemized,
 		"QUARRY_TOTAL_REGION="+string(regionJSON),
 		"QUARRY_ARTIFACTS="+artifacts,
 		"CHROMIUM="+chromiumPath,
@@ -115,6 +123,60 @@ func invoicePDF(tb testing.TB) []byte {
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
 		tb.Fatalf("write invoice PDF: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// lineItems are the rows of the itemized invoice's table.
+var lineItems = [][4]string{
+	{"Industrial widget, stainless steel", "12", "$18.50", "$222.00"},
+	{"Mounting bracket set", "4", "$36.25", "$145.00"},
+	{"On-site installation and calibration", "1", "$480.00", "$480.00"},
+}
+
+// itemizedPDF draws a one-page invoice with labelled lines above a table of
+// line items: description, quantity, unit price and amount.
+func itemizedPDF(tb testing.TB) []byte {
+	tb.Helper()
+	f := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: pageWidth, Ht: pageHeight}})
+	f.SetAutoPageBreak(false, 0)
+	f.AddPage()
+	f.SetFont("Helvetica", "B", 22)
+	f.Text(invoiceLeft, 90, "INVOICE")
+	f.SetFont("Helvetica", "", 12)
+	f.Text(invoiceLeft, 140, "Invoice Number: INV-2024-0117")
+	f.Text(invoiceLeft, 165, "Invoice Date: April 2, 2024")
+	f.Text(invoiceLeft, 190, "Customer: Contoso Manufacturing GmbH")
+
+	// Columns: description left-aligned, the numbers right-aligned.
+	left := []float64{invoiceLeft, 0, 0, 0}
+	right := []float64{0, 350, 450, 540}
+	cell := func(col int, y float64, text string) {
+		if right[col] > 0 {
+			f.Text(right[col]-f.GetStringWidth(text), y, text)
+			return
+		}
+		f.Text(left[col], y, text)
+	}
+	y := 240.0
+	f.SetFont("Helvetica", "B", 12)
+	for i, h := range []string{"Description", "Qty", "Unit Price", "Amount"} {
+		cell(i, y, h)
+	}
+	f.SetFont("Helvetica", "", 12)
+	for _, item := range lineItems {
+		y += 22
+		for i, v := range item {
+			cell(i, y, v)
+		}
+	}
+	y += 40
+	f.SetFont("Helvetica", "B", 12)
+	cell(2, y, "Total:")
+	cell(3, y, "$847.00")
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		tb.Fatalf("write itemized invoice PDF: %v", err)
 	}
 	return buf.Bytes()
 }

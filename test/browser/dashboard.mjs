@@ -1,8 +1,10 @@
 // Drives Quarry's dashboard in chromium as a user would: sign in (a wrong
 // key first), upload an invoice and run an extraction, watch the job
-// complete, click the total and see it highlighted on the page image,
-// filter the jobs by status, sign out. browser_test.go starts the server
-// and says where the total is printed.
+// complete, click the total and see it highlighted on the page image, save
+// a configuration and run it on an invoice with line items, filter the jobs
+// by status, sign out. At a laptop's width and a phone's, every page must
+// fit its window and every column of every table must be in sight.
+// browser_test.go starts the server and says where the total is printed.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -10,6 +12,7 @@ import { chromium } from 'playwright-core';
 const base = process.env.QUARRY_BASE_URL;
 const key = process.env.QUARRY_API_KEY;
 const invoice = process.env.QUARRY_INVOICE;
+const itemized = process.env.QUARRY_ITEMIZED_INVOICE;
 const region = JSON.parse(process.env.QUARRY_TOTAL_REGION);
 const artifacts = process.env.QUARRY_ARTIFACTS;
 
@@ -23,6 +26,132 @@ const schema = JSON.stringify({
   },
 }, null, 2);
 
+const itemizedSchema = JSON.stringify({
+  type: 'object',
+  properties: {
+    invoice_number: { type: 'string' },
+    invoice_date: { type: 'string', format: 'date' },
+    customer: { type: 'string' },
+    line_items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          description: { type: 'string' },
+          quantity: { type: 'number' },
+          unit_price: { type: 'number' },
+          amount: { type: 'number' },
+        },
+      },
+    },
+    total: { type: 'number' },
+  },
+}, null, 2);
+
+const laptop = { width: 1280, height: 900 };
+const phone = { width: 390, height: 844 };
+
+// What is a card: a bordered box of the page that holds its own content.
+const cards = 'main section, .filters, .table-wrap, form.stack';
+
+// layoutProblems lists what does not fit on the page as it is drawn: the
+// page wider than the window, a card whose content is wider than the card
+// or that overlaps another card, a cell of a table (a column) that can be
+// neither seen nor, when scroll is true, scrolled to inside a scroll box
+// that is itself in sight inside its card, and text cut short with no title
+// giving it whole.
+function layoutProblems(page, { scroll }) {
+  return page.evaluate(({ cards, scroll }) => {
+    const out = [];
+    const name = (el) => {
+      const text = (el.innerText || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+      return el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '') +
+        (text ? ` "${text}"` : '');
+    };
+    const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const drawn = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) {
+      // Named: the elements that stick out of the window where their
+      // parents do not, leaving aside what a scroll box holds (unless
+      // positioned, which can escape it).
+      const escapes = (el) => {
+        if (el.getBoundingClientRect().right <= doc.clientWidth + 1) return false;
+        if (['absolute', 'fixed'].includes(getComputedStyle(el).position)) return true;
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') return false;
+        }
+        return true;
+      };
+      const culprits = [...document.body.querySelectorAll('*')]
+        .filter((el) => escapes(el) && !escapes(el.parentElement)).map(name).slice(0, 3);
+      out.push(`the page is ${doc.scrollWidth}px wide in a ${doc.clientWidth}px window: ${culprits.join(', ')} stick out`);
+    }
+    const all = [...document.querySelectorAll(cards)].filter(drawn);
+    for (const card of all) {
+      if (card.scrollWidth > card.clientWidth + 1 && !(scroll && scrolls(card))) {
+        out.push(`${name(card)}: its content is ${card.scrollWidth}px wide in ${card.clientWidth}px`);
+      }
+      const a = card.getBoundingClientRect();
+      for (const other of all) {
+        if (other === card || card.contains(other) || other.contains(card)) continue;
+        const b = other.getBoundingClientRect();
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && h > 1 && all.indexOf(card) < all.indexOf(other)) out.push(`${name(card)} overlaps ${name(other)}`);
+      }
+    }
+    for (const table of document.querySelectorAll('main table')) {
+      if (!drawn(table)) continue;
+      const card = table.parentElement.closest(cards);
+      for (const row of table.rows) {
+        for (const cell of row.cells) {
+          if (!drawn(cell)) { out.push(`${name(cell)} in ${name(table)} is not drawn`); continue; }
+          const r = cell.getBoundingClientRect();
+          let left = r.left, right = r.right, what = name(cell);
+          for (let el = cell.parentElement; el && el !== doc; el = el.parentElement) {
+            const ox = getComputedStyle(el).overflowX;
+            const box = el.getBoundingClientRect();
+            const inside = () => left >= box.left - 1 && right <= box.left + el.clientWidth + el.clientLeft + 1;
+            if (ox === 'auto' || ox === 'scroll') {
+              if (!scroll && !inside()) {
+                out.push(`${what} is out of sight: it needs scrolling inside ${name(el)}`);
+                break;
+              }
+              // Scrolling reaches the cell; what must be in sight now is
+              // the scroll box itself.
+              left = box.left; right = box.left + el.clientWidth + el.clientLeft; what = name(el);
+            } else if ((ox === 'hidden' || ox === 'clip') && !inside()) {
+              out.push(`${what} is cut off by ${name(el)}`);
+              break;
+            }
+            if (el === card) {
+              if (!inside()) out.push(`${what} sticks out of its card ${name(card)}`);
+              break;
+            }
+          }
+          if (left < -1 || right > doc.clientWidth + 1) out.push(`${what} is outside the window (${Math.round(left)}..${Math.round(right)}px)`);
+        }
+      }
+    }
+    for (const el of document.querySelectorAll('main *')) {
+      if (getComputedStyle(el).textOverflow !== 'ellipsis' || el.scrollWidth <= el.clientWidth) continue;
+      const titled = el.closest('[title]');
+      if (!titled || !titled.title.includes(el.textContent.trim())) out.push(`${name(el)} is cut short with no title holding it whole`);
+    }
+    return [...new Set(out)];
+  }, { cards, scroll });
+}
+
+// checkLayout asserts that the page at url fits a window of the given size.
+async function checkLayout(page, url, size, { scroll, before } = {}) {
+  await page.setViewportSize(size);
+  if (page.url() !== url) await page.goto(url);
+  if (before) await before();
+  const problems = await layoutProblems(page, { scroll });
+  assert.deepEqual(problems, [], `${url} at ${size.width}x${size.height}px`);
+}
+
 function step(name) {
   console.log('- ' + name);
 }
@@ -35,7 +164,7 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: laptop });
   const page = await context.newPage();
   // Every request the dashboard makes must go to Quarry itself.
   const foreign = [];
@@ -111,7 +240,6 @@ try {
   const centre = box.y + box.height / 2;
   assert.ok(centre >= want.y && centre <= want.y + want.h,
     `the highlight's centre ${centre} is on the total's line ${want.y}..${want.y + want.h}`);
-  await page.screenshot({ path: path.join(artifacts, 'job.png') });
 
   step('a value is reachable with the keyboard');
   const customer = page.locator('button.value[data-path="customer"]');
@@ -126,7 +254,48 @@ try {
   assert.match(csvText, /^invoice_number,invoice_date,customer,total\r?\n/);
   assert.match(csvText, /INV-2024-0042/);
 
-  step('the jobs list filters by status');
+  step('a configuration is saved');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Configurations' }).click();
+  await page.getByRole('link', { name: 'New configuration' }).click();
+  await page.getByLabel('Name').fill('Itemized invoices');
+  await page.getByLabel('Schema (JSON Schema)').fill(itemizedSchema);
+  await page.locator('#schema-status').getByText('The schema is valid.').waitFor();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(/\/ui\/configurations\/cfg-[0-9a-f-]+(\?saved=1)?$/);
+  const configID = new URL(page.url()).pathname.split('/').pop();
+
+  step('the saved configuration runs on an invoice with line items');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New extraction' }).click();
+  await page.getByLabel('Saved configuration').selectOption(configID);
+  await page.getByLabel('Files').setInputFiles(itemized);
+  await page.getByRole('button', { name: 'Run extraction' }).click();
+  await page.waitForURL(/\/ui\/jobs\/ext-[0-9a-f-]+$/);
+  const itemizedURL = page.url();
+  const itemizedID = itemizedURL.split('/').pop();
+  await page.locator('#job-status', { hasText: 'COMPLETED' }).waitFor({ timeout: 90_000 });
+
+  step('the line items are a table inside the result');
+  const items = page.locator('.result table.rows');
+  await items.waitFor();
+  assert.deepEqual(await items.locator('thead th').allInnerTexts(), ['#', 'description', 'quantity', 'unit_price', 'amount']);
+  assert.equal(await items.locator('tbody tr').count(), 3);
+  assert.match(await items.locator('tbody tr').nth(2).innerText(), /installation and calibration/);
+  const amount = page.locator('button.value[data-path="line_items[2].amount"]');
+  assert.match(await amount.innerText(), /480/);
+
+  step('the job pages fit a laptop, the page image beside the result');
+  const showAmount = async () => {
+    await amount.click();
+    await page.locator('#page-frame[data-page="1"] .highlight').first().waitFor();
+  };
+  await checkLayout(page, itemizedURL, laptop, { scroll: false, before: showAmount });
+  const result = await page.locator('section.result').boundingBox();
+  const viewer = await page.locator('#viewer').boundingBox();
+  assert.ok(viewer.x >= result.x + result.width, 'the page image is to the right of the result');
+  await page.screenshot({ path: path.join(artifacts, 'job.png') });
+  await checkLayout(page, jobURL, laptop, { scroll: false });
+
+  step('the jobs list shows every column on a laptop and filters by status');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
   await page.getByLabel('Status').selectOption('COMPLETED');
   await page.getByRole('button', { name: 'Filter' }).click();
@@ -134,6 +303,22 @@ try {
   await page.locator(`tr[data-job="${jobID}"]`).waitFor();
   assert.equal(await page.locator(`tr[data-job="${jobID}"] .status`).innerText(), 'COMPLETED');
   assert.match(await page.locator(`tr[data-job="${jobID}"]`).innerText(), /invoice\.pdf/);
+  assert.match(await page.locator(`tr[data-job="${itemizedID}"]`).innerText(), /itemized-invoice\.pdf/);
+  assert.equal(await page.locator(`tr[data-job="${itemizedID}"] a[href="/ui/configurations/${configID}"]`).count(), 1,
+    'the job links to its saved configuration');
+  assert.deepEqual(await page.locator('table.jobs thead th').allInnerTexts(),
+    ['Status', 'Job', 'File', 'Configuration', 'Created', 'Updated']);
+  // A shortened id keeps its last digits and has the whole id in its title.
+  const shortened = await page.locator('table.jobs code').evaluateAll((codes) => codes
+    .filter((c) => c.textContent.includes('…'))
+    .map((c) => ({ text: c.textContent, title: c.closest('[title]')?.title ?? '' })));
+  assert.ok(shortened.length >= 3, `ids are shortened: ${JSON.stringify(shortened)}`);
+  for (const { text, title } of shortened) {
+    const [head, tail] = text.split('…');
+    assert.ok(title.includes(head) && title.endsWith(tail) && [jobID, itemizedID, configID].some((id) => title.endsWith(id)),
+      `${text} has its whole id in its title, not ${JSON.stringify(title)}`);
+  }
+  await checkLayout(page, page.url(), laptop, { scroll: false });
   await page.screenshot({ path: path.join(artifacts, 'jobs.png') });
   await page.getByLabel('Status').selectOption('FAILED');
   await page.getByRole('button', { name: 'Filter' }).click();
@@ -141,14 +326,18 @@ try {
   assert.equal(await page.locator(`tr[data-job="${jobID}"]`).count(), 0);
   await page.getByText('No jobs match.').waitFor();
 
-  step('pages fit a phone');
-  await page.setViewportSize({ width: 390, height: 844 });
-  for (const url of [base + '/ui/jobs', jobURL]) {
-    await page.goto(url);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `${url} is ${overflow}px wider than a phone`);
+  step('the other pages fit a laptop');
+  for (const url of [base + '/ui/configurations', base + '/ui/new']) {
+    await checkLayout(page, url, laptop, { scroll: false });
   }
-  await page.setViewportSize({ width: 1280, height: 800 });
+
+  step('pages fit a phone, wide tables scrolling inside their cards');
+  for (const url of [base + '/ui/jobs', base + '/ui/configurations', base + '/ui/new', jobURL, itemizedURL]) {
+    await checkLayout(page, url, phone, { scroll: true, before: url === itemizedURL ? showAmount : undefined });
+  }
+  const stacked = { result: await page.locator('section.result').boundingBox(), viewer: await page.locator('#viewer').boundingBox() };
+  assert.ok(stacked.viewer.y >= stacked.result.y + stacked.result.height, 'on a phone the page image is below the result');
+  await page.setViewportSize(laptop);
 
   step('signing out ends the session');
   await page.getByRole('button', { name: 'Sign out' }).click();
