@@ -257,6 +257,10 @@ func trailingAmount(p *document.Page, words []int) (int, bool) {
 	text := ""
 	for k := len(words) - 1; k >= 1 && k >= len(words)-4; k-- {
 		w := p.Words[words[k]].Text
+		if k < len(words)-1 && !mayLeadAmount(w) {
+			// No number reads across a word of other letters.
+			break
+		}
 		if text == "" {
 			text = w
 		} else {
@@ -267,6 +271,19 @@ func trailingAmount(p *document.Page, words []int) (int, bool) {
 		}
 	}
 	return from, ok
+}
+
+// mayLeadAmount reports whether a word can stand before the last word of an
+// amount: a part of the number, a sign or a currency. A word of letters
+// can only be a currency: "Total" cannot begin "Total 33.90" nor any longer
+// run of words ending in it.
+func mayLeadAmount(w string) bool {
+	if !strings.ContainsFunc(w, unicode.IsLetter) {
+		return true
+	}
+	t := strings.TrimLeft(w, "(-+−")
+	return isCurrencyCode(t) || currencyPrefix.MatchString(t) || strings.ContainsAny(t, "0123456789") ||
+		len(t) > 3 && currencyCodes[t[:3]] || len(t) > 2 && currencyWords[t[:2]]
 }
 
 func isLowerLetter(r rune) bool { return r >= 'a' && r <= 'z' || r > 127 }

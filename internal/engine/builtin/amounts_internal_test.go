@@ -145,3 +145,35 @@ func TestTrailingAmount(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTrailingAmount holds trailingAmount, which stops at a word no amount
+// can begin with, to the plain search of every run of up to four words.
+func FuzzTrailingAmount(f *testing.F) {
+	for _, s := range []string{"TOTAL RM 33.90", "Total EUR 1 918,77", "Grand Total -EUR 12.00", "(EUR 12.00)",
+		"Net 30 days", "Amount due US$ 1,000", "Summe 1.234,56 €", "Rs. 250", "Paid zł 12,50", "TOTAL: 5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words := strings.Fields(s)
+		if len(words) < 2 || len(words) > 12 {
+			return
+		}
+		p := document.Page{Number: 1}
+		ids := make([]int, len(words))
+		for i, w := range words {
+			p.Words = append(p.Words, document.Word{Text: w})
+			ids[i] = i
+		}
+		want, wantOK := -1, false
+		text := ""
+		for k := len(words) - 1; k >= 1 && k >= len(words)-4; k-- {
+			text = strings.TrimSpace(words[k] + " " + text)
+			if _, _, good := parseNumber(text); good {
+				want, wantOK = k, true
+			}
+		}
+		if got, ok := trailingAmount(&p, ids); got != want || ok != wantOK {
+			t.Errorf("trailingAmount(%q) = %d, %v; every run read gives %d, %v", words, got, ok, want, wantOK)
+		}
+	})
+}

@@ -44,15 +44,20 @@ const (
 func localeDateOrder(words []string) int {
 	day, month := false, false
 	for _, w := range words {
-		switch strings.Trim(strings.ToUpper(w), ".,:;()") {
+		if strings.HasPrefix(w, "€") || strings.HasPrefix(w, "£") {
+			day = true
+		}
+		t := strings.Trim(w, ".,:;()")
+		if len(t) > 5 {
+			// Longer than every word below.
+			continue
+		}
+		switch strings.ToUpper(t) {
 		case "RM", "MYR", "SGD", "EUR", "€", "GBP", "£", "INR", "₹", "AUD", "NZD", "GST", "SST", "VAT",
-			"MWST", "MWST.", "UST", "TVA", "IVA", "BTW", "HT", "TTC", "CHF":
+			"MWST", "UST", "TVA", "IVA", "BTW", "HT", "TTC", "CHF":
 			day = true
 		case "USD", "US$":
 			month = true
-		}
-		if strings.HasPrefix(w, "€") || strings.HasPrefix(w, "£") {
-			day = true
 		}
 	}
 	return orderOf(day, month)
@@ -139,7 +144,7 @@ func (fd *finder) dateSpans(pages []document.Page) {
 	for pi := range pages {
 		p := &pages[pi]
 		for _, l := range p.Lines {
-			if !mayHoldDate(l.Text) || !dateInText.MatchString(l.Text) {
+			if !hasDateInText(l.Text) {
 				continue
 			}
 			lt := readLine(p, l)
@@ -215,28 +220,73 @@ func (fd *finder) dateSpans(pages []document.Page) {
 	}
 }
 
-// mayHoldDate is a quick test before dateInText's: a digit beside a date
-// separator, or a word beginning with a month's name.
-func mayHoldDate(s string) bool {
+// mayHoldDate is a quick test before dateInText's: see dateHint.
+func mayHoldDate(s string) bool { return dateHint(s) >= 0 }
+
+// hasDateInText reports whether dateInText finds a date in s. It runs the
+// pattern from a little before the first hint of one (dateHint): every
+// date it finds begins at most five bytes before its hint, and starting
+// after a space keeps \b as it reads in the whole line.
+func hasDateInText(s string) bool {
+	h := dateHint(s)
+	if h < 0 {
+		return false
+	}
+	from := max(0, h-6)
+	for from > 0 && s[from-1] != ' ' {
+		from--
+	}
+	return dateInText.MatchString(s[from:])
+}
+
+// dateHint is where the first hint of a date in s stands, -1 where there
+// is none: two date separators around one or two digits, between digits
+// ("5.3.2024", "2024-03-05"; an amount, "412.00", has one), or, in a text
+// with a digit, a word beginning with a month's name, or glued to a day
+// ("5thmar").
+func dateHint(s string) int {
+	hint := -1
 	for i := 1; i+1 < len(s); i++ {
-		if c := s[i]; (c == '/' || c == '.' || c == '-') && isDigit(s[i-1]) && isDigit(s[i+1]) {
-			return true
+		if !isDateSep(s[i]) || !isDigit(s[i-1]) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && j-i <= 3 && isDigit(s[j]) {
+			j++
+		}
+		if n := j - i - 1; (n == 1 || n == 2) && j+1 < len(s) && isDateSep(s[j]) && isDigit(s[j+1]) {
+			hint = i
+			break
 		}
 	}
 	if !strings.ContainsAny(s, "0123456789") {
-		return false
+		return hint
 	}
-	for i := 0; i+3 <= len(s); i++ {
-		if (i == 0 || !isASCIILetter(s[i-1])) && isASCIILetter(s[i]) {
+	for i := 0; i+3 <= len(s) && (hint < 0 || i < hint); i++ {
+		if isASCIILetter(s[i]) && (i == 0 || !isASCIILetter(s[i-1]) || daySuffixBefore(s, i)) {
 			if _, ok := months[strings.ToLower(s[i:i+3])]; ok {
-				return true
+				return i
 			}
 		}
+	}
+	return hint
+}
+
+// daySuffixBefore reports whether an ordinal's suffix after a digit ends
+// at i: "5th" in "5thmar".
+func daySuffixBefore(s string, i int) bool {
+	if i < 3 || !isDigit(s[i-3]) {
+		return false
+	}
+	switch strings.ToLower(s[i-2 : i]) {
+	case "st", "nd", "rd", "th":
+		return true
 	}
 	return false
 }
 
 func isDigit(c byte) bool       { return c >= '0' && c <= '9' }
+func isDateSep(c byte) bool     { return c == '/' || c == '.' || c == '-' }
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func anyWord(words, want []string) bool {

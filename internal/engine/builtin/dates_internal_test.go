@@ -3,6 +3,7 @@ package builtin
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestLocaleDateOrder checks the order of day and month read from what a
@@ -63,6 +64,40 @@ func TestDateFields(t *testing.T) {
 		}
 		if got := dfs[0].qualifiers; strings.Join(got, " ") != strings.Join(tt.want, " ") || dfs[0].end != tt.end {
 			t.Errorf("dateFields(%s) = %q ending %q, want %q ending %q", tt.name, got, dfs[0].end, tt.want, tt.end)
+		}
+	}
+}
+
+// FuzzMayHoldDate holds mayHoldDate to what it stands in front of, every
+// text dateInText finds a date in passes it, and hasDateInText to
+// dateInText over the whole text. Texts beyond ASCII are left
+// out: (?i) folds "ſ" and "K" into "s" and "k", which no month is written
+// with.
+func FuzzMayHoldDate(f *testing.F) {
+	for _, s := range []string{"Date: 05.03.2024", "2024-03-05", "5 March 2024", "March 5, 2024", "12th-mar-24",
+		"Total $412.00", "Tel 0117-123-4567", "1/2/3", "5thmar2024", "Invoice No.:  INV-2024-0042   Date: March 5, 2024", "Invoice INV-2024-0042", "sep. 3, 2021", "31 DEC 99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return
+			}
+		}
+		want := dateInText.MatchString(s)
+		if want && !mayHoldDate(s) {
+			t.Errorf("dateInText finds a date in %q, but mayHoldDate(%q) = false", s, s)
+		}
+		if got := hasDateInText(s); got != want {
+			t.Errorf("hasDateInText(%q) = %v, dateInText finds a date: %v", s, got, want)
+		}
+	})
+}
+
+func TestMayHoldDateSparesAmounts(t *testing.T) {
+	for _, s := range []string{"Widget, large  3  $412.00  $1,236.00", "VAT (20%) 257.20", "Tel 0117-1234"} {
+		if mayHoldDate(s) {
+			t.Errorf("mayHoldDate(%q) = true, want false: it holds no date", s)
 		}
 	}
 }

@@ -132,7 +132,7 @@ func documentKind(v *pageView, ids []idField) string {
 		if v.p.Height > 0 && v.segs[si].box.Y > v.p.Height/3 {
 			continue
 		}
-		words := strings.Fields(norm(v.text(si)))
+		words := strings.Fields(v.normText(si))
 		if len(words) == 0 || len(words) > 3 {
 			continue
 		}
@@ -394,8 +394,10 @@ func (fd *finder) emitID(v *pageView, lt *lineText, f int, s span, score float64
 }
 
 // wordSpans cuts a span of a line at spaces and gaps.
-func wordSpans(runes []rune, s span) []span {
-	var out []span
+func wordSpans(runes []rune, s span) []span { return appendWordSpans(nil, runes, s) }
+
+// appendWordSpans appends the words of a span to out, as wordSpans finds them.
+func appendWordSpans(out []span, runes []rune, s span) []span {
 	from := -1
 	for i := s.from; i <= s.to; i++ {
 		if i == s.to || unicode.IsSpace(runes[i]) {

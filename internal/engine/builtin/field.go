@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // field is one value the finder looks for on the page's lines: a scalar of
@@ -53,9 +54,14 @@ type plan struct {
 	rows   map[*prop]*plan
 	ix     *labelIndex
 	sectIx map[string][]int // normalized label → sections
-	form   *formFields      // what the form mechanisms look for (forms.go)
+	// sectLong are sectIx's labels of six or more runes, by their length
+	// in runes, which headingSections reads misread by one letter.
+	sectLong map[int][]string
+	form     *formFields // what the form mechanisms look for (forms.go)
 	// amounts are the number fields amountLines reads (amounts.go).
 	amounts *amountFields
+	// byConcept lists the fields by their invoice concept (concept.go).
+	byConcept map[concept][]int
 }
 
 // newPlan walks the schema from root. Properties inside arrays of objects
@@ -112,6 +118,18 @@ func newPlan(root *prop) *plan {
 	pl.ix = newLabelIndex(pl.fields)
 	pl.form = newFormFields(pl)
 	pl.amounts = newAmountFields(pl)
+	pl.sectLong = map[int][]string{}
+	for l := range pl.sectIx {
+		if n := utf8.RuneCountInString(l); n >= 6 {
+			pl.sectLong[n] = append(pl.sectLong[n], l)
+		}
+	}
+	pl.byConcept = map[concept][]int{}
+	for i, f := range pl.fields {
+		if f.concept != conceptNone {
+			pl.byConcept[f.concept] = append(pl.byConcept[f.concept], i)
+		}
+	}
 	pl.rows = make(map[*prop]*plan, len(pl.tables))
 	for _, a := range pl.tables {
 		pl.rows[a] = newPlan(a.items)
@@ -236,6 +254,10 @@ var phoneShape = regexp.MustCompile(`^(tel:)?\+?[0-9 ()./\-]+((ext\.?|x)\s*[0-9]
 // isPhone accepts the ways phone numbers are written: 7 to 15 digits with
 // spaces, dots, dashes, parentheses, a leading + and an extension.
 func isPhone(s string) bool {
+	// Seven digits at least, counted before the pattern is run.
+	if asciiDigits(s) < 7 {
+		return false
+	}
 	t := strings.ToLower(strings.TrimSpace(s))
 	if !phoneShape.MatchString(t) {
 		return false
@@ -247,6 +269,17 @@ func isPhone(s string) bool {
 		}
 	}
 	return digits >= 7 && digits <= 15
+}
+
+// asciiDigits counts the digits 0 to 9 in s.
+func asciiDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 // parseURI reads an absolute URI. A web address written without a scheme

@@ -227,6 +227,10 @@ type pageView struct {
 	segs  []segRef
 	// inSection lists, by segment, the sections (plan.sections) it belongs to.
 	inSection map[int][]int
+	// texts and norms hold each segment's text, as written and as norm
+	// gives it, once asked for: several readers read the same segments.
+	texts, norms []string
+	read, normed []bool
 }
 
 func newPageView(p *document.Page) *pageView {
@@ -241,8 +245,25 @@ func newPageView(p *document.Page) *pageView {
 }
 
 func (v *pageView) text(si int) string {
-	s := v.segs[si]
-	return v.lines[s.line].text(v.lines[s.line].segs[s.seg])
+	if v.texts == nil {
+		v.texts, v.read = make([]string, len(v.segs)), make([]bool, len(v.segs))
+	}
+	if !v.read[si] {
+		s := v.segs[si]
+		v.texts[si], v.read[si] = v.lines[s.line].text(v.lines[s.line].segs[s.seg]), true
+	}
+	return v.texts[si]
+}
+
+// normText is norm of a segment's text.
+func (v *pageView) normText(si int) string {
+	if v.norms == nil {
+		v.norms, v.normed = make([]string, len(v.segs)), make([]bool, len(v.segs))
+	}
+	if !v.normed[si] {
+		v.norms[si], v.normed[si] = norm(v.text(si)), true
+	}
+	return v.norms[si]
 }
 
 // height is a segment's height, never zero.
@@ -317,25 +338,28 @@ func (fd *finder) scanPage(ctx context.Context, p *document.Page) {
 // headingSections returns the sections whose label is a segment's whole
 // text, a colon at most after it ("Bill To:").
 func (fd *finder) headingSections(v *pageView, si int) []int {
-	t := strings.TrimSpace(v.text(si))
-	t = strings.TrimRight(t, ":：")
-	if t == "" {
+	// norm drops the colon after a heading as it drops all punctuation.
+	n := v.normText(si)
+	if n == "" {
 		return nil
 	}
-	n := norm(t)
 	if ids := fd.plan.sectIx[n]; ids != nil {
 		return ids
 	}
 	// A heading misread by one letter ("Bi1led To") is still the heading,
 	// as a label is (see labelIndex.match), unless it is another field's
 	// label as written ("Invoice No" is not "Invoice To").
-	if utf8.RuneCountInString(n) < 6 || fd.plan.ix.exact[n] != nil || fd.plan.ix.nonValue[n] {
+	rn := utf8.RuneCountInString(n)
+	if rn < 6 || fd.plan.ix.exact[n] != nil || fd.plan.ix.nonValue[n] {
 		return nil
 	}
 	var out []int
-	for l, ids := range fd.plan.sectIx {
-		if utf8.RuneCountInString(l) >= 6 && editDistanceAtMostOne(n, l) {
-			for _, id := range ids {
+	for m := rn - 1; m <= rn+1; m++ {
+		for _, l := range fd.plan.sectLong[m] {
+			if !editDistanceAtMostOneN(n, l, rn, m) {
+				continue
+			}
+			for _, id := range fd.plan.sectIx[l] {
 				if !slices.Contains(out, id) {
 					out = append(out, id)
 				}

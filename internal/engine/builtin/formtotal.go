@@ -105,14 +105,16 @@ type totalRow struct {
 // followed by figures only, on its segment and the next segments of its
 // line.
 func (fd *finder) scanTotals(v *pageView, tfs []totalField) {
+	// words and segOf are reused from line to line.
+	var words []span
+	var segOf []int // the segment of its line each word is in
 	for li := range v.lines {
 		lt := &v.lines[li]
-		var words []span
-		var segOf []int // the segment of its line each word is in
+		words, segOf = words[:0], segOf[:0]
 		for k, s := range lt.segs {
-			ws := wordSpans(lt.runes, s)
-			words = append(words, ws...)
-			for range ws {
+			n := len(words)
+			words = appendWordSpans(words, lt.runes, s)
+			for range words[n:] {
 				segOf = append(segOf, k)
 			}
 		}

@@ -31,26 +31,28 @@ const (
 // currency the amounts are written in. Geometry, not reading order, says
 // what is under a heading.
 func (fd *finder) scanInvoice(v *pageView) {
-	byConcept := map[concept][]int{}
-	for i, f := range fd.plan.fields {
-		if f.concept != conceptNone {
-			byConcept[f.concept] = append(byConcept[f.concept], i)
-		}
-	}
+	byConcept := fd.plan.byConcept
 	if len(byConcept) == 0 {
 		return
 	}
-	if fs := append(slices.Clone(byConcept[conceptInvoiceNumber]), byConcept[conceptInvoiceDate]...); len(fs) > 0 {
+	if len(byConcept[conceptInvoiceNumber])+len(byConcept[conceptInvoiceDate]) > 0 {
 		for li := range v.lines {
 			fd.titleLine(v, li, byConcept[conceptInvoiceNumber], byConcept[conceptInvoiceDate])
 		}
 	}
-	party := fd.partyBlocks(v, byConcept[conceptSellerName], byConcept[conceptBuyerName])
-	if len(byConcept[conceptSellerName])+len(byConcept[conceptBuyerName]) > 0 {
-		fd.senderLine(v, byConcept[conceptSellerName], byConcept[conceptBuyerName])
+	sellers, buyers := byConcept[conceptSellerName], byConcept[conceptBuyerName]
+	sellerVAT, buyerVAT := byConcept[conceptSellerVAT], byConcept[conceptBuyerVAT]
+	// The parties' blocks are read for their names and for whose VAT id
+	// stands in them.
+	var party map[int]partySide
+	if len(sellers)+len(buyers)+len(sellerVAT)+len(buyerVAT) > 0 {
+		party = fd.partyBlocks(v, sellers, buyers)
 	}
-	if seller, buyer := byConcept[conceptSellerVAT], byConcept[conceptBuyerVAT]; len(seller)+len(buyer) > 0 {
-		fd.vatIDs(v, party, seller, buyer)
+	if len(sellers)+len(buyers) > 0 {
+		fd.senderLine(v, sellers, buyers)
+	}
+	if len(sellerVAT)+len(buyerVAT) > 0 {
+		fd.vatIDs(v, party, sellerVAT, buyerVAT)
 	}
 	if fs := byConcept[conceptCurrency]; len(fs) > 0 {
 		fd.currencies(v, fs)
@@ -231,13 +233,26 @@ var partyHeadings = func() map[string]partySide {
 	return out
 }()
 
-// partyOf reads a segment as a party's heading.
+// partyOf reads a text as a party's heading.
 func partyOf(text string) partySide {
-	t := strings.TrimRight(strings.TrimSpace(text), ":：")
-	if t == "" || utf8.RuneCountInString(t) > 40 {
+	if !partyLength(text) {
 		return sideNone
 	}
-	return partyHeadings[strings.ReplaceAll(norm(t), " ", "")]
+	return partyHeadings[strings.ReplaceAll(norm(text), " ", "")]
+}
+
+// partyLength reports whether a text is as short as a party's heading.
+func partyLength(text string) bool {
+	t := strings.TrimRight(strings.TrimSpace(text), ":：")
+	return t != "" && utf8.RuneCountInString(t) <= 40
+}
+
+// party reads a segment as a party's heading, as partyOf reads a text.
+func (v *pageView) party(si int) partySide {
+	if !partyLength(v.text(si)) {
+		return sideNone
+	}
+	return partyHeadings[strings.ReplaceAll(v.normText(si), " ", "")]
 }
 
 // nameLabels introduce a party's name inside its block: "Name: Nordlicht
@@ -251,7 +266,7 @@ var nameLabels = map[string]bool{"name": true, "firma": true, "firmenname": true
 func (fd *finder) partyBlocks(v *pageView, sellers, buyers []int) map[int]partySide {
 	out := map[int]partySide{}
 	for si := range v.segs {
-		side := partyOf(v.text(si))
+		side := v.party(si)
 		if side == sideNone {
 			continue
 		}
@@ -299,7 +314,7 @@ func (v *pageView) block(si int) []segRow {
 			bottom = max(bottom, b.Y+b.H)
 			continue
 		}
-		if b.Y-bottom > 2.2*h || len(rows) == 10 || partyOf(v.text(j)) != sideNone {
+		if b.Y-bottom > 2.2*h || len(rows) == 10 || v.party(j) != sideNone {
 			break
 		}
 		rows = append(rows, segRow{j})

@@ -202,10 +202,10 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 		if isPhone(text) {
 			ll.stop = true
 		}
-		if mayHoldDate(text) && (dateInText.MatchString(text) || isDate(text)) {
+		if mayHoldDate(text) && (hasDateInText(text) || isDate(text)) {
 			ll.stop = true
 		}
-		if labelledNumber.MatchString(text) {
+		if strings.Contains(text, ":") && labelledNumber.MatchString(text) {
 			ll.street, ll.post = false, false
 		}
 	}
@@ -265,9 +265,14 @@ func (fd *finder) issuer(p *document.Page) {
 	if len(nameFields) == 0 && len(addrFields) == 0 {
 		return
 	}
+	// The name stands above the first line that ends a letterhead (see
+	// issuerName): lines after it are read only for an address.
 	lines := make([]letterLine, 0, letterheadLines)
 	for i := 0; i < len(p.Lines) && i < letterheadLines; i++ {
 		lines = append(lines, readLetterLine(fd.plan.ix, p, i))
+		if i > 0 && lines[i].stop {
+			break
+		}
 	}
 	name, score := issuerName(lines)
 	if name >= 0 {
@@ -288,6 +293,9 @@ func (fd *finder) issuer(p *document.Page) {
 	}
 	if len(addrFields) == 0 {
 		return
+	}
+	for i := len(lines); i < len(p.Lines) && i < letterheadLines; i++ {
+		lines = append(lines, readLetterLine(fd.plan.ix, p, i))
 	}
 	addr := issuerAddress(lines, name)
 	if len(addr) == 0 {

@@ -327,7 +327,15 @@ var ratePart = regexp.MustCompile(`\s*[0-9]+([.,][0-9]+)?\s*%\s*$`)
 // labelCore is a label without its qualifiers: a parenthetical and a rate
 // ("Total (EUR)" and "GST 15%" name total and gst).
 func labelCore(text string) string {
-	return norm(ratePart.ReplaceAllString(parenthetical.ReplaceAllString(text, " "), ""))
+	// The patterns need a bracket and a percent sign: text without them is
+	// spared their scans.
+	if strings.ContainsAny(text, "([") {
+		text = parenthetical.ReplaceAllString(text, " ")
+	}
+	if strings.Contains(text, "%") {
+		text = ratePart.ReplaceAllString(text, "")
+	}
+	return norm(text)
 }
 
 // maxLabelRunes bounds what can be a label; longer text before a colon is a
@@ -342,7 +350,11 @@ func (ix *labelIndex) match(text string) []labelHit {
 	if utf8.RuneCountInString(text) > maxLabelRunes {
 		return nil
 	}
-	label := norm(text)
+	return ix.matchNorm(text, norm(text))
+}
+
+// matchNorm is match for a text and norm of it.
+func (ix *labelIndex) matchNorm(text, label string) []labelHit {
 	if label == "" {
 		return nil
 	}
@@ -376,7 +388,7 @@ func (ix *labelIndex) match(text string) []labelHit {
 			for _, l := range ix.byRunes[m] {
 				// One edit of a string of six or more runes leaves its
 				// first or its last byte as it was: a cheap test first.
-				if (label[0] == l[0] || label[len(label)-1] == l[len(l)-1]) && editDistanceAtMostOne(label, l) {
+				if (label[0] == l[0] || label[len(label)-1] == l[len(l)-1]) && editDistanceAtMostOneN(label, l, n, m) {
 					addFuzzy(ix.exact[l])
 				}
 			}
@@ -397,14 +409,15 @@ func containsField(hits []labelHit, f int) bool {
 // isNonValue reports whether text is a label rather than a value: a header
 // cell, or a label whose value is missing.
 func (ix *labelIndex) isNonValue(text string) bool {
-	l := norm(strings.TrimSuffix(strings.TrimSpace(text), ":"))
+	// norm drops the colon as it drops all punctuation.
+	l := norm(text)
 	if ix.nonValue[l] || ix.exact[l] != nil || isFormLabel(l) {
 		return true
 	}
 	// A label misread by one letter ("Acc0unt No.") is still a label.
 	// Values with digits are left alone unless they read as a label:
 	// "PO-1044" is one letter from no label worth the risk.
-	return utf8.RuneCountInString(l) >= 6 && len(ix.match(text)) > 0
+	return utf8.RuneCountInString(l) >= 6 && utf8.RuneCountInString(text) <= maxLabelRunes && len(ix.matchNorm(text, l)) > 0
 }
 
 // twoLabels reports whether text is two labels side by side ("Date of
@@ -424,7 +437,12 @@ func (ix *labelIndex) twoLabels(text string) bool {
 // substitution of a rune turns a into b. It reads the strings in place:
 // it runs for every label of a near length, for every line of a document.
 func editDistanceAtMostOne(a, b string) bool {
-	na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	return editDistanceAtMostOneN(a, b, utf8.RuneCountInString(a), utf8.RuneCountInString(b))
+}
+
+// editDistanceAtMostOneN is editDistanceAtMostOne for strings of na and nb
+// runes, where the caller knows them.
+func editDistanceAtMostOneN(a, b string, na, nb int) bool {
 	if na > nb {
 		a, b, na, nb = b, a, nb, na
 	}
@@ -466,6 +484,33 @@ func norm(s string) string {
 	}
 	prev := utf8.RuneError
 	for i := 0; i < len(s); {
+		// Most text is ASCII: its letters and digits are classified and
+		// lowered by byte, sparing the Unicode tables.
+		if c := s[i]; c < utf8.RuneSelf {
+			lower, upper := 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z'
+			switch {
+			case lower || '0' <= c && c <= '9':
+				b.WriteByte(c)
+				spaced = false
+			case upper:
+				if i > 0 && (unicode.IsLower(prev) || unicode.IsUpper(prev) && unicode.IsLower(firstRune(s[i+1:]))) {
+					space()
+				}
+				b.WriteByte(c + 'a' - 'A')
+				spaced = false
+			case c == '\'':
+			case c == '#' || c == '%':
+				space()
+				b.WriteByte(c)
+				b.WriteByte(' ')
+				spaced = true
+			default:
+				space()
+			}
+			prev = rune(c)
+			i++
+			continue
+		}
 		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):

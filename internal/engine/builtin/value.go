@@ -485,7 +485,8 @@ func parseDateAs(text string, dayFirst int) (string, bool, bool) {
 func dateOrder(texts []string) int {
 	day, month := false, false
 	for _, t := range texts {
-		if len(t) < 6 || !strings.ContainsAny(t, "/-.") {
+		// Both patterns begin and end with a digit.
+		if len(t) < 6 || !isDigit(t[0]) || !isDigit(t[len(t)-1]) || !strings.ContainsAny(t, "/-.") {
 			continue
 		}
 		g := slashDate.FindStringSubmatch(t)
