@@ -33,6 +33,11 @@ type grounder struct {
 	lp      *logprobIndex
 	// cands are the built-in engine's values by field (see pathKey).
 	cands map[string][]groundCandidate
+
+	// Read from the pages when a value first needs them.
+	dates     [][]dateSpan    // per stream
+	wrapped   []stream        // the lines of wrapped cells
+	pageWords map[string]bool // words and currency affixes
 }
 
 // walk grounds v (already coerced to n) and returns it with its metadata.
@@ -106,7 +111,7 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any, path []string) (any, any
 		// weighed: a TOTAL beside the TOTAL ROUNDED it preferred.
 		near = g.candidate(path, v)
 	}
-	m, found := locate(g.streams, n, v, near)
+	m, found := g.locate(n, v, near)
 	if near != nil && g.hasPage(near.Page) && (!found || m.quality < qualityNormalised) {
 		// The built-in engine read this very value here from a label.
 		m, found = match{quality: qualityNormalised, cite: *near}, true
@@ -179,7 +184,8 @@ func readHintMeta(m any) (*citation, float64) {
 }
 
 // sameValue compares two scalars as values: numbers by amount, text by its
-// letters and digits.
+// letters and digits, "&" and "and" or "Ltd." and "Limited" alike (see
+// canon).
 func sameValue(a, b any) bool {
 	switch x := a.(type) {
 	case json.Number:
@@ -192,7 +198,7 @@ func sameValue(a, b any) bool {
 		return err1 == nil && err2 == nil && math.Abs(fx-fy) < 0.005
 	case string:
 		y, ok := b.(string)
-		return ok && norm(x) == norm(y) && norm(x) != ""
+		return ok && norm(x) != "" && (norm(x) == norm(y) || canon(x) == canon(y))
 	case bool:
 		y, ok := b.(bool)
 		return ok && x == y
