@@ -61,10 +61,17 @@
 // the schema, the hints and the reply. Consecutive chunks share a page.
 // Each chunk is extracted and grounded on its own pages, then the answers
 // merge: a scalar keeps its most confident value, objects merge by
-// property, arrays are concatenated, and a row from a shared page that the
-// previous chunk already gave is dropped. per_page runs each page on its
-// own; per_table_row asks for the rows as one array and merges them the
-// same way.
+// property, and arrays keep each element once. An element equal to one an
+// earlier chunk gave (as grounding compares values: amounts as numbers,
+// text by its letters and digits; objects on every property both give)
+// merges into it, each leaf keeping the more confident value and its
+// citation: a contract names its parties on its first page and where they
+// sign, and a shared page gives its rows twice. Each earlier element takes
+// in at most one equal element of a chunk, so a list that holds a value
+// twice on one chunk's pages keeps both. Under strict_grounding an object
+// of a list with nothing found on a chunk's pages is dropped from that
+// chunk's answer. per_page runs each page on its own; per_table_row asks
+// for the rows as one array and merges them the same way.
 //
 // # Grounding and confidence
 //
