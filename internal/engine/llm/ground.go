@@ -246,7 +246,13 @@ func (g *grounder) locate(n *node, v any, near *citation) (match, bool) {
 		width := len(strings.Fields(s)) + 1
 		// Windows longer than this cannot be near enough in letters.
 		longest := len(nv) + len(nv)/5
-		for _, st := range [][]stream{g.streams, g.wraps()} {
+		for pass := range 2 {
+			st := g.streams
+			if pass == 1 {
+				// Wrapped cells, read only for what reading order did
+				// not give.
+				st = g.wraps()
+			}
 			for si := range st {
 				words := st[si].words
 				for i := range words {
