@@ -89,8 +89,9 @@ func isCurrencyCode(s string) bool {
 }
 
 // symbolStandsFor reports whether sym (folded) stands for code on pages
-// that print the words of ws: the symbol is the code's alone, or its usual
-// reading and no other currency it could be is named on the pages.
+// whose words (and their currency affixes) are pageWords: the symbol is
+// the code's alone, or its usual reading and no other currency it could
+// be is named on the pages.
 func (t *currencyTable) symbolStandsFor(sym, code string, pageWords map[string]bool) bool {
 	codes := t.codes[sym]
 	if !slices.Contains(codes, code) {

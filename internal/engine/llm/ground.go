@@ -124,14 +124,6 @@ func canon(s string) string {
 	return b.String()
 }
 
-func joinCanon(ws []streamWord) string {
-	var b strings.Builder
-	for _, w := range ws {
-		b.WriteString(w.canon)
-	}
-	return b.String()
-}
-
 // locate finds a scalar value in the pages: exactly, then normalised, then
 // (for text) fuzzily. Amounts are compared as numbers and dates as dates,
 // since the document writes them in its own way ("$1,234.56", "5.000",
@@ -441,14 +433,6 @@ func joinSpaced(ws []streamWord) string {
 		parts[i] = w.text
 	}
 	return strings.Join(parts, " ")
-}
-
-func joinNorm(ws []streamWord) string {
-	var b strings.Builder
-	for _, w := range ws {
-		b.WriteString(w.norm)
-	}
-	return b.String()
 }
 
 // makeMatch cites the words: one box per line they cover, so that a value
