@@ -61,25 +61,48 @@
 // the schema, the hints and the reply. Consecutive chunks share a page.
 // Each chunk is extracted and grounded on its own pages, then the answers
 // merge: a scalar keeps its most confident value, objects merge by
-// property, arrays are concatenated, and a row from a shared page that the
-// previous chunk already gave is dropped. per_page runs each page on its
-// own; per_table_row asks for the rows as one array and merges them the
-// same way.
+// property, and arrays keep each element once. An element equal to one an
+// earlier chunk gave (as grounding compares values: amounts as numbers,
+// text by its letters and digits; objects on every property both give)
+// merges into it, each leaf keeping the more confident value and its
+// citation: a contract names its parties on its first page and where they
+// sign, and a shared page gives its rows twice. Each earlier element takes
+// in at most one equal element of a chunk, so a list that holds a value
+// twice on one chunk's pages keeps both. Under strict_grounding an object
+// of a list with nothing found on a chunk's pages is dropped from that
+// chunk's answer. per_page runs each page on its own; per_table_row asks
+// for the rows as one array and merges them the same way.
 //
 // # Grounding and confidence
 //
 // Every value the model returns is looked for in the document's words:
-// exactly, then normalised (letters and digits only; amounts as numbers in
-// either decimal convention; ISO dates in the common written forms), then
-// fuzzily for text (at least 80% similar by edit distance). The match gives
-// the citation: page, matching text, one box per line it covers. Where the
-// built-in engine read the same value, or weighed it among its
-// candidates, its place is preferred. A value not
-// found gets a confidence of 0.15 and a reasoning saying so; with the
-// configuration's strict_grounding (a Quarry extension) it becomes null.
+// exactly, then normalised, then fuzzily for text (at least 80% similar by
+// edit distance). Normalised means what a careful reader accepts as the
+// document saying the value:
+//   - text by its letters and digits, also over the lines of a table cell
+//     it wraps in (found from where the words stand: a line is cut at wide
+//     gaps, and a cell continues in the segment below that starts where it
+//     starts), not only over lines in reading order;
+//   - numbers in every decimal and grouping convention, with currency
+//     signs, codes and units around them and signs before, after or as
+//     parentheses ("12,3400" is 12.34, "5.000 Stück" 5000 or 5, "12,5 h"
+//     12.5, "3-" and "(3)" are -3);
+//   - dates read from the document in English, German, French, Dutch and
+//     Spanish, in words and numbers, a numeric date in each order its
+//     numbers allow ("3 juin 2016", "4. Mai 2018", "07.11.2019");
+//   - a currency's ISO code on the symbol or name printed for it ("€",
+//     "Euro", "₹", "Rs."), symbols from the CLDR; a symbol several
+//     currencies share stands for its usual one ("$" for USD) unless the
+//     pages name another it may stand for ("CAD", "CA$").
+//
+// The match gives the citation: page, matching text, one box per line it
+// covers. Where the built-in engine read the same value, or weighed it
+// among its candidates, its place is preferred. A value not found gets a
+// confidence of 0.15 and a reasoning saying so; with the configuration's
+// strict_grounding (a Quarry extension) it becomes null.
 //
 // Confidence starts from grounding (0.5 + 0.45 × quality: 0.95 exact, 0.905
-// normalised, about 0.8 fuzzy), is scaled by 0.7 + 0.3 × the geometric mean
+// normalised, 0.8825 a currency's symbol, about 0.8 fuzzy), is scaled by 0.7 + 0.3 × the geometric mean
 // probability of the value's tokens when the server returns logprobs, then
 // moves toward 1 by half the built-in engine's confidence when the built-in
 // engine read the same value, or down by 30% of it when it read another.

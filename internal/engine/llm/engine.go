@@ -192,10 +192,7 @@ func (r *run) addUsage(u extract.Usage) {
 }
 
 // part is one chunk's answer: values and metadata of the same shape.
-type part struct {
-	val, meta any
-	pages     []document.Page
-}
+type part struct{ val, meta any }
 
 // extract fills n from pages: per chunk, merged, and for agentic_plus a
 // second pass and the arithmetic check. It returns the result in the
@@ -285,7 +282,7 @@ func (r *run) chunks(ctx context.Context, n *node, pages []document.Page, hint, 
 		}
 		g := &grounder{streams: newStreams(ch.pages), strict: r.cfg.StrictGrounding, lp: newLogprobIndex(rep), cands: lookup}
 		val, meta := g.walk(n, n.coerce(v), hint, hintMeta, []string{})
-		parts[i] = part{val: val, meta: meta, pages: ch.pages}
+		parts[i] = part{val: val, meta: meta}
 		return nil
 	})
 	if err != nil {

@@ -33,6 +33,11 @@ type grounder struct {
 	lp      *logprobIndex
 	// cands are the built-in engine's values by field (see pathKey).
 	cands map[string][]groundCandidate
+
+	// Read from the pages when a value first needs them.
+	dates     [][]dateSpan    // per stream
+	wrapped   []stream        // the lines of wrapped cells
+	pageWords map[string]bool // words and currency affixes
 }
 
 // walk grounds v (already coerced to n) and returns it with its metadata.
@@ -86,7 +91,10 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any, path []string) (any, any
 				h, hm = ha[i], hma[i]
 			}
 			cv, cm := g.walk(n.items, x, h, hm, nil)
-			if cv == nil {
+			if cv == nil || g.strict && !anyGrounded(cm) {
+				// Under strict_grounding an item with nothing found on
+				// these pages is nothing the document says: a part of a
+				// long document shown items that are on other pages.
 				continue
 			}
 			vals, metas = append(vals, cv), append(metas, cm)
@@ -106,7 +114,7 @@ func (g *grounder) walk(n *node, v, hint, hintMeta any, path []string) (any, any
 		// weighed: a TOTAL beside the TOTAL ROUNDED it preferred.
 		near = g.candidate(path, v)
 	}
-	m, found := locate(g.streams, n, v, near)
+	m, found := g.locate(n, v, near)
 	if near != nil && g.hasPage(near.Page) && (!found || m.quality < qualityNormalised) {
 		// The built-in engine read this very value here from a label.
 		m, found = match{quality: qualityNormalised, cite: *near}, true
@@ -179,7 +187,8 @@ func readHintMeta(m any) (*citation, float64) {
 }
 
 // sameValue compares two scalars as values: numbers by amount, text by its
-// letters and digits.
+// letters and digits, "&" and "and" or "Ltd." and "Limited" alike (see
+// canon).
 func sameValue(a, b any) bool {
 	switch x := a.(type) {
 	case json.Number:
@@ -192,7 +201,7 @@ func sameValue(a, b any) bool {
 		return err1 == nil && err2 == nil && math.Abs(fx-fy) < 0.005
 	case string:
 		y, ok := b.(string)
-		return ok && norm(x) == norm(y) && norm(x) != ""
+		return ok && norm(x) != "" && (norm(x) == norm(y) || canon(x) == canon(y))
 	case bool:
 		y, ok := b.(bool)
 		return ok && x == y
@@ -261,25 +270,20 @@ func (x *logprobIndex) prob(v any) (float64, bool) {
 }
 
 // mergeParts folds the chunks' answers in page order: a scalar keeps the
-// most confident non-null value, objects merge by property, arrays are
-// concatenated without the rows the page two chunks share gave twice.
+// most confident non-null value, objects merge by property, and arrays
+// keep each element once (see mergeArrays).
 func mergeParts(n *node, parts []part) (any, any) {
 	if len(parts) == 0 {
 		return nil, nil
 	}
 	val, meta := parts[0].val, parts[0].meta
 	for i := 1; i < len(parts); i++ {
-		prev, cur := parts[i-1].pages, parts[i].pages
-		overlap := 0
-		if prev[len(prev)-1].Number == cur[0].Number {
-			overlap = cur[0].Number
-		}
-		val, meta = merge(n, val, meta, parts[i].val, parts[i].meta, overlap)
+		val, meta = merge(n, val, meta, parts[i].val, parts[i].meta)
 	}
 	return val, meta
 }
 
-func merge(n *node, a, am, b, bm any, overlap int) (any, any) {
+func merge(n *node, a, am, b, bm any) (any, any) {
 	switch n.kind {
 	case kindObject:
 		ao, _ := a.(*object)
@@ -294,7 +298,7 @@ func merge(n *node, a, am, b, bm any, overlap int) (any, any) {
 		}
 		out, meta := newObject(), newObject()
 		for _, f := range n.props {
-			x, xm := merge(f.n, ao.m[f.name], aom.m[f.name], bo.m[f.name], bom.m[f.name], overlap)
+			x, xm := merge(f.n, ao.m[f.name], aom.m[f.name], bo.m[f.name], bom.m[f.name])
 			out.set(f.name, x)
 			meta.set(f.name, xm)
 		}
@@ -304,14 +308,7 @@ func merge(n *node, a, am, b, bm any, overlap int) (any, any) {
 		ba, _ := b.([]any)
 		aam, _ := am.([]any)
 		bam, _ := bm.([]any)
-		vals, metas := append([]any{}, aa...), append([]any{}, aam...)
-		for i, row := range ba {
-			if overlap > 0 && citedOnlyOn(bam[i], overlap) && containsRow(aa, row) {
-				continue
-			}
-			vals, metas = append(vals, row), append(metas, bam[i])
-		}
-		return vals, metas
+		return mergeArrays(n.items, aa, aam, ba, bam)
 	}
 	al, _ := am.(*leafMeta)
 	bl, _ := bm.(*leafMeta)
@@ -324,41 +321,145 @@ func merge(n *node, a, am, b, bm any, overlap int) (any, any) {
 	return a, am
 }
 
-func containsRow(rows []any, row any) bool {
-	j := string(mustJSON(row))
-	for _, r := range rows {
-		if string(mustJSON(r)) == j {
-			return true
+// mergeArrays adds the elements one part gave to those of the parts
+// before it, keeping each element once: an element equal to one already
+// there (as grounding compares values: amounts as numbers, text by its
+// letters and digits) merges into it, keeping the more confident value
+// and citation of each leaf. Parts repeat elements because they share a
+// page, and because long documents repeat them: a contract names its
+// parties on its first page and again where they sign. Each earlier
+// element absorbs at most one equal element of the part, so that a list
+// that holds a value twice on one part's pages (two identical receipt
+// lines) keeps both; an element that says less than one already there
+// (the same row with fields this part's pages do not show) merges into it
+// regardless.
+func mergeArrays(item *node, a, am, b, bm []any) ([]any, []any) {
+	vals, metas := append([]any{}, a...), append([]any{}, am...)
+	used := make([]bool, len(vals))
+	for i, x := range b {
+		xm := bm[i]
+		j := -1
+		for k := range len(a) {
+			if !used[k] && sameElement(item, vals[k], x) != noMatch {
+				j = k
+				break
+			}
 		}
+		if j < 0 {
+			for k := range len(a) {
+				if sameElement(item, vals[k], x) == covers {
+					j = k
+					break
+				}
+			}
+		}
+		if j < 0 {
+			vals, metas = append(vals, x), append(metas, xm)
+			continue
+		}
+		used[j] = true
+		vals[j], metas[j] = merge(item, vals[j], metas[j], x, xm)
+	}
+	return vals, metas
+}
+
+// How two array elements compare.
+const (
+	noMatch = iota
+	equal   // the same values
+	covers  // the first has every value of the second, and more
+	within  // the second has every value of the first, and more
+)
+
+// sameElement compares two elements of an array as grounding compares
+// values. Objects are the same when every property both give is equal and
+// they share at least one; one covers the other when it also gives
+// properties the other leaves null.
+func sameElement(n *node, a, b any) int {
+	switch n.kind {
+	case kindScalar:
+		if sameValue(a, b) {
+			return equal
+		}
+		return noMatch
+	case kindArray:
+		if string(mustJSON(a)) == string(mustJSON(b)) {
+			return equal
+		}
+		return noMatch
+	}
+	ao, _ := a.(*object)
+	bo, _ := b.(*object)
+	if ao == nil || bo == nil {
+		return noMatch
+	}
+	shared, onlyA, onlyB := 0, 0, 0
+	for _, f := range n.props {
+		x, y := ao.m[f.name], bo.m[f.name]
+		switch {
+		case isEmpty(x) && isEmpty(y):
+		case isEmpty(y):
+			onlyA++
+		case isEmpty(x):
+			onlyB++
+		case sameElement(f.n, x, y) != noMatch:
+			shared++
+		default:
+			return noMatch
+		}
+	}
+	switch {
+	case shared == 0:
+		return noMatch
+	case onlyA == 0 && onlyB == 0:
+		return equal
+	case onlyB == 0:
+		return covers
+	case onlyA == 0:
+		return within
+	}
+	// Each gives what the other does not: the same row read in part on
+	// two parts' pages.
+	return equal
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case *object:
+		for _, k := range x.keys {
+			if !isEmpty(x.m[k]) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
 
-// citedOnlyOn reports whether every citation in a row's metadata is on
-// page (or the row has none), i.e. the row may have come from a shared
-// page.
-func citedOnlyOn(meta any, page int) bool {
+// anyGrounded reports whether any value under meta was found in the
+// document.
+func anyGrounded(meta any) bool {
 	switch m := meta.(type) {
 	case *leafMeta:
-		for _, c := range m.Citation {
-			if c.Page != page {
-				return false
-			}
-		}
+		return m.grounded
 	case *object:
 		for _, k := range m.keys {
-			if !citedOnlyOn(m.m[k], page) {
-				return false
+			if anyGrounded(m.m[k]) {
+				return true
 			}
 		}
 	case []any:
 		for _, x := range m {
-			if !citedOnlyOn(x, page) {
-				return false
+			if anyGrounded(x) {
+				return true
 			}
 		}
 	}
-	return true
+	return false
 }
 
 // finish writes the value in the user's schema's shape: what was not found
