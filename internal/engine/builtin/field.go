@@ -62,6 +62,8 @@ type plan struct {
 	amounts *amountFields
 	// byConcept lists the fields by their invoice concept (concept.go).
 	byConcept map[concept][]int
+	// scalars counts the fields that take one value (not lists).
+	scalars int
 }
 
 // newPlan walks the schema from root. Properties inside arrays of objects
@@ -126,6 +128,9 @@ func newPlan(root *prop) *plan {
 	}
 	pl.byConcept = map[concept][]int{}
 	for i, f := range pl.fields {
+		if !f.list {
+			pl.scalars++
+		}
 		if f.concept != conceptNone {
 			pl.byConcept[f.concept] = append(pl.byConcept[f.concept], i)
 		}

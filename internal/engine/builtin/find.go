@@ -328,6 +328,7 @@ func (fd *finder) scanPage(ctx context.Context, p *document.Page) {
 	}
 	fd.scanInvoice(v)
 	fd.scanForm(v)
+	fd.recordTables(v)
 	for _, t := range p.Tables {
 		for _, row := range t.Rows {
 			fd.scanRow(p, row)

@@ -38,6 +38,9 @@ type chain struct {
 	// zones are the boundaries between the columns of a table read from
 	// its header line (nil for a parser's table).
 	zones []float64
+	// heads are the boxes of the header line's cells (nil for a parser's
+	// table).
+	heads []document.Box
 	// cellZones are the boundaries between the header cells of a parser's
 	// table that has their boxes: where its rows go on, by geometry, on a
 	// page that does not mark them continued.
@@ -55,6 +58,12 @@ type chain struct {
 // table marked Continued at the top of a page, right after a table read on
 // the previous page, adds its rows to that table.
 func readChains(pages []document.Page, rp *plan) []*chain {
+	return readChainsIn(pages, rp, nil)
+}
+
+// readChainsIn is readChains reading page i through view(i), a view made
+// already, when view is not nil.
+func readChainsIn(pages []document.Page, rp *plan, view func(i int) *pageView) []*chain {
 	var out []*chain
 	var open *chain // the chain the next page may continue
 	openPage := 0
@@ -64,7 +73,12 @@ func readChains(pages []document.Page, rp *plan) []*chain {
 		if open != nil && openPage != p.Number-1 {
 			open = nil
 		}
-		v := newPageView(p)
+		var v *pageView
+		if view != nil {
+			v = view(pi)
+		} else {
+			v = newPageView(p)
+		}
 		// The parser's tables win when their headers name as many fields as
 		// the page's best header line: their cells are exact (CSV).
 		tb, lb := 0, 0
@@ -326,6 +340,9 @@ func headerChain(v *pageView, r segRow, rp *plan, need int) (*chain, bool) {
 	for i := 0; i+1 < len(r); i++ {
 		a, b := v.segs[r[i]].box, v.segs[r[i+1]].box
 		c.zones = append(c.zones, (a.X+a.W+b.X)/2)
+	}
+	for _, si := range r {
+		c.heads = append(c.heads, v.segs[si].box)
 	}
 	return c, true
 }
