@@ -38,16 +38,7 @@ func (fd *finder) recordTables(v *pageView) {
 			if ci >= len(row) || fd.plan.fields[col.field].list {
 				continue
 			}
-			var parts []string
-			var cites []cite
-			for _, fr := range row[ci] {
-				text, box, ok := cellValue(fr.page, c.withinColumn(fr, ci))
-				if !ok {
-					continue
-				}
-				parts = append(parts, text)
-				cites = append(cites, cite{page: fr.page.Number, text: text, box: box})
-			}
+			parts, cites := fragmentValues(row[ci], func(fr fragment) document.Cell { return c.withinColumn(fr, ci) })
 			if len(parts) == 0 {
 				continue
 			}

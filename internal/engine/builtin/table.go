@@ -619,16 +619,7 @@ func rowValues(row dataRow, cols map[int]column, rp *plan, dayFirst int) (*value
 		if ci >= len(row) || len(row[ci]) == 0 {
 			continue
 		}
-		var parts []string
-		var cites []cite
-		for _, fr := range row[ci] {
-			text, box, ok := cellValue(fr.page, fr.cell)
-			if !ok {
-				continue
-			}
-			parts = append(parts, text)
-			cites = append(cites, cite{page: fr.page.Number, text: text, box: box})
-		}
+		parts, cites := fragmentValues(row[ci], func(fr fragment) document.Cell { return fr.cell })
 		if len(parts) == 0 {
 			continue
 		}
@@ -653,6 +644,22 @@ func rowValues(row dataRow, cols map[int]column, rp *plan, dayFirst int) (*value
 		v.leaf[f.prop], found = leafValue{value: c.value.value, cites: c.cites, conf: c.score}, true
 	}
 	return v, found
+}
+
+// fragmentValues reads the values of a cell's fragments, each through
+// cell, and where they stand.
+func fragmentValues(frags []fragment, cell func(fragment) document.Cell) ([]string, []cite) {
+	var parts []string
+	var cites []cite
+	for _, fr := range frags {
+		text, box, ok := cellValue(fr.page, cell(fr))
+		if !ok {
+			continue
+		}
+		parts = append(parts, text)
+		cites = append(cites, cite{page: fr.page.Number, text: text, box: box})
+	}
+	return parts, cites
 }
 
 // tableArray fills an array of objects from the tables of the pages: the
