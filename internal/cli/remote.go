@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -116,7 +117,9 @@ func message(err error) string {
 		// Keep the context the command added around the reply.
 		return strings.Replace(err.Error(), apiErr.Error(), fmt.Sprintf("%s (HTTP %d)", msg, apiErr.StatusCode), 1)
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	// Only a request the client sent: a server failing to reach its own
+	// database is refused too, and needs no hint about starting one.
+	if ue := (*url.Error)(nil); errors.As(err, &ue) && errors.Is(err, syscall.ECONNREFUSED) {
 		return err.Error() + "\nIs the server running? Start one with `quarry serve`, or point --base-url (LLAMA_CLOUD_BASE_URL) at one."
 	}
 	return err.Error()

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
 
@@ -77,4 +80,53 @@ func TestMigrate(t *testing.T) {
 		}
 		wg.Wait()
 	})
+}
+
+// TestServeStartupFailures runs the binary where it cannot start and wants
+// one line saying why, naming the setting to change, and a failing exit
+// code: never a panic or a page of driver output.
+func TestServeStartupFailures(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	locked := t.TempDir()
+	holder, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(holder.Close)
+	key := strings.Repeat("ab", 32)
+
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"ErrAddressInUse", []string{"--addr", busy.Addr().String(), "--data-dir", t.TempDir()},
+			[]string{busy.Addr().String() + " is already in use", "--addr"}},
+		{"ErrDataDirLocked", []string{"--addr", "127.0.0.1:0", "--data-dir", locked},
+			[]string{"data directory " + locked + " is in use by another quarry process", "--data-dir"}},
+		{"ErrDatabaseUnreachable", []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+			"--database", "postgres://postgres@127.0.0.1:1/test", "--token-key", key},
+			[]string{"cannot connect to PostgreSQL at 127.0.0.1:1/test", "connection refused", "QUARRY_DATABASE_URL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"serve", "--log-level", "warn"}, tt.args...)
+			r := runBin(t, t.TempDir(), nil, "", args...)
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if r.code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "Error: ") {
+				t.Fatalf("quarry %v = %d, stderr %q; want 1 and one line starting Error:", args, r.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(lines[0], w) {
+					t.Errorf("quarry %v: %q does not say %q", args, lines[0], w)
+				}
+			}
+		})
+	}
 }
