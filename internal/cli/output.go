@@ -28,6 +28,9 @@ type listDoc[T any] struct {
 	Items         []T    `json:"items"`
 	NextPageToken string `json:"next_page_token,omitempty"`
 	TotalSize     *int64 `json:"total_size,omitempty"`
+	// resume is the command line that shows the items after these, for
+	// a table to end with; empty when none follow.
+	resume string
 }
 
 // printList prints a listing in the format.
@@ -52,8 +55,8 @@ func printList[T any](w io.Writer, format string, doc listDoc[T], tbl table[T]) 
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		if doc.NextPageToken != "" {
-			fmt.Fprintf(w, "\nMore items follow: --page-token %s\n", doc.NextPageToken)
+		if doc.resume != "" {
+			fmt.Fprintf(w, "\nMore items follow: %s\n", doc.resume)
 		}
 		if doc.TotalSize != nil {
 			fmt.Fprintf(w, "\nTotal: %d\n", *doc.TotalSize)

@@ -212,6 +212,67 @@ func TestExtractListPaging(t *testing.T) {
 	}
 }
 
+// TestExtractListResumeHint follows the command a listing that stopped
+// early says to run next: it must carry the filters the page token is
+// bound to, and reach the items after the ones shown. jsonl says it on
+// stderr, so that every line of stdout stays an item.
+func TestExtractListResumeHint(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	file, ids := seedJobs(t, s, 5)
+	// A job of another file, which the filter leaves out.
+	seedJobs(t, s, 1)
+
+	for _, format := range []string{"table", "jsonl"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"extract", "list", "--file-input", file, "--max-items", "2", "--format", format}
+			var seen []string
+			for page := 0; ; page++ {
+				r := s.quarry(t, "", args...)
+				if r.code != 0 {
+					t.Fatalf("quarry %v exited %d: %s", args, r.code, r.stderr)
+				}
+				hintIn := r.stdout
+				if format == "jsonl" {
+					hintIn = r.stderr
+					for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+						var j client.Job
+						if err := json.Unmarshal([]byte(line), &j); err != nil {
+							t.Fatalf("stdout line %q is not a job: %v", line, err)
+						}
+						seen = append(seen, j.ID)
+					}
+				} else {
+					for _, id := range ids {
+						if strings.Contains(r.stdout, id) {
+							seen = append(seen, id)
+						}
+					}
+				}
+				_, hint, ok := strings.Cut(hintIn, "More items follow: ")
+				if !ok {
+					break
+				}
+				if page > 3 {
+					t.Fatalf("still more items after %d pages: %q", page, hintIn)
+				}
+				fields := strings.Fields(hint)
+				if len(fields) < 3 || fields[0] != "quarry" || fields[1] != "extract" || fields[2] != "list" {
+					t.Fatalf("hint %q is not a quarry extract list command", hint)
+				}
+				args = fields[1:]
+			}
+			slices.Sort(seen)
+			want := slices.Clone(ids)
+			slices.Sort(want)
+			if diff := cmp.Diff(want, seen); diff != "" {
+				t.Errorf("jobs shown following the hints (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestExtractListFilters(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
