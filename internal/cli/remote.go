@@ -59,6 +59,12 @@ func (g *globals) client(cmd *cobra.Command) (*client.Client, error) {
 	if key == "" {
 		key = env("LLAMA_CLOUD_API_KEY", env("QUARRY_API_KEY", ""))
 	}
+	if key == "" {
+		// Every API call needs one: say where it goes before the server
+		// answers in terms of HTTP headers.
+		return nil, usageError("no API key: set QUARRY_API_KEY (or LLAMA_CLOUD_API_KEY), or pass --api-key; " +
+			"quarry serve prints a key on its first start, and quarry keys create makes another")
+	}
 	base := g.baseURL
 	if base == "" {
 		base = env("LLAMA_CLOUD_BASE_URL", defaultBaseURL)
@@ -113,6 +119,9 @@ func message(err error) string {
 		msg := apiErr.Detail
 		if msg == "" {
 			msg = http.StatusText(apiErr.StatusCode)
+		}
+		if apiErr.StatusCode == http.StatusUnauthorized {
+			msg += "; this command sends the key in --api-key, or else LLAMA_CLOUD_API_KEY or QUARRY_API_KEY"
 		}
 		// Keep the context the command added around the reply.
 		return strings.Replace(err.Error(), apiErr.Error(), fmt.Sprintf("%s (HTTP %d)", msg, apiErr.StatusCode), 1)

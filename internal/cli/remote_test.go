@@ -333,6 +333,8 @@ func TestExitCodes(t *testing.T) {
 		{"ErrForgedPageToken", []string{"extract", "list", "--page-token", "forged"}, nil, 1, "(HTTP 422)"},
 		{"ErrPageSizeTooLarge", []string{"extract", "list", "--page-size", "5000"}, nil, 1, "page_size"},
 		{"ErrBadKey", []string{"extract", "list"}, []string{"LLAMA_CLOUD_API_KEY=qry_wrong"}, 1, "invalid API key"},
+		{"ErrBadKeyNamesSettings", []string{"extract", "list"}, []string{"LLAMA_CLOUD_API_KEY=qry_wrong"}, 1, "--api-key, or else LLAMA_CLOUD_API_KEY or QUARRY_API_KEY"},
+		{"UsageNoKey", []string{"files", "list"}, []string{"LLAMA_CLOUD_API_KEY="}, 2, "no API key: set QUARRY_API_KEY (or LLAMA_CLOUD_API_KEY), or pass --api-key"},
 		{"ErrBadSchema", []string{"extract", "validate-schema", `{"type": "array"}`}, nil, 1, "(HTTP 422)"},
 		{"ErrFileInputUnknown", []string{"extract", "create", "--file-input", "dfl-00000000-0000-0000-0000-000000000000", "--schema", `{"type":"object","properties":{"a":{"type":"string"}}}`}, nil, 1, "was not found"},
 		{"UsageUnknownFlag", []string{"extract", "list", "--no-such-flag"}, nil, 2, "unknown flag"},
@@ -557,12 +559,36 @@ func TestSchemaCommands(t *testing.T) {
 	s := startServer(t, nil)
 	schema, _ := os.ReadFile(abs(t, "invoice.schema.json"))
 
-	r := s.quarry(t, string(schema), "extract", "validate-schema", "-")
-	var v struct {
-		DataSchema map[string]any `json:"data_schema"`
+	// --schema as other commands take it, and the argument as before.
+	for _, args := range [][]string{
+		{"extract", "validate-schema", "--schema", abs(t, "invoice.schema.json")},
+		{"extract", "validate-schema", "--schema", "-"},
+		{"extract", "validate-schema", "-"},
+	} {
+		r := s.quarry(t, string(schema), args...)
+		var v struct {
+			DataSchema map[string]any `json:"data_schema"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &v); r.code != 0 || err != nil || v.DataSchema["type"] != "object" {
+			t.Errorf("quarry %v: exit %d, %q, %v, %q", args, r.code, r.stdout, err, r.stderr)
+		}
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &v); r.code != 0 || err != nil || v.DataSchema["type"] != "object" {
-		t.Errorf("validate-schema -: exit %d, %q, %v", r.code, r.stdout, err)
+	for _, args := range [][]string{
+		{"extract", "validate-schema"},
+		{"extract", "validate-schema", "-", "--schema", "-"},
+		{"extract", "generate-schema", "--file", "a.txt", "--file-id", "dfl-1"},
+	} {
+		if r := s.quarry(t, string(schema), args...); r.code != 2 {
+			t.Errorf("quarry %v: exit %d %q, want 2", args, r.code, r.stderr)
+		}
+	}
+
+	// A local file is uploaded, then read for its Label: value lines.
+	r := s.quarry(t, "", "extract", "generate-schema", "--file", abs(t, "invoice.txt"))
+	var fromFile client.CreateConfigurationParams
+	if err := json.Unmarshal([]byte(r.stdout), &fromFile); r.code != 0 || err != nil || !strings.Contains(string(fromFile.Parameters.DataSchema), "invoice_number") ||
+		!strings.Contains(r.stderr, "Uploaded ") {
+		t.Errorf("generate-schema --file: exit %d, %q, %v, stderr %q; want a schema with invoice_number", r.code, r.stdout, err, r.stderr)
 	}
 
 	r = s.quarry(t, "", "extract", "generate-schema", "--prompt", "invoice number and total", "--name", "generated")
