@@ -149,7 +149,7 @@ func newExtractGetCmd(g *globals) *cobra.Command {
 				job, err = c.Extract.WaitForCompletion(cmd.Context(), args[0], &client.WaitOptions{PollInterval: poll, Expand: expand})
 				if job != nil {
 					// A failed job is still shown; the error sets the exit code.
-					if perr := printOne(cmd.OutOrStdout(), format, *job, jobTable); perr != nil {
+					if perr := printOne(cmd.OutOrStdout(), format, *job, withLookups(cmd.Context(), c, format, jobTable, *job)); perr != nil {
 						return perr
 					}
 				}
@@ -158,7 +158,7 @@ func newExtractGetCmd(g *globals) *cobra.Command {
 			if job, err = c.Extract.Get(cmd.Context(), args[0], expand...); err != nil {
 				return err
 			}
-			return printOne(cmd.OutOrStdout(), format, *job, jobTable)
+			return printOne(cmd.OutOrStdout(), format, *job, withLookups(cmd.Context(), c, format, jobTable, *job))
 		},
 	}
 	cmd.Flags().StringArrayVar(&expand, "expand", nil, "Additional fields to include: configuration, extract_metadata, metadata (repeatable)")
@@ -318,7 +318,7 @@ PENDING. Give either --schema (with the other configuration flags) or
 			if err != nil {
 				return err
 			}
-			return printOne(cmd.OutOrStdout(), format, *job, jobTable)
+			return printOne(cmd.OutOrStdout(), format, *job, withLookups(cmd.Context(), c, format, jobTable, *job))
 		},
 	}
 	cmd.Flags().StringVar(&fileInput, "file-input", "", "the uploaded file to read (dfl-…); required")

@@ -137,15 +137,16 @@ func TestExtractListFormats(t *testing.T) {
 		}},
 		{"table", func(t *testing.T, out string) {
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if got := strings.Fields(lines[0]); !slices.Equal(got, []string{"ID", "STATUS", "FILE", "CREATED", "UPDATED"}) {
+			if got := strings.Fields(lines[0]); !slices.Equal(got, []string{"ID", "STATUS", "FILE", "CREATED", "UPDATED", "ERROR"}) {
 				t.Errorf("header = %q", lines[0])
 			}
 			if len(lines) != 4 {
 				t.Fatalf("table has %d lines, want a header and 3 rows:\n%s", len(lines), out)
 			}
+			// The file by its name, and no error.
 			for i, id := range ids {
-				if f := strings.Fields(lines[i+1]); len(f) < 3 || f[0] != id || f[1] != "COMPLETED" || f[2] != file {
-					t.Errorf("row %d = %q, want %s COMPLETED %s …", i, lines[i+1], id, file)
+				if f := strings.Fields(lines[i+1]); len(f) != 8 || f[0] != id || f[1] != "COMPLETED" || f[2] != "invoice.txt" || f[7] != "-" {
+					t.Errorf("row %d = %q, want %s COMPLETED invoice.txt … -", i, lines[i+1], id)
 				}
 			}
 		}},
@@ -406,6 +407,19 @@ func TestExtractRun(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"COMPLETED", "FAILED"}, statuses); diff != "" {
 			t.Errorf("jobs printed (-want +got):\n%s", diff)
+		}
+		// The jobs table names the file and says why the job failed.
+		out := s.ok(t, "extract", "list", "--status", "FAILED", "--format", "table")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("extract list --status FAILED = %q, want a header and one row", out)
+		}
+		f := strings.Fields(lines[1])
+		if len(f) < 8 || f[1] != "FAILED" || f[2] != "scan.png" || !strings.Contains(lines[1], "png files are not supported") {
+			t.Errorf("row %q, want the job FAILED on scan.png with its error", lines[1])
+		}
+		if got := s.ok(t, "extract", "get", f[0], "--format", "table"); !strings.Contains(got, "scan.png") || !strings.Contains(got, "png files are not supported") {
+			t.Errorf("extract get %s = %q, want the file's name and the error", f[0], got)
 		}
 	})
 	t.Run("ErrMissingFile", func(t *testing.T) {

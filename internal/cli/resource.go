@@ -30,7 +30,7 @@ func runShow[T any](g *globals, tbl table[T], call func(ctx context.Context, c *
 		if err != nil {
 			return err
 		}
-		return printOne(cmd.OutOrStdout(), format, *v, tbl)
+		return printOne(cmd.OutOrStdout(), format, *v, withLookups(cmd.Context(), c, format, tbl, *v))
 	}
 }
 
@@ -84,7 +84,7 @@ func runList[T any](g *globals, pg *paging, tbl table[T], check func(cmd *cobra.
 		if doc.NextPageToken != "" {
 			doc.resume = resumeCommand(cmd, doc.NextPageToken)
 		}
-		if err := printList(cmd.OutOrStdout(), format, doc, tbl); err != nil {
+		if err := printList(cmd.OutOrStdout(), format, doc, withLookups(cmd.Context(), c, format, tbl, doc.Items...)); err != nil {
 			return err
 		}
 		if format == "jsonl" && doc.resume != "" {
