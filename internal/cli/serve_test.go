@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
@@ -128,5 +131,58 @@ func TestServeStartupFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeBannerAfterLogs starts the binary on a fresh data directory, as
+// a first-time user does, with its logs and output in one terminal: the
+// API key it prints comes after the start-up logs, not among them.
+func TestServeBannerAfterLogs(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, quarryBin, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "QUARRY_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		pr.Close()
+	})
+	var before []string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(strings.TrimSpace(line), "qry_") {
+			break
+		}
+		before = append(before, line)
+	}
+	if sc.Err() != nil || len(before) == 0 {
+		t.Fatalf("no API key printed: %v\n%s", sc.Err(), strings.Join(before, "\n"))
+	}
+	// The banner is the last lines before the key; every log line,
+	// migrations and the queue's start included, is above it.
+	banner := before[len(before)-4:]
+	if !strings.HasPrefix(banner[0], "Quarry is serving on http://127.0.0.1:") || !strings.Contains(banner[2], "API key") || strings.Contains(strings.Join(banner, "\n"), "level=") {
+		t.Errorf("lines before the key end %q, want the banner alone", banner)
+	}
+	logs := strings.Join(before, "\n")
+	for _, want := range []string{"applied database migration", `msg="quarry serving"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("%q is not logged before the key:\n%s", want, logs)
+		}
 	}
 }
