@@ -14,6 +14,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
+	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -151,6 +152,28 @@ func TestKeysOutsideDataDir(t *testing.T) {
 		if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
 			t.Errorf("quarry %v created %v", args, entries)
 		}
+	}
+}
+
+// TestKeysPostgreSQL manages the keys of a server on PostgreSQL with
+// --database, as QUARRY_DATABASE_URL names it in a deployment.
+func TestKeysPostgreSQL(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Database(t)
+	code, out, errOut := run(t, "keys", "create", "--name", "pg", "--database", url, "--format", "json")
+	var created struct{ ID, Name, Secret string }
+	if err := json.Unmarshal([]byte(out), &created); code != 0 || err != nil || created.Name != "pg" || !strings.HasPrefix(created.Secret, "qry_") {
+		t.Fatalf("keys create --database = %d %q %q (%v), want the key with its secret", code, out, errOut, err)
+	}
+	code, out, errOut = run(t, "keys", "list", "--database", url, "--format", "table")
+	if code != 0 || !strings.Contains(out, created.ID) || strings.Contains(out, created.Secret) {
+		t.Fatalf("keys list --database = %d %q %q, want the key without its secret", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "keys", "revoke", created.ID, "--database", url); code != 0 {
+		t.Fatalf("keys revoke --database = %d %q", code, errOut)
+	}
+	if _, out, _ := run(t, "keys", "list", "--database", url, "--format", "table"); !strings.Contains(out, created.ID) || strings.HasSuffix(strings.TrimSpace(out), " -") {
+		t.Errorf("keys list after revoke = %q, want the key revoked", out)
 	}
 }
 
