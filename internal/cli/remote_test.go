@@ -559,7 +559,7 @@ func TestExtractLifecycle(t *testing.T) {
 	if r := s.quarry(t, "", "extract", "cancel", job.ID); r.code != 1 || !strings.Contains(r.stderr, "HTTP 409") {
 		t.Errorf("second cancel: exit %d %q, want 1 with the 409's detail", r.code, r.stderr)
 	}
-	if r := s.quarry(t, "", "extract", "get", job.ID, "--wait", "--poll-interval", "20ms"); r.code != 1 || !strings.Contains(r.stdout, "CANCELLED") || !strings.Contains(r.stderr, "CANCELLED") {
+	if r := s.quarry(t, "", "extract", "get", job.ID, "--wait", "--poll-interval", "20ms"); r.code != 1 || !strings.Contains(r.stdout, "CANCELLED") || !strings.Contains(r.stderr, job.ID+" was cancelled") {
 		t.Errorf("get --wait on a cancelled job: exit %d, stdout %q, stderr %q; want 1, the job shown and the reason", r.code, r.stdout, r.stderr)
 	}
 	s.ok(t, "extract", "delete", job.ID)
