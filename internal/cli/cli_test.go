@@ -96,6 +96,11 @@ func TestKeys(t *testing.T) {
 	if _, out, _ := run(t, "keys", "list", "--data-dir", dir, "--format", "table"); !strings.Contains(out, " organization ") {
 		t.Errorf("keys list = %q, want the organization-wide key's scope", out)
 	}
+	// A format it cannot print is refused before a key is made, whose
+	// secret would be lost.
+	if code, _, errOut := run(t, "keys", "create", "--name", "lost", "--data-dir", dir, "--format", "xml"); code != 2 || !strings.Contains(errOut, "--format") {
+		t.Errorf("keys create --format xml = %d %q, want 2", code, errOut)
+	}
 	// Piped, or with --format json, the listing is JSON: the API's page
 	// shape, never the secrets.
 	for _, args := range [][]string{{"keys", "list", "--data-dir", dir}, {"keys", "list", "--data-dir", dir, "--format", "json"}} {

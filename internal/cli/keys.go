@@ -54,10 +54,17 @@ refused with 403, even in the same organization.
 With --organization-wide the key also acts in any other project of the
 same organization when a request names it with ?project_id=; without
 project_id it acts in its own project. No key reaches another
-organization.`,
+organization.
+
+It prints the secret alone, for KEY=$(quarry keys create); with --format
+json, jsonl or yaml, the key's record with its secret.`,
 		Example: "  quarry keys create --name ci\n  quarry keys create --name etl --project prj-0193…\n  quarry keys create --name admin --organization-wide",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Checked first: a secret that could not be printed is lost.
+			if _, err := g.outputFormat(cmd); err != nil {
+				return err
+			}
 			st, err := open(cmd)
 			if err != nil {
 				return err
@@ -91,9 +98,6 @@ organization.`,
 			if g.format == "" || g.format == "table" {
 				fmt.Fprintln(cmd.OutOrStdout(), secret)
 				return nil
-			}
-			if _, err := g.outputFormat(cmd); err != nil {
-				return err
 			}
 			created := keyJSONOf(k)
 			created.Secret = secret

@@ -351,6 +351,7 @@ func TestExitCodes(t *testing.T) {
 		{"UsageSchemaAndConfiguration", []string{"extract", "create", "--file-input", "dfl-1", "--schema", "{}", "--configuration-id", "cfg-1"}, nil, 2, "not both"},
 		{"UsageSchemaNotJSON", []string{"extract", "validate-schema", "{not json"}, nil, 2, "not valid JSON"},
 		{"UsageBadBaseURL", []string{"extract", "list", "--base-url", "localhost:8080"}, nil, 2, "--base-url"},
+		{"UsageDownloadFormat", []string{"files", "download", "dfl-1", "--format", "json"}, nil, 2, "--format applies to --url"},
 		{"UsageUpdateNothing", []string{"configurations", "update", "cfg-1"}, nil, 2, "nothing to change"},
 	}
 	for _, tt := range tests {
