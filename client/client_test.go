@@ -522,3 +522,23 @@ func TestNewOptions(t *testing.T) {
 		t.Errorf("New() base URL = %v, %v; want %s", c.BaseURL(), err, client.DefaultBaseURL)
 	}
 }
+
+func TestJobErrorMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		job  client.Job
+		want string
+	}{
+		{"Failed", client.Job{ID: "ext-1", Status: client.StatusFailed, ErrorMessage: "png files are not supported"}, "job ext-1 failed: png files are not supported"},
+		{"FailedWithoutMessage", client.Job{ID: "ext-1", Status: client.StatusFailed}, "job ext-1 failed"},
+		{"Cancelled", client.Job{ID: "ext-1", Status: client.StatusCancelled}, "job ext-1 was cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (&client.JobError{Job: tt.job}).Error(); got != tt.want {
+				t.Errorf("JobError{%s}.Error() = %q, want %q", tt.job.Status, got, tt.want)
+			}
+		})
+	}
+}

@@ -116,8 +116,18 @@ type JobError struct {
 	Job Job
 }
 
+// Error says how the job ended in words: "job ext-… failed: <its
+// error_message>", or "job ext-… was cancelled".
 func (e *JobError) Error() string {
-	msg := fmt.Sprintf("job %s failed with status: %s", e.Job.ID, e.Job.Status)
+	var msg string
+	switch e.Job.Status {
+	case StatusFailed:
+		msg = fmt.Sprintf("job %s failed", e.Job.ID)
+	case StatusCancelled:
+		msg = fmt.Sprintf("job %s was cancelled", e.Job.ID)
+	default:
+		msg = fmt.Sprintf("job %s ended %s", e.Job.ID, e.Job.Status)
+	}
 	if e.Job.ErrorMessage != "" {
 		msg += ": " + e.Job.ErrorMessage
 	}

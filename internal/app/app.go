@@ -140,6 +140,11 @@ type Config struct {
 	Webhook webhook.Config
 	// Logger receives logs. Defaults to discarding them.
 	Logger *slog.Logger
+	// Serving, if set, is called once by Run when the queue has started
+	// and the server takes requests, after the start-up logs: what a
+	// command prints then (a first start's API key) is not lost among
+	// them.
+	Serving func()
 }
 
 // HTTPLimits bound what a client can make the HTTP server hold.
@@ -225,6 +230,10 @@ func (c Config) validate() error {
 	return nil
 }
 
+// ErrDataDirInUse is New's error when another process holds the data
+// directory's lock: an embedded database serves one process.
+var ErrDataDirInUse = errors.New("in use by another quarry process")
+
 // Bootstrap is what a first start created, for the command to print once.
 type Bootstrap struct {
 	OrganizationID string
@@ -268,12 +277,15 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 	}
-	a = &App{cfg: cfg, log: cfg.Logger}
+	// The cleanup holds the App in its own variable: every failing return
+	// below sets the named result a to nil before deferred calls run.
+	started := &App{cfg: cfg, log: cfg.Logger}
 	defer func() {
 		if err != nil {
-			a.Close()
+			started.Close()
 		}
 	}()
+	a = started
 	var driver queue.Driver
 	if a.store, driver, err = a.openStore(ctx); err != nil {
 		return nil, err
@@ -510,6 +522,9 @@ func (a *App) Run(ctx context.Context) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.http.Serve(a.listener) }()
 	a.log.InfoContext(ctx, "quarry serving", "addr", a.Addr(), "data_dir", a.cfg.DataDir, "role", a.cfg.Role)
+	if a.cfg.Serving != nil {
+		a.cfg.Serving()
+	}
 
 	var err error
 	select {

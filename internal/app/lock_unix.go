@@ -19,7 +19,7 @@ func lockDataDir(dir string) (*os.File, error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another quarry process", dir)
+		return nil, fmt.Errorf("data directory %s is %w", dir, ErrDataDirInUse)
 	}
 	return f, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/quarrylabs/quarry/client"
 )
@@ -74,18 +75,49 @@ Extract v2 API.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(), newKeysCmd())
-	root.AddCommand(newParseCmd())
-	root.AddCommand(newEvalCmd())
-	root.AddCommand(newMigrateCmd())
-	root.AddCommand(newBackupCmd())
-	root.AddCommand(newBenchCmd())
 	g := &globals{}
 	g.register(root.PersistentFlags())
+	root.AddCommand(plainOutput(newServeCmd()), newKeysCmd(g))
+	root.AddCommand(newParseCmd())
+	root.AddCommand(plainOutput(newEvalCmd()))
+	root.AddCommand(plainOutput(newMigrateCmd()))
+	root.AddCommand(plainOutput(newBackupCmd()))
+	root.AddCommand(plainOutput(newBenchCmd()))
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		return checkFormatApplies(cmd, root.PersistentFlags().Lookup("format"))
+	}
 	registerFormatCompletion(root)
 	root.AddCommand(newFilesCmd(g), newExtractCmd(g), newConfigurationsCmd(g))
 	addExamples(root)
 	return root
+}
+
+// plainAnnotation marks a command whose output is text of its own (a
+// report, a sentence, logs), which --format does not change.
+const plainAnnotation = "quarry/plain-output"
+
+// plainOutput marks cmd and its subcommands as printing plain text.
+func plainOutput(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[plainAnnotation] = "true"
+	return cmd
+}
+
+// checkFormatApplies refuses the global --format on a command that would
+// ignore it, rather than print text where JSON was asked for. A command's
+// own --format flag (parse) is its own business.
+func checkFormatApplies(cmd *cobra.Command, global *pflag.Flag) error {
+	if f := cmd.Flags().Lookup("format"); f == nil || f != global || !f.Changed {
+		return nil
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[plainAnnotation] != "" {
+			return usageError("%s prints plain text and takes no --format", cmd.CommandPath())
+		}
+	}
+	return nil
 }
 
 // env returns the environment variable's value, or def.

@@ -149,7 +149,7 @@ func newExtractGetCmd(g *globals) *cobra.Command {
 				job, err = c.Extract.WaitForCompletion(cmd.Context(), args[0], &client.WaitOptions{PollInterval: poll, Expand: expand})
 				if job != nil {
 					// A failed job is still shown; the error sets the exit code.
-					if perr := printOne(cmd.OutOrStdout(), format, *job, jobTable); perr != nil {
+					if perr := printOne(cmd.OutOrStdout(), format, *job, withLookups(cmd.Context(), c, format, jobTable, *job)); perr != nil {
 						return perr
 					}
 				}
@@ -158,7 +158,7 @@ func newExtractGetCmd(g *globals) *cobra.Command {
 			if job, err = c.Extract.Get(cmd.Context(), args[0], expand...); err != nil {
 				return err
 			}
-			return printOne(cmd.OutOrStdout(), format, *job, jobTable)
+			return printOne(cmd.OutOrStdout(), format, *job, withLookups(cmd.Context(), c, format, jobTable, *job))
 		},
 	}
 	cmd.Flags().StringArrayVar(&expand, "expand", nil, "Additional fields to include: configuration, extract_metadata, metadata (repeatable)")
@@ -318,7 +318,7 @@ PENDING. Give either --schema (with the other configuration flags) or
 			if err != nil {
 				return err
 			}
-			return printOne(cmd.OutOrStdout(), format, *job, jobTable)
+			return printOne(cmd.OutOrStdout(), format, *job, withLookups(cmd.Context(), c, format, jobTable, *job))
 		},
 	}
 	cmd.Flags().StringVar(&fileInput, "file-input", "", "the uploaded file to read (dfl-…); required")
@@ -377,21 +377,32 @@ func newExtractDeleteCmd(g *globals) *cobra.Command {
 }
 
 func newValidateSchemaCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate-schema SCHEMA",
+	var schemaFlag string
+	cmd := &cobra.Command{
+		Use:   "validate-schema --schema SCHEMA",
 		Short: "Check a JSON Schema and print it normalised, ready to extract with",
-		Long: `Check a JSON Schema (a file, - for stdin, or inline JSON) the way a job would
-and print it normalised as {"data_schema": …}. A schema that cannot be used
-exits non-zero with what is wrong and where.`,
-		Example: `  quarry extract validate-schema invoice.schema.json
-  echo '{"type":"object","properties":{"total":{"type":"number"}}}' | quarry extract validate-schema -`,
-		Args: cobra.ExactArgs(1),
+		Long: `Check a JSON Schema (--schema: a file, - for stdin, or inline JSON) the way a
+job would and print it normalised as {"data_schema": …}. A schema that cannot
+be used exits non-zero with what is wrong and where. The schema may also be
+given as the only argument, as earlier versions took it.`,
+		Example: `  quarry extract validate-schema --schema invoice.schema.json
+  echo '{"type":"object","properties":{"total":{"type":"number"}}}' | quarry extract validate-schema --schema -`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := g.outputFormat(cmd)
 			if err != nil {
 				return err
 			}
-			schema, err := readSchema(args[0], cmd.InOrStdin())
+			source := schemaFlag
+			switch {
+			case len(args) == 1 && cmd.Flags().Changed("schema"):
+				return usageError("give the schema once: with --schema, or as the argument")
+			case len(args) == 1:
+				source = args[0]
+			case !cmd.Flags().Changed("schema"):
+				return usageError("give the schema to check with --schema (a file, - for stdin, or inline JSON)")
+			}
+			schema, err := readSchema(source, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
@@ -406,28 +417,35 @@ exits non-zero with what is wrong and where.`,
 			return printValue(cmd.OutOrStdout(), format, client.SchemaValidation{DataSchema: normalized})
 		},
 	}
+	cmd.Flags().StringVar(&schemaFlag, "schema", "", "the JSON Schema to check: a file, - for stdin, or inline JSON")
+	return cmd
 }
 
 func newGenerateSchemaCmd(g *globals) *cobra.Command {
 	var (
 		p      client.GenerateSchemaParams
 		schema string
+		file   string
 		save   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "generate-schema",
 		Short: "Have the server propose a schema from a description or a sample file",
 		Long: `Have the server propose a JSON Schema from a description of the data (--prompt),
-a sample file (--file-id), or a schema to refine (--schema). It prints a
-configuration request {name, parameters}; --save stores it as a saved
-configuration at once.`,
+a sample file (--file, uploaded first, or --file-id, already uploaded), or a
+schema to refine (--schema). It prints a configuration request {name,
+parameters}; --save stores it as a saved configuration at once.`,
 		Example: `  quarry extract generate-schema --prompt "invoice number, date and total"
+  quarry extract generate-schema --file invoice.txt
   quarry extract generate-schema --file-id dfl-0193… --name invoices --save`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := g.outputFormat(cmd)
 			if err != nil {
 				return err
+			}
+			if file != "" && p.FileID != "" {
+				return usageError("give either --file (a local file) or --file-id (an uploaded one), not both")
 			}
 			if schema != "" {
 				if p.DataSchema, err = readSchema(schema, cmd.InOrStdin()); err != nil {
@@ -437,6 +455,14 @@ configuration at once.`,
 			c, err := g.client(cmd)
 			if err != nil {
 				return err
+			}
+			if file != "" {
+				f, err := c.Files.UploadFile(cmd.Context(), file, &client.UploadParams{Purpose: "extract"})
+				if err != nil {
+					return fmt.Errorf("upload %s: %w", file, err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Uploaded %s as %s\n", file, f.ID)
+				p.FileID = f.ID
 			}
 			gen, err := c.Extract.GenerateSchema(cmd.Context(), p)
 			if err != nil {
@@ -453,6 +479,7 @@ configuration at once.`,
 		},
 	}
 	cmd.Flags().StringVar(&p.Prompt, "prompt", "", "a description, in words, of the data to extract")
+	cmd.Flags().StringVar(&file, "file", "", "a local sample file to derive the fields from, uploaded first")
 	cmd.Flags().StringVar(&p.FileID, "file-id", "", "an uploaded file (dfl-…) to derive the fields from")
 	cmd.Flags().StringVar(&schema, "schema", "", "a schema to validate, refine or extend: a file, - for stdin, or inline JSON")
 	cmd.Flags().StringVar(&p.Name, "name", "", "the name of the configuration (made up by the server when omitted)")

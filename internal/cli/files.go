@@ -129,6 +129,9 @@ short-lived download link instead, which needs no API key.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.format != "" && !urlOnly {
+				return usageError("--format applies to --url: the file's bytes are saved as they are")
+			}
 			c, err := g.client(cmd)
 			if err != nil {
 				return err

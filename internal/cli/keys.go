@@ -1,31 +1,42 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
+	"github.com/quarrylabs/quarry/internal/store/postgres"
 	"github.com/quarrylabs/quarry/internal/store/sqlite"
 )
 
-func newKeysCmd() *cobra.Command {
-	var dataDir string
+func newKeysCmd(g *globals) *cobra.Command {
+	var dataDir, database string
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage API keys (stored hashed; a secret is shown only when created)",
+		Long: `Manage API keys, in the server's database: the SQLite database in its data
+directory (--data-dir), or its PostgreSQL database (--database). Run it where
+the server keeps its data, while it runs or not.`,
 		Example: `  quarry keys create --name ci
   quarry keys list
+  quarry keys list --data-dir /var/lib/quarry --format json
   quarry keys revoke key-0193…`,
 	}
-	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory (env QUARRY_DATA_DIR)")
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory, which holds its SQLite database (env QUARRY_DATA_DIR)")
+	pf.StringVar(&database, "database", env("QUARRY_DATABASE_URL", ""), "the server's PostgreSQL database, a postgres:// URL; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
 
-	open := func(cmd *cobra.Command) (*sqlite.Store, error) {
-		return sqlite.Open(cmd.Context(), filepath.Join(dataDir, "quarry.db"), nil)
+	open := func(cmd *cobra.Command) (extract.Store, error) {
+		return openKeyStore(cmd.Context(), dataDir, database)
 	}
 
 	var name, project string
@@ -43,10 +54,17 @@ refused with 403, even in the same organization.
 With --organization-wide the key also acts in any other project of the
 same organization when a request names it with ?project_id=; without
 project_id it acts in its own project. No key reaches another
-organization.`,
+organization.
+
+It prints the secret alone, for KEY=$(quarry keys create); with --format
+json, jsonl or yaml, the key's record with its secret.`,
 		Example: "  quarry keys create --name ci\n  quarry keys create --name etl --project prj-0193…\n  quarry keys create --name admin --organization-wide",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Checked first: a secret that could not be printed is lost.
+			if _, err := g.outputFormat(cmd); err != nil {
+				return err
+			}
 			st, err := open(cmd)
 			if err != nil {
 				return err
@@ -75,8 +93,15 @@ organization.`,
 				scope = "every project of organization " + org.ID + " (project " + prj.ID + " unless a request names another)"
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created key %s for %s. Its secret is shown only now:\n", k.ID, scope)
-			fmt.Fprintln(cmd.OutOrStdout(), secret)
-			return nil
+			// The bare secret unless a format is asked for, so that
+			// KEY=$(quarry keys create) works piped or not.
+			if g.format == "" || g.format == "table" {
+				fmt.Fprintln(cmd.OutOrStdout(), secret)
+				return nil
+			}
+			created := keyJSONOf(k)
+			created.Secret = secret
+			return printValue(cmd.OutOrStdout(), g.format, created)
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "a name to tell the key apart")
@@ -89,6 +114,10 @@ organization.`,
 		Example: "  quarry keys list",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := g.outputFormat(cmd)
+			if err != nil {
+				return err
+			}
 			st, err := open(cmd)
 			if err != nil {
 				return err
@@ -98,17 +127,11 @@ organization.`,
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tPROJECT\tSCOPE\tCREATED\tLAST USED\tREVOKED")
+			doc := listDoc[keyJSON]{Items: make([]keyJSON, 0, len(keys))}
 			for _, k := range keys {
-				scope := "project"
-				if k.OrganizationWide {
-					scope = "organization"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.ProjectID, scope,
-					k.CreatedAt.Format(time.RFC3339), orDash(k.LastUsedAt), orDash(k.RevokedAt))
+				doc.Items = append(doc.Items, keyJSONOf(k))
 			}
-			return tw.Flush()
+			return printList(cmd.OutOrStdout(), format, doc, keyTable)
 		},
 	}
 
@@ -132,6 +155,62 @@ organization.`,
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// keyJSON is a key as --format json prints it; Secret only when created.
+type keyJSON struct {
+	ID               string     `json:"id"`
+	Name             string     `json:"name"`
+	Prefix           string     `json:"prefix"`
+	OrganizationID   string     `json:"organization_id"`
+	ProjectID        string     `json:"project_id"`
+	OrganizationWide bool       `json:"organization_wide"`
+	CreatedAt        time.Time  `json:"created_at"`
+	LastUsedAt       *time.Time `json:"last_used_at"`
+	RevokedAt        *time.Time `json:"revoked_at"`
+	Secret           string     `json:"secret,omitempty"`
+}
+
+func keyJSONOf(k extract.APIKey) keyJSON {
+	return keyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, OrganizationID: k.OrganizationID, ProjectID: k.ProjectID,
+		OrganizationWide: k.OrganizationWide, CreatedAt: k.CreatedAt.UTC(), LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+}
+
+var keyTable = table[keyJSON]{
+	header: "ID\tNAME\tPREFIX\tPROJECT\tSCOPE\tCREATED\tLAST USED\tREVOKED",
+	row: func(k keyJSON) string {
+		scope := "project"
+		if k.OrganizationWide {
+			scope = "organization"
+		}
+		return strings.Join([]string{k.ID, k.Name, k.Prefix + "…", k.ProjectID, scope,
+			k.CreatedAt.Format(time.RFC3339), orDash(k.LastUsedAt), orDash(k.RevokedAt)}, "\t")
+	},
+}
+
+// openKeyStore opens the server's database for the keys commands: the
+// PostgreSQL database when one is named, or else the SQLite database in
+// the data directory, which must exist already. Opening would create an
+// empty one elsewhere, and a key made there would work nowhere.
+func openKeyStore(ctx context.Context, dataDir, database string) (extract.Store, error) {
+	if err := checkDatabase(database); err != nil {
+		return nil, err
+	}
+	if database != "" {
+		st, err := postgres.Open(ctx, database, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w; check --database (env QUARRY_DATABASE_URL)", err)
+		}
+		return st, nil
+	}
+	path := filepath.Join(dataDir, "quarry.db")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no Quarry database in %s: run this where quarry serve keeps its data, or point --data-dir "+
+			"(env QUARRY_DATA_DIR) at the server's data directory; a server on PostgreSQL needs --database (env QUARRY_DATABASE_URL)", dataDir)
+	} else if err != nil {
+		return nil, fmt.Errorf("open the data directory: %w", err)
+	}
+	return sqlite.Open(ctx, path, nil)
 }
 
 // orDash formats a time that may be unset, such as a key's last use.

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/quarrylabs/quarry/client/apitype"
@@ -63,4 +65,40 @@ func collect[T any](ctx context.Context, p paging, fetch func(ctx context.Contex
 		}
 		token = page.NextPageToken
 	}
+}
+
+// resumeCommand is the command line that goes on from token: the command
+// as it was run, with every flag given (filters, page size, max items,
+// format) but the API key, and the new page token. A token is bound to
+// the filters it was made with, so --page-token alone would be refused.
+func resumeCommand(cmd *cobra.Command, token string) string {
+	args := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "page-token" || f.Name == "api-key" {
+			return
+		}
+		values := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			values = sv.GetSlice()
+		}
+		for _, v := range values {
+			switch {
+			case f.Value.Type() == "bool" && v == "true":
+				args = append(args, "--"+f.Name)
+			case f.Value.Type() == "bool":
+				args = append(args, "--"+f.Name+"="+v)
+			default:
+				args = append(args, "--"+f.Name, shellQuote(v))
+			}
+		}
+	})
+	return strings.Join(append(args, "--page-token", shellQuote(token)), " ")
+}
+
+// shellQuote quotes s for a POSIX shell unless it needs none.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

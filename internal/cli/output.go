@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,6 +22,19 @@ type table[T any] struct {
 	row    func(T) string
 	// detail, if set, prints more of a single item under its row.
 	detail func(io.Writer, T)
+	// lookup, if set, returns the table to print items with once what
+	// its rows show besides the items themselves (a job's file name) has
+	// been fetched; see withLookups.
+	lookup func(ctx context.Context, c *client.Client, items []T) table[T]
+}
+
+// withLookups returns tbl ready to print items in the format: only a table
+// shows more than the items hold, so only a table looks it up.
+func withLookups[T any](ctx context.Context, c *client.Client, format string, tbl table[T], items ...T) table[T] {
+	if format != "table" || tbl.lookup == nil {
+		return tbl
+	}
+	return tbl.lookup(ctx, c, items)
 }
 
 // listDoc is a listing as --format json prints it: the API's own page
@@ -28,6 +43,9 @@ type listDoc[T any] struct {
 	Items         []T    `json:"items"`
 	NextPageToken string `json:"next_page_token,omitempty"`
 	TotalSize     *int64 `json:"total_size,omitempty"`
+	// resume is the command line that shows the items after these, for
+	// a table to end with; empty when none follow.
+	resume string
 }
 
 // printList prints a listing in the format.
@@ -52,8 +70,8 @@ func printList[T any](w io.Writer, format string, doc listDoc[T], tbl table[T]) 
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		if doc.NextPageToken != "" {
-			fmt.Fprintf(w, "\nMore items follow: --page-token %s\n", doc.NextPageToken)
+		if doc.resume != "" {
+			fmt.Fprintf(w, "\nMore items follow: %s\n", doc.resume)
 		}
 		if doc.TotalSize != nil {
 			fmt.Fprintf(w, "\nTotal: %d\n", *doc.TotalSize)
@@ -145,19 +163,54 @@ func dash(s string) string {
 	return s
 }
 
-var jobTable = table[client.Job]{
-	header: "ID\tSTATUS\tFILE\tCREATED\tUPDATED",
-	row: func(j client.Job) string {
-		return strings.Join([]string{j.ID, string(j.Status), j.FileInput, formatTime(j.CreatedAt), formatTime(j.UpdatedAt)}, "\t")
-	},
-	detail: func(w io.Writer, j client.Job) {
-		if j.ErrorMessage != "" {
-			fmt.Fprintf(w, "\nError: %s\n", j.ErrorMessage)
+var jobTable = jobTableNamed(nil)
+
+// jobTableNamed prints jobs with the names of their files where names has
+// them (their ids otherwise), and why a job failed.
+func jobTableNamed(names map[string]string) table[client.Job] {
+	return table[client.Job]{
+		header: "ID\tSTATUS\tFILE\tCREATED\tUPDATED\tERROR",
+		row: func(j client.Job) string {
+			file := j.FileInput
+			if name := names[j.FileInput]; name != "" {
+				file = name
+			}
+			// One line per job, whatever the message holds.
+			errText := dash(strings.Join(strings.Fields(j.ErrorMessage), " "))
+			return strings.Join([]string{j.ID, string(j.Status), file, formatTime(j.CreatedAt), formatTime(j.UpdatedAt), errText}, "\t")
+		},
+		detail: func(w io.Writer, j client.Job) {
+			if len(j.ExtractResult) > 0 {
+				fmt.Fprintf(w, "\nResult:\n%s\n", indentJSON(j.ExtractResult))
+			}
+		},
+		lookup: func(ctx context.Context, c *client.Client, jobs []client.Job) table[client.Job] {
+			return jobTableNamed(fileNames(ctx, c, jobs))
+		},
+	}
+}
+
+// fileNames looks up the names of the jobs' files, a page of files for
+// every hundred ids. A name is a nicety: a file deleted since, or a
+// lookup that fails, leaves its id in the table.
+func fileNames(ctx context.Context, c *client.Client, jobs []client.Job) map[string]string {
+	var ids []string
+	for _, j := range jobs {
+		if strings.HasPrefix(j.FileInput, "dfl-") && !slices.Contains(ids, j.FileInput) {
+			ids = append(ids, j.FileInput)
 		}
-		if len(j.ExtractResult) > 0 {
-			fmt.Fprintf(w, "\nResult:\n%s\n", indentJSON(j.ExtractResult))
+	}
+	names := make(map[string]string, len(ids))
+	for chunk := range slices.Chunk(ids, 100) {
+		page, err := c.Files.ListPage(ctx, &client.ListFilesParams{FileIDs: chunk, PageSize: len(chunk)})
+		if err != nil {
+			break
 		}
-	},
+		for _, f := range page.Items {
+			names[f.ID] = f.Name
+		}
+	}
+	return names
 }
 
 var fileTable = table[client.File]{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -57,6 +58,12 @@ func (g *globals) client(cmd *cobra.Command) (*client.Client, error) {
 	key := g.apiKey
 	if key == "" {
 		key = env("LLAMA_CLOUD_API_KEY", env("QUARRY_API_KEY", ""))
+	}
+	if key == "" {
+		// Every API call needs one: say where it goes before the server
+		// answers in terms of HTTP headers.
+		return nil, usageError("no API key: set QUARRY_API_KEY (or LLAMA_CLOUD_API_KEY), or pass --api-key; " +
+			"quarry serve prints a key on its first start, and quarry keys create makes another")
 	}
 	base := g.baseURL
 	if base == "" {
@@ -113,10 +120,15 @@ func message(err error) string {
 		if msg == "" {
 			msg = http.StatusText(apiErr.StatusCode)
 		}
+		if apiErr.StatusCode == http.StatusUnauthorized {
+			msg += "; this command sends the key in --api-key, or else LLAMA_CLOUD_API_KEY or QUARRY_API_KEY"
+		}
 		// Keep the context the command added around the reply.
 		return strings.Replace(err.Error(), apiErr.Error(), fmt.Sprintf("%s (HTTP %d)", msg, apiErr.StatusCode), 1)
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	// Only a request the client sent: a server failing to reach its own
+	// database is refused too, and needs no hint about starting one.
+	if ue := (*url.Error)(nil); errors.As(err, &ue) && errors.Is(err, syscall.ECONNREFUSED) {
 		return err.Error() + "\nIs the server running? Start one with `quarry serve`, or point --base-url (LLAMA_CLOUD_BASE_URL) at one."
 	}
 	return err.Error()

@@ -137,15 +137,16 @@ func TestExtractListFormats(t *testing.T) {
 		}},
 		{"table", func(t *testing.T, out string) {
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if got := strings.Fields(lines[0]); !slices.Equal(got, []string{"ID", "STATUS", "FILE", "CREATED", "UPDATED"}) {
+			if got := strings.Fields(lines[0]); !slices.Equal(got, []string{"ID", "STATUS", "FILE", "CREATED", "UPDATED", "ERROR"}) {
 				t.Errorf("header = %q", lines[0])
 			}
 			if len(lines) != 4 {
 				t.Fatalf("table has %d lines, want a header and 3 rows:\n%s", len(lines), out)
 			}
+			// The file by its name, and no error.
 			for i, id := range ids {
-				if f := strings.Fields(lines[i+1]); len(f) < 3 || f[0] != id || f[1] != "COMPLETED" || f[2] != file {
-					t.Errorf("row %d = %q, want %s COMPLETED %s …", i, lines[i+1], id, file)
+				if f := strings.Fields(lines[i+1]); len(f) != 8 || f[0] != id || f[1] != "COMPLETED" || f[2] != "invoice.txt" || f[7] != "-" {
+					t.Errorf("row %d = %q, want %s COMPLETED invoice.txt … -", i, lines[i+1], id)
 				}
 			}
 		}},
@@ -212,6 +213,67 @@ func TestExtractListPaging(t *testing.T) {
 	}
 }
 
+// TestExtractListResumeHint follows the command a listing that stopped
+// early says to run next: it must carry the filters the page token is
+// bound to, and reach the items after the ones shown. jsonl says it on
+// stderr, so that every line of stdout stays an item.
+func TestExtractListResumeHint(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	file, ids := seedJobs(t, s, 5)
+	// A job of another file, which the filter leaves out.
+	seedJobs(t, s, 1)
+
+	for _, format := range []string{"table", "jsonl"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"extract", "list", "--file-input", file, "--max-items", "2", "--format", format}
+			var seen []string
+			for page := 0; ; page++ {
+				r := s.quarry(t, "", args...)
+				if r.code != 0 {
+					t.Fatalf("quarry %v exited %d: %s", args, r.code, r.stderr)
+				}
+				hintIn := r.stdout
+				if format == "jsonl" {
+					hintIn = r.stderr
+					for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+						var j client.Job
+						if err := json.Unmarshal([]byte(line), &j); err != nil {
+							t.Fatalf("stdout line %q is not a job: %v", line, err)
+						}
+						seen = append(seen, j.ID)
+					}
+				} else {
+					for _, id := range ids {
+						if strings.Contains(r.stdout, id) {
+							seen = append(seen, id)
+						}
+					}
+				}
+				_, hint, ok := strings.Cut(hintIn, "More items follow: ")
+				if !ok {
+					break
+				}
+				if page > 3 {
+					t.Fatalf("still more items after %d pages: %q", page, hintIn)
+				}
+				fields := strings.Fields(hint)
+				if len(fields) < 3 || fields[0] != "quarry" || fields[1] != "extract" || fields[2] != "list" {
+					t.Fatalf("hint %q is not a quarry extract list command", hint)
+				}
+				args = fields[1:]
+			}
+			slices.Sort(seen)
+			want := slices.Clone(ids)
+			slices.Sort(want)
+			if diff := cmp.Diff(want, seen); diff != "" {
+				t.Errorf("jobs shown following the hints (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestExtractListFilters(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
@@ -272,6 +334,8 @@ func TestExitCodes(t *testing.T) {
 		{"ErrForgedPageToken", []string{"extract", "list", "--page-token", "forged"}, nil, 1, "(HTTP 422)"},
 		{"ErrPageSizeTooLarge", []string{"extract", "list", "--page-size", "5000"}, nil, 1, "page_size"},
 		{"ErrBadKey", []string{"extract", "list"}, []string{"LLAMA_CLOUD_API_KEY=qry_wrong"}, 1, "invalid API key"},
+		{"ErrBadKeyNamesSettings", []string{"extract", "list"}, []string{"LLAMA_CLOUD_API_KEY=qry_wrong"}, 1, "--api-key, or else LLAMA_CLOUD_API_KEY or QUARRY_API_KEY"},
+		{"UsageNoKey", []string{"files", "list"}, []string{"LLAMA_CLOUD_API_KEY="}, 2, "no API key: set QUARRY_API_KEY (or LLAMA_CLOUD_API_KEY), or pass --api-key"},
 		{"ErrBadSchema", []string{"extract", "validate-schema", `{"type": "array"}`}, nil, 1, "(HTTP 422)"},
 		{"ErrFileInputUnknown", []string{"extract", "create", "--file-input", "dfl-00000000-0000-0000-0000-000000000000", "--schema", `{"type":"object","properties":{"a":{"type":"string"}}}`}, nil, 1, "was not found"},
 		{"UsageUnknownFlag", []string{"extract", "list", "--no-such-flag"}, nil, 2, "unknown flag"},
@@ -287,6 +351,7 @@ func TestExitCodes(t *testing.T) {
 		{"UsageSchemaAndConfiguration", []string{"extract", "create", "--file-input", "dfl-1", "--schema", "{}", "--configuration-id", "cfg-1"}, nil, 2, "not both"},
 		{"UsageSchemaNotJSON", []string{"extract", "validate-schema", "{not json"}, nil, 2, "not valid JSON"},
 		{"UsageBadBaseURL", []string{"extract", "list", "--base-url", "localhost:8080"}, nil, 2, "--base-url"},
+		{"UsageDownloadFormat", []string{"files", "download", "dfl-1", "--format", "json"}, nil, 2, "--format applies to --url"},
 		{"UsageUpdateNothing", []string{"configurations", "update", "cfg-1"}, nil, 2, "nothing to change"},
 	}
 	for _, tt := range tests {
@@ -343,6 +408,19 @@ func TestExtractRun(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"COMPLETED", "FAILED"}, statuses); diff != "" {
 			t.Errorf("jobs printed (-want +got):\n%s", diff)
+		}
+		// The jobs table names the file and says why the job failed.
+		out := s.ok(t, "extract", "list", "--status", "FAILED", "--format", "table")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("extract list --status FAILED = %q, want a header and one row", out)
+		}
+		f := strings.Fields(lines[1])
+		if len(f) < 8 || f[1] != "FAILED" || f[2] != "scan.png" || !strings.Contains(lines[1], "png files are not supported") {
+			t.Errorf("row %q, want the job FAILED on scan.png with its error", lines[1])
+		}
+		if got := s.ok(t, "extract", "get", f[0], "--format", "table"); !strings.Contains(got, "scan.png") || !strings.Contains(got, "png files are not supported") {
+			t.Errorf("extract get %s = %q, want the file's name and the error", f[0], got)
 		}
 	})
 	t.Run("ErrMissingFile", func(t *testing.T) {
@@ -482,7 +560,7 @@ func TestExtractLifecycle(t *testing.T) {
 	if r := s.quarry(t, "", "extract", "cancel", job.ID); r.code != 1 || !strings.Contains(r.stderr, "HTTP 409") {
 		t.Errorf("second cancel: exit %d %q, want 1 with the 409's detail", r.code, r.stderr)
 	}
-	if r := s.quarry(t, "", "extract", "get", job.ID, "--wait", "--poll-interval", "20ms"); r.code != 1 || !strings.Contains(r.stdout, "CANCELLED") || !strings.Contains(r.stderr, "CANCELLED") {
+	if r := s.quarry(t, "", "extract", "get", job.ID, "--wait", "--poll-interval", "20ms"); r.code != 1 || !strings.Contains(r.stdout, "CANCELLED") || !strings.Contains(r.stderr, job.ID+" was cancelled") {
 		t.Errorf("get --wait on a cancelled job: exit %d, stdout %q, stderr %q; want 1, the job shown and the reason", r.code, r.stdout, r.stderr)
 	}
 	s.ok(t, "extract", "delete", job.ID)
@@ -496,12 +574,36 @@ func TestSchemaCommands(t *testing.T) {
 	s := startServer(t, nil)
 	schema, _ := os.ReadFile(abs(t, "invoice.schema.json"))
 
-	r := s.quarry(t, string(schema), "extract", "validate-schema", "-")
-	var v struct {
-		DataSchema map[string]any `json:"data_schema"`
+	// --schema as other commands take it, and the argument as before.
+	for _, args := range [][]string{
+		{"extract", "validate-schema", "--schema", abs(t, "invoice.schema.json")},
+		{"extract", "validate-schema", "--schema", "-"},
+		{"extract", "validate-schema", "-"},
+	} {
+		r := s.quarry(t, string(schema), args...)
+		var v struct {
+			DataSchema map[string]any `json:"data_schema"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &v); r.code != 0 || err != nil || v.DataSchema["type"] != "object" {
+			t.Errorf("quarry %v: exit %d, %q, %v, %q", args, r.code, r.stdout, err, r.stderr)
+		}
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &v); r.code != 0 || err != nil || v.DataSchema["type"] != "object" {
-		t.Errorf("validate-schema -: exit %d, %q, %v", r.code, r.stdout, err)
+	for _, args := range [][]string{
+		{"extract", "validate-schema"},
+		{"extract", "validate-schema", "-", "--schema", "-"},
+		{"extract", "generate-schema", "--file", "a.txt", "--file-id", "dfl-1"},
+	} {
+		if r := s.quarry(t, string(schema), args...); r.code != 2 {
+			t.Errorf("quarry %v: exit %d %q, want 2", args, r.code, r.stderr)
+		}
+	}
+
+	// A local file is uploaded, then read for its Label: value lines.
+	r := s.quarry(t, "", "extract", "generate-schema", "--file", abs(t, "invoice.txt"))
+	var fromFile client.CreateConfigurationParams
+	if err := json.Unmarshal([]byte(r.stdout), &fromFile); r.code != 0 || err != nil || !strings.Contains(string(fromFile.Parameters.DataSchema), "invoice_number") ||
+		!strings.Contains(r.stderr, "Uploaded ") {
+		t.Errorf("generate-schema --file: exit %d, %q, %v, stderr %q; want a schema with invoice_number", r.code, r.stdout, err, r.stderr)
 	}
 
 	r = s.quarry(t, "", "extract", "generate-schema", "--prompt", "invoice number and total", "--name", "generated")

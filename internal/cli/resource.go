@@ -30,7 +30,7 @@ func runShow[T any](g *globals, tbl table[T], call func(ctx context.Context, c *
 		if err != nil {
 			return err
 		}
-		return printOne(cmd.OutOrStdout(), format, *v, tbl)
+		return printOne(cmd.OutOrStdout(), format, *v, withLookups(cmd.Context(), c, format, tbl, *v))
 	}
 }
 
@@ -81,6 +81,17 @@ func runList[T any](g *globals, pg *paging, tbl table[T], check func(cmd *cobra.
 		if err != nil {
 			return err
 		}
-		return printList(cmd.OutOrStdout(), format, doc, tbl)
+		if doc.NextPageToken != "" {
+			doc.resume = resumeCommand(cmd, doc.NextPageToken)
+		}
+		if err := printList(cmd.OutOrStdout(), format, doc, withLookups(cmd.Context(), c, format, tbl, doc.Items...)); err != nil {
+			return err
+		}
+		if format == "jsonl" && doc.resume != "" {
+			// Not on stdout, where every line is an item; json and yaml
+			// carry next_page_token in the document itself.
+			fmt.Fprintf(cmd.ErrOrStderr(), "More items follow: %s\n", doc.resume)
+		}
+		return nil
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/gctune"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
+	"github.com/quarrylabs/quarry/internal/store/postgres"
 )
 
 func newServeCmd() *cobra.Command {
@@ -111,28 +114,14 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 				return &ExitError{Code: 2, Err: fmt.Errorf("--%s, --%s and --%s must be positive (0 for their defaults)", budget.FlagPages, budget.FlagDecompressedBytes, budget.FlagParseTimeout)}
 			}
 			defer gctune.HeapFloor(uint64(heapFloor))()
-			a, err := app.New(cmd.Context(), cfg)
+			var a *app.App
+			// Printed once the server is up, after the start-up logs
+			// (migrations, the queue), so that the key stands out.
+			cfg.Serving = func() { printBanner(cmd.OutOrStdout(), a, cfg) }
+			a, err = app.New(cmd.Context(), cfg)
 			if err != nil {
-				return err
+				return startupError(err, cfg.Addr)
 			}
-			b := a.Bootstrap()
-			out := cmd.OutOrStdout()
-			if b.APIKey != "" {
-				fmt.Fprintf(out, "Created organization %s and project %s.\n", b.OrganizationID, b.ProjectID)
-				fmt.Fprintf(out, "API key (shown only now; keep it safe):\n\n    %s\n\n", b.APIKey)
-			}
-			files := cfg.DataDir
-			if cfg.Blob != "" {
-				files = cfg.Blob
-			}
-			where := "data in " + cfg.DataDir
-			switch {
-			case cfg.Database != "":
-				where = "role " + string(cfg.Role) + ", files in " + files
-			case cfg.Blob != "":
-				where += ", files in " + files
-			}
-			fmt.Fprintf(out, "Quarry is serving on http://%s (%s)\n", a.Addr(), where)
 			return a.Run(cmd.Context())
 		},
 	}
@@ -181,6 +170,46 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.DurationVar(&debugDelay, "debug-extract-delay", envDuration("QUARRY_DEBUG_EXTRACT_DELAY", 0), "slow every extraction by this long, to watch jobs run and to test interruption")
 	_ = f.MarkHidden("debug-extract-delay")
 	return cmd
+}
+
+// printBanner says where the server listens and, on a first start, the
+// API key it made, set apart by blank lines from the logs around it.
+func printBanner(out io.Writer, a *app.App, cfg app.Config) {
+	files := cfg.DataDir
+	if cfg.Blob != "" {
+		files = cfg.Blob
+	}
+	where := "data in " + cfg.DataDir
+	switch {
+	case cfg.Database != "":
+		where = "role " + string(cfg.Role) + ", files in " + files
+	case cfg.Blob != "":
+		where += ", files in " + files
+	}
+	fmt.Fprintf(out, "\nQuarry is serving on http://%s (%s)\n", a.Addr(), where)
+	if b := a.Bootstrap(); b.APIKey != "" {
+		fmt.Fprintf(out, "Created organization %s and project %s.\n", b.OrganizationID, b.ProjectID)
+		fmt.Fprintf(out, "API key (shown only now; keep it safe, and give it to clients as QUARRY_API_KEY or --api-key):\n\n    %s\n\n", b.APIKey)
+	} else {
+		fmt.Fprintln(out)
+	}
+}
+
+// startupError turns why the server could not start into one line that
+// names the setting to change, for the failures a user meets first: the
+// address taken (often by another quarry serve), the data directory held
+// by another process, the database out of reach.
+func startupError(err error, addr string) error {
+	var pgErr *postgres.ConnectError
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%s is already in use (is another quarry serve running?): stop it, or choose another address with --addr (env QUARRY_ADDR)", addr)
+	case errors.Is(err, app.ErrDataDirInUse):
+		return fmt.Errorf("%w: stop it, or choose another --data-dir (env QUARRY_DATA_DIR)", err)
+	case errors.As(err, &pgErr):
+		return fmt.Errorf("%w; check that PostgreSQL runs there, and --database (env QUARRY_DATABASE_URL)", err)
+	}
+	return err
 }
 
 // delayEngine slows an engine down, honouring cancellation; for demos and

@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"bufio"
+	"context"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
 
@@ -77,4 +83,106 @@ func TestMigrate(t *testing.T) {
 		}
 		wg.Wait()
 	})
+}
+
+// TestServeStartupFailures runs the binary where it cannot start and wants
+// one line saying why, naming the setting to change, and a failing exit
+// code: never a panic or a page of driver output.
+func TestServeStartupFailures(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	locked := t.TempDir()
+	holder, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(holder.Close)
+	key := strings.Repeat("ab", 32)
+
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"ErrAddressInUse", []string{"--addr", busy.Addr().String(), "--data-dir", t.TempDir()},
+			[]string{busy.Addr().String() + " is already in use", "--addr"}},
+		{"ErrDataDirLocked", []string{"--addr", "127.0.0.1:0", "--data-dir", locked},
+			[]string{"data directory " + locked + " is in use by another quarry process", "--data-dir"}},
+		{"ErrDatabaseUnreachable", []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+			"--database", "postgres://postgres@127.0.0.1:1/test", "--token-key", key},
+			[]string{"cannot connect to PostgreSQL at 127.0.0.1:1/test", "connection refused", "QUARRY_DATABASE_URL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"serve", "--log-level", "warn"}, tt.args...)
+			r := runBin(t, t.TempDir(), nil, "", args...)
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if r.code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "Error: ") {
+				t.Fatalf("quarry %v = %d, stderr %q; want 1 and one line starting Error:", args, r.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(lines[0], w) {
+					t.Errorf("quarry %v: %q does not say %q", args, lines[0], w)
+				}
+			}
+		})
+	}
+}
+
+// TestServeBannerAfterLogs starts the binary on a fresh data directory, as
+// a first-time user does, with its logs and output in one terminal: the
+// API key it prints comes after the start-up logs, not among them.
+func TestServeBannerAfterLogs(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, quarryBin, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "QUARRY_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		pr.Close()
+	})
+	var before []string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(strings.TrimSpace(line), "qry_") {
+			break
+		}
+		before = append(before, line)
+	}
+	if sc.Err() != nil || len(before) == 0 {
+		t.Fatalf("no API key printed: %v\n%s", sc.Err(), strings.Join(before, "\n"))
+	}
+	// The banner is the last lines before the key; every log line,
+	// migrations and the queue's start included, is above it.
+	banner := before[len(before)-4:]
+	if !strings.HasPrefix(banner[0], "Quarry is serving on http://127.0.0.1:") || !strings.Contains(banner[2], "API key") || strings.Contains(strings.Join(banner, "\n"), "level=") {
+		t.Errorf("lines before the key end %q, want the banner alone", banner)
+	}
+	logs := strings.Join(before, "\n")
+	for _, want := range []string{"applied database migration", `msg="quarry serving"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("%q is not logged before the key:\n%s", want, logs)
+		}
+	}
 }

@@ -96,8 +96,9 @@ type Store interface {
 	Configuration(ctx context.Context, projectID, id string) (SavedConfiguration, error)
 	// ListConfigurations returns up to p.Limit configurations, newest first.
 	ListConfigurations(ctx context.Context, f ConfigFilter, p Page) ([]SavedConfiguration, error)
-	// UpdateConfiguration replaces name and configuration, bumps Version and
-	// UpdatedAt, and returns the result.
+	// UpdateConfiguration replaces name and configuration, bumps Version,
+	// sets UpdatedAt to the time of the update (the given Version,
+	// CreatedAt and UpdatedAt are ignored), and returns the result.
 	UpdateConfiguration(ctx context.Context, c SavedConfiguration) (SavedConfiguration, error)
 	DeleteConfiguration(ctx context.Context, projectID, id string) error
 

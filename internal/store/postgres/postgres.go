@@ -12,6 +12,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -78,7 +79,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres %s: %w", hostPort(cfg), err)
+		return nil, &ConnectError{Addr: hostPort(cfg), Err: err}
 	}
 	if err := Migrate(ctx, pool, logger); err != nil {
 		pool.Close()
@@ -92,6 +93,39 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 	s.runs = lookup[string, extract.RunInput]{pool, jobToRun, func(id string) []any { return []any{id} }, s.scanRunInput}
 	return s, nil
 }
+
+// ConnectError is Open's error when no connection to the database could be
+// made: the server is down or unreachable, or refused the user or the
+// database. Commands tell it apart to say which setting to check.
+type ConnectError struct {
+	// Addr is the host, port and database the URL names, never the URL,
+	// which may hold a password.
+	Addr string
+	Err  error
+}
+
+// Error is one line: pgx writes a line for each address and TLS mode it
+// tried, mostly with the same cause, and a server that cannot start should
+// say why in one sentence. The last attempt's cause stands for them all.
+func (e *ConnectError) Error() string {
+	cause := e.Err
+	if ce := (*pgconn.ConnectError)(nil); errors.As(cause, &ce) {
+		cause = ce.Unwrap()
+	}
+	if joined, ok := cause.(interface{ Unwrap() []error }); ok {
+		if errs := joined.Unwrap(); len(errs) > 0 {
+			// An attempt's error starts with the address, which Addr
+			// says: its cause is enough.
+			cause = cmp.Or(errors.Unwrap(errs[len(errs)-1]), errs[len(errs)-1])
+		}
+	}
+	// A cause that still joins several (every address a name resolved
+	// to) is told by its first line.
+	first, _, _ := strings.Cut(cause.Error(), "\n")
+	return "cannot connect to PostgreSQL at " + e.Addr + ": " + first
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
 
 // redact replaces an error about the URL's syntax, which quotes the URL and
 // can show its password (pgconn hides passwords only where it can find

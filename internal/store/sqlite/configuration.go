@@ -118,12 +118,11 @@ func (s *Store) ListConfigurations(ctx context.Context, f extract.ConfigFilter, 
 }
 
 // UpdateConfiguration replaces name and configuration, bumps Version and
-// sets UpdatedAt (c.UpdatedAt, or now when zero), and returns the result;
-// CodeNotFound if absent or another project's.
+// sets UpdatedAt to now, and returns the result; CodeNotFound if absent or
+// another project's. c's UpdatedAt is ignored like its Version: a caller
+// passes back what it read, and the update is what happens now.
 func (s *Store) UpdateConfiguration(ctx context.Context, c extract.SavedConfiguration) (extract.SavedConfiguration, error) {
-	if c.UpdatedAt.IsZero() {
-		c.UpdatedAt = time.Now()
-	}
+	c.UpdatedAt = time.Now()
 	doc, err := json.Marshal(c.Configuration)
 	if err != nil {
 		return extract.SavedConfiguration{}, fmt.Errorf("update configuration: encode: %w", err)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
@@ -133,24 +134,30 @@ func testConfigurations(t *testing.T, f *fixture) {
 	upd.Name = "invoices v2"
 	upd.Configuration.DataSchema = json.RawMessage(`{"type":"object","properties":{"vat":{"type":"number"}}}`)
 	upd.Configuration.Version = "latest"
-	upd.UpdatedAt = at(50)
 	upd.CreatedAt = at(999) // ignored: creation time never changes
 	upd.Version = 7         // ignored: the store counts
+	// ignored: the update happens now, whatever time the caller read (as
+	// the API does, passing back the configuration it read).
+	upd.UpdatedAt = c.UpdatedAt
+	before := time.Now().Truncate(time.Millisecond)
 	got, err = f.st.UpdateConfiguration(ctx, upd)
 	if err != nil {
 		t.Fatalf("UpdateConfiguration: %v", err)
 	}
+	if got.UpdatedAt.Before(before) || got.UpdatedAt.After(time.Now()) {
+		t.Errorf("UpdateConfiguration: UpdatedAt = %v, want the time of the update (after %v)", got.UpdatedAt, before)
+	}
 	want := c
-	want.Name, want.Configuration, want.Version, want.UpdatedAt = upd.Name, upd.Configuration, 2, at(50)
+	want.Name, want.Configuration, want.Version, want.UpdatedAt = upd.Name, upd.Configuration, 2, got.UpdatedAt
 	diff(t, "UpdateConfiguration", want, got)
 	if again, err := f.st.Configuration(ctx, f.prj.ID, c.ID); err != nil {
 		t.Fatalf("Configuration: %v", err)
 	} else {
 		diff(t, "Configuration after update", want, again)
 	}
-	upd.UpdatedAt = at(60)
-	if got, err := f.st.UpdateConfiguration(ctx, upd); err != nil || got.Version != 3 {
-		t.Errorf("UpdateConfiguration again = version %d, %v; want 3", got.Version, err)
+	upd = got
+	if again, err := f.st.UpdateConfiguration(ctx, upd); err != nil || again.Version != 3 || again.UpdatedAt.Before(got.UpdatedAt) {
+		t.Errorf("UpdateConfiguration again = version %d at %v, %v; want 3 at %v or later", again.Version, again.UpdatedAt, err, got.UpdatedAt)
 	}
 
 	t.Run("ErrForeign", func(t *testing.T) {
