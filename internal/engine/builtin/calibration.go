@@ -56,22 +56,20 @@ var calibrationMap = []knot{
 	{0.1460, 0.1897}, // 2 values, raw 0.122 to 0.146, 0.195 right after shrinking
 	{0.1710, 0.5305},
 	{0.2400, 0.5325}, // 21 values, raw 0.171 to 0.240, 0.547 right after shrinking
-	{0.2490, 0.7451},
-	{0.5250, 0.7471}, // 348 values, raw 0.249 to 0.525, 0.768 right after shrinking
-	{0.5300, 0.7859},
-	{0.5500, 0.7879}, // 56 values, raw 0.530 to 0.550, 0.810 right after shrinking
-	{0.5550, 0.8326},
-	{0.6220, 0.8346}, // 682 values, raw 0.555 to 0.622, 0.858 right after shrinking
-	{0.6300, 0.8363},
-	{0.6330, 0.8380}, // 31 values, raw 0.630 to 0.633, 0.861 right after shrinking
-	{0.6460, 0.9053},
-	{0.7000, 0.9073}, // 526 values, raw 0.646 to 0.700, 0.933 right after shrinking
-	{0.7030, 0.9156},
-	{0.7500, 0.9176}, // 528 values, raw 0.703 to 0.750, 0.943 right after shrinking
-	{0.7580, 0.9325},
-	{0.9500, 0.9345}, // 912 values, raw 0.758 to 0.950, 0.960 right after shrinking
-	{0.9510, 0.9700},
-	{1.0000, 0.9720}, // 129 values, raw 0.951 to 1.000, 0.999 right after shrinking
+	{0.2490, 0.7454},
+	{0.5250, 0.7474}, // 344 values, raw 0.249 to 0.525, 0.768 right after shrinking
+	{0.5300, 0.7855},
+	{0.5600, 0.7875}, // 61 values, raw 0.530 to 0.560, 0.809 right after shrinking
+	{0.5620, 0.8642},
+	{0.6330, 0.8662}, // 697 values, raw 0.562 to 0.633, 0.890 right after shrinking
+	{0.6500, 0.9057},
+	{0.7000, 0.9077}, // 529 values, raw 0.650 to 0.700, 0.933 right after shrinking
+	{0.7090, 0.9160},
+	{0.7500, 0.9180}, // 532 values, raw 0.709 to 0.750, 0.943 right after shrinking
+	{0.7580, 0.9329},
+	{0.9500, 0.9349}, // 920 values, raw 0.758 to 0.950, 0.961 right after shrinking
+	{0.9580, 0.9701},
+	{1.0000, 0.9721}, // 129 values, raw 0.958 to 1.000, 0.999 right after shrinking
 }
 
 // calibrationCap is the highest confidence the engine reports; see

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/document"
 )
@@ -98,6 +99,50 @@ var streetWords = map[string]bool{
 // name or after a region, as "81100 JOHOR BAHRU", "D-80333 München",
 // "Austin, TX 78701", and not a registration number's "801580-T".
 var postcode = regexp.MustCompile(`(^|[\s,.:])([A-Z]{1,2}-)?[0-9]{4,6},?\s+\pL|\b[A-Z]{2},?\s+[0-9]{5}(-[0-9]{4})?(\s|,|\.|$)`)
+
+// afterPostcode reports whether a line after the postcode's can still be
+// the address's: a place, a state, a branch's name, not a number of its
+// own or a label.
+func afterPostcode(l letterLine) bool {
+	return !l.stop && !l.post && !l.legal && !registration(l) && !strings.Contains(l.text, ":") &&
+		len(l.words) > 0 && len(l.words) <= 5
+}
+
+// thoroughfares name the street a house number stands before.
+var thoroughfares = map[string]bool{
+	"jalan": true, "jln": true, "lorong": true, "persiaran": true, "street": true, "st": true, "road": true,
+	"rd": true, "avenue": true, "ave": true, "blvd": true, "boulevard": true, "drive": true, "dr": true,
+	"lane": true, "ln": true, "way": true, "strasse": true, "straße": true, "str": true, "rue": true,
+	"chemin": true, "straat": true, "laan": true, "calle": true, "avenida": true,
+}
+
+// holdsPostcode reports whether a line holds a postcode where postcode
+// finds one: a number before the name of a street ("LOT 2685 JLN GENTING",
+// "1234 Main Street") is the house's, not a postcode.
+func holdsPostcode(text string) bool {
+	for _, m := range postcode.FindAllStringSubmatchIndex(text, -1) {
+		if m[2] < 0 {
+			// The second form: a state and its ZIP code.
+			return true
+		}
+		_, size := utf8.DecodeLastRuneInString(text[:m[1]])
+		rest := text[m[1]-size:] // from the letter after the number
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			rest = rest[:i]
+		}
+		street := false
+		for _, w := range strings.Fields(rest) {
+			if thoroughfares[strings.ToLower(strings.Trim(w, ".,;:()"))] {
+				street = true
+				break
+			}
+		}
+		if !street {
+			return true
+		}
+	}
+	return false
+}
 
 // labelledNumber is a line that gives a number under a label, "COMPANY NO:
 // 002643278-A", "BR NO.: (124525-H)": a registration, not an address.
@@ -196,7 +241,7 @@ func readLetterLine(ix *labelIndex, p *document.Page, i int) letterLine {
 	// Postcodes, phones, dates and registration numbers all hold digits:
 	// a line without any is spared their patterns.
 	if digits > 0 {
-		if digitRun(text) >= 4 && postcode.MatchString(text) {
+		if digitRun(text) >= 4 && holdsPostcode(text) {
 			ll.post, ll.street = true, true
 		}
 		if isPhone(text) {
@@ -429,9 +474,9 @@ func issuerAddress(lines []letterLine, name int) []int {
 		}
 		out = append(out, i)
 		if l.post {
-			if j := i + 1; j < len(lines) && !lines[j].stop && !lines[j].post &&
-				!strings.ContainsFunc(lines[j].text, unicode.IsDigit) && len(lines[j].words) <= 3 &&
-				!strings.HasPrefix(strings.TrimSpace(lines[j].text), "(") {
+			// A place, a state, a branch may follow the postcode's line,
+			// up to the line that ends the letterhead.
+			for j := i + 1; j < len(lines) && j <= i+2 && afterPostcode(lines[j]); j++ {
 				out = append(out, j)
 			}
 			break

@@ -29,6 +29,10 @@ func TestReadLetterLine(t *testing.T) {
 		{line: "TRADING HOURS 9AM TO 5PM"},
 		{line: "LOT 7, JALAN PERDANA 2,", street: true},
 		{line: "Lindenstraße 12", street: true},
+		// A number before the street's name is the house's, not a postcode.
+		{line: "LOT 2685 JLN GENTING KLANG", street: true},
+		{line: "LOT 4821, JALAN MERANTI,", street: true},
+		{line: "1234 Main Street", street: true},
 		{line: "43000 KAJANG, SELANGOR", street: true, post: true},
 		{line: "D-80333 München", street: true, post: true},
 		{line: "Austin, TX 78701", street: true, post: true},

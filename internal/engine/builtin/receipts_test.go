@@ -75,7 +75,8 @@ func extractMap(tb testing.TB, doc *document.Document, schema json.RawMessage, w
 // the issuer's, whatever they are called, and to no field about another
 // party. The name may carry a legal form on its own line and a
 // registration number under it; the address runs from the street to the
-// postcode line (and a place name after it) and stops before the phone.
+// postcode line (and a place, a state or a branch after it) and stops
+// before the phone.
 func TestIssuer(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -115,6 +116,12 @@ func TestIssuer(t *testing.T) {
 			"address": "NO 3, JALAN SETIA 7, TAMAN SETIA 47300 PETALING JAYA",
 		}},
 		{"warung.ocr.txt", "customer", map[string]any{"customer_name": nil, "billing_address": nil}},
+		// A lot number before its street is no postcode; a state and a
+		// branch's name after the postcode's line are still the address.
+		{"serbaneka.txt", "letterhead", map[string]any{
+			"company": "KEDAI SERBANEKA CAHAYA S/B",
+			"address": "LOT 4821, JALAN MERANTI, TAMAN SERI AMAN 52100 KUALA LUMPUR, WILAYAH CAWANGAN SETAPAK INDAH",
+		}},
 		// No letterhead: nothing to read.
 		{"nohead.txt", "letterhead", map[string]any{"company": nil, "address": nil}},
 		{"nohead.txt", "shop", map[string]any{"merchant_name": nil, "shop_location": nil}},
