@@ -116,8 +116,11 @@ type Configuration struct {
 type WebhookConfiguration struct {
 	// URL receives the notifications.
 	URL string `json:"webhook_url"`
-	// Events subscribes to some of extract.pending, extract.running,
-	// extract.success, extract.error, extract.cancelled; none means all.
+	// Events subscribes to some of extract.pending, extract.success,
+	// extract.error, extract.cancelled, and extract.running (Quarry's own,
+	// sent only when named); none means all but extract.running. The
+	// hosted service's other events (parse.*, classify.*…) are accepted
+	// and never sent.
 	Events []string `json:"webhook_events,omitempty"`
 	// Headers are sent with every delivery.
 	Headers map[string]string `json:"webhook_headers,omitempty"`
