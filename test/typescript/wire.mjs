@@ -147,3 +147,34 @@ describe('PDF documents', () => {
     assert.deepEqual(job.extract_result, { invoice_number: 'INV-9', invoice_date: '2024-03-05', customer: 'Paper Co', total: 88.2 });
   });
 });
+
+describe('required fields', () => {
+  test('a required, non-nullable field not found gets a placeholder marked as not found', async () => {
+    const file = await upload('partial.txt', 'Customer: Partial Ltd\n');
+    const schema = {
+      type: 'object',
+      properties: {
+        customer: { type: 'string' },
+        total: { type: 'number' },
+        paid: { type: 'boolean' },
+        currency: { type: 'string', enum: ['EUR', 'USD'] },
+        note: { type: 'string' },
+        reference: { type: ['string', 'null'] },
+      },
+      required: ['customer', 'total', 'paid', 'currency', 'reference'],
+    };
+    const job = await client.extract.run({
+      file_input: file.id,
+      configuration: { data_schema: schema, cite_sources: true, confidence_scores: true },
+    }, FAST);
+    // note is optional and left out; reference may be null.
+    assert.deepEqual(job.extract_result, { customer: 'Partial Ltd', total: 0, paid: false, currency: 'EUR', reference: null });
+    const meta = job.extract_metadata.field_metadata.document_metadata;
+    for (const field of ['total', 'paid', 'currency']) {
+      assert.deepEqual(meta[field].citation, [], `${field}: no citation`);
+      assert.equal(meta[field].confidence, 0, `${field}: confidence 0`);
+      assert.match(meta[field].reasoning, /not found/, `${field}: reasoning says so`);
+    }
+    assert.ok(meta.customer.confidence > 0);
+  });
+});
