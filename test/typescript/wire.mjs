@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import LlamaCloud, { UnprocessableEntityError, toFile } from '@llamaindex/llama-cloud';
+import LlamaCloud, { NotFoundError, UnprocessableEntityError, toFile } from '@llamaindex/llama-cloud';
 
 const FAST = { pollingInterval: 0.05, maxInterval: 0.2, timeout: 60 };
 
@@ -176,5 +176,33 @@ describe('required fields', () => {
       assert.match(meta[field].reasoning, /not found/, `${field}: reasoning says so`);
     }
     assert.ok(meta.customer.confidence > 0);
+  });
+});
+
+describe('parse_config_id', () => {
+  test('naming no configuration is a NotFoundError, naming an extract one a 422, each saying what to send', async () => {
+    const file = await upload('parsecfg.txt', 'Customer: Parse Ltd\n');
+    const schema = { type: 'object', properties: { customer: { type: 'string' } } };
+    await assert.rejects(
+      client.extract.create({ file_input: file.id, configuration: { data_schema: schema, parse_config_id: 'cfg-00000000-0000-0000-0000-000000000000' } }),
+      (err) => {
+        assert.ok(err instanceof NotFoundError, `${err}`);
+        assert.match(err.message, /parse_config_id.*target_pages/);
+        return true;
+      },
+    );
+    const extractCfg = await client.configurations.create({
+      name: `not-a-parse-config-${Date.now()}`,
+      parameters: { product_type: 'extract_v2', data_schema: schema },
+    });
+    await assert.rejects(
+      client.extract.create({ file_input: file.id, configuration: { data_schema: schema, parse_config_id: extractCfg.id } }),
+      (err) => {
+        assert.ok(err instanceof UnprocessableEntityError, `${err}`);
+        assert.match(err.message, /not a parse configuration/);
+        return true;
+      },
+    );
+    await client.configurations.delete(extractCfg.id);
   });
 });
