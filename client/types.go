@@ -22,6 +22,7 @@ type (
 	FieldMetadataEntry        = apitype.FieldMetadataEntry
 	Citation                  = apitype.Citation
 	BoundingBox               = apitype.BoundingBox
+	PageDimensions            = apitype.PageDimensions
 	JobMetadata               = apitype.JobMetadata
 	Usage                     = apitype.Usage
 	SchemaValidation          = apitype.SchemaValidation

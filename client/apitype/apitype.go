@@ -116,8 +116,11 @@ type Configuration struct {
 type WebhookConfiguration struct {
 	// URL receives the notifications.
 	URL string `json:"webhook_url"`
-	// Events subscribes to some of extract.pending, extract.running,
-	// extract.success, extract.error, extract.cancelled; none means all.
+	// Events subscribes to some of extract.pending, extract.success,
+	// extract.error, extract.cancelled, and extract.running (Quarry's own,
+	// sent only when named); none means all but extract.running. The
+	// hosted service's other events (parse.*, classify.*…) are accepted
+	// and never sent.
 	Events []string `json:"webhook_events,omitempty"`
 	// Headers are sent with every delivery.
 	Headers map[string]string `json:"webhook_headers,omitempty"`
@@ -248,9 +251,22 @@ type Citation struct {
 	Page          int           `json:"page"`
 	MatchingText  string        `json:"matching_text,omitempty"`
 	BoundingBoxes []BoundingBox `json:"bounding_boxes,omitempty"`
+	// PageDimensions is the size of the page, in the boxes' units: a box
+	// divided by it is a fraction of the page, to lay over any drawing of
+	// it.
+	PageDimensions *PageDimensions `json:"page_dimensions,omitempty"`
 }
 
-// BoundingBox is a rectangle on a page, in the page's coordinates.
+// PageDimensions is a page's size in points.
+type PageDimensions struct {
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// BoundingBox is a rectangle on a page in points (1/72 inch) from the page's
+// top-left corner, whatever the document's format: PDF's own units; a
+// text document's character cell is 7.2 by 12 points (10 characters and 6
+// lines an inch).
 type BoundingBox struct {
 	X float64 `json:"x"`
 	Y float64 `json:"y"`

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/quarrylabs/quarry/internal/document/parse"
@@ -50,5 +51,14 @@ func (p *processor) Process(ctx context.Context, job extract.Job, f *extract.Fil
 	}
 	// The engine reports usage.num_pages_extracted from doc.Pages: the
 	// pages parsed after target_pages, max_pages and sheet_names.
-	return p.engine.Extract(ctx, doc, cfg)
+	out, err := p.engine.Extract(ctx, doc, cfg)
+	if err != nil {
+		return extract.Outcome{}, err
+	}
+	// Engines cite in the document's own units and report everything;
+	// what the API shows is decided once, here, before it is stored.
+	if out.FieldMetadata, err = extract.ShowMetadata(out.FieldMetadata, out.Result, doc, cfg); err != nil {
+		return extract.Outcome{}, fmt.Errorf("job %s: %w", job.ID, err)
+	}
+	return out, nil
 }

@@ -158,6 +158,10 @@ func TestWebhookEvents(t *testing.T) {
 			"webhook_signing_secret": secret,
 			"webhook_headers":        map[string]string{"X-Receiver-Token": "tok-123"},
 			"webhook_output_format":  "json",
+			// extract.running is sent only to a webhook that names it;
+			// parse.success, from the official client's list, never happens
+			// here and is accepted.
+			"webhook_events": []string{"extract.pending", "extract.running", "extract.success", "extract.error", "extract.cancelled", "parse.success"},
 		}}
 		invoice := s.upload("invoice.txt", testdata(t, "invoice.txt"))
 
@@ -230,6 +234,26 @@ func TestWebhookEvents(t *testing.T) {
 			if tc.job == failed && final["error_message"] == nil {
 				t.Errorf("failed job has no error_message")
 			}
+		}
+	})
+}
+
+// TestWebhookDefaultEvents: a webhook naming no events gets what the hosted
+// service sends, which is every status change but the start of the run.
+func TestWebhookDefaultEvents(t *testing.T) {
+	eachStore(t, func(t *testing.T, db database) {
+		s := start(t, db.option, withWebhooks(true, 5*time.Second))
+		rc := newReceiver(t, nil)
+		job := s.createWithWebhooks(s.upload("invoice.txt", testdata(t, "invoice.txt")),
+			[]map[string]any{{"webhook_url": rc.URL}})
+		s.waitStatus(job, "COMPLETED")
+		ds := s.waitDeliveries(job, settled(2))
+		var events []string
+		for _, d := range ds {
+			events = append(events, d.EventType)
+		}
+		if want := []string{"extract.pending", "extract.success"}; !slices.Equal(events, want) {
+			t.Errorf("events %v, want %v", events, want)
 		}
 	})
 }
@@ -316,7 +340,9 @@ func TestWebhookPrivateAddressRefused(t *testing.T) {
 		job := s.createWithWebhooks(s.upload("invoice.txt", testdata(t, "invoice.txt")),
 			[]map[string]any{{"webhook_url": hookURL}})
 		s.waitStatus(job, "COMPLETED")
-		ds := s.waitDeliveries(job, settled(3))
+		// extract.pending and extract.success: a webhook naming no events
+		// is not sent extract.running.
+		ds := s.waitDeliveries(job, settled(2))
 		for _, d := range ds {
 			if d.State != "failed" || len(d.Attempts) != 1 || d.Attempts[0].Error == nil || !strings.Contains(*d.Attempts[0].Error, "not public") {
 				t.Errorf("delivery %+v, want failed after one refused attempt", d)

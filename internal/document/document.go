@@ -3,9 +3,11 @@
 // citation Quarry returns is built from it.
 //
 // Coordinates are in page units with the origin at the page's top-left
-// corner; what a unit is depends on the format (points for PDF, character
-// cells for text), and a page's Width and Height are in the same units, so a
-// box divided by the page size is a fraction of the page whatever the source.
+// corner; what a unit is depends on the format (Document.Unit: points for
+// PDF and the laid-out pages of DOCX, HTML and XLSX, character cells for
+// text), and a page's Width and Height are in the same units, so a box
+// divided by the page size is a fraction of the page whatever the source.
+// What the API shows is in points for every format (PointsPerUnit).
 package document
 
 // Document is a parsed file: its pages in order.
@@ -15,6 +17,38 @@ type Document struct {
 	Pages []Page
 	// TotalPages is the number of pages in the original file.
 	TotalPages int
+	// Unit is what the coordinates of the pages count.
+	Unit Unit
+}
+
+// Unit is what a document's coordinates count.
+type Unit int
+
+const (
+	// UnitPoint is 1/72 inch, PDF's unit.
+	UnitPoint Unit = iota
+	// UnitCell is a character cell of a text page: a column across, a line
+	// down.
+	UnitCell
+)
+
+// The size of a character cell in points: 10 characters and 6 lines an inch,
+// a typewriter's pica and a line printer's pitch. A text page of 66 lines
+// (package text's page length) is then 792 points high, a Letter page's
+// height, and a line of 85 characters 612 points wide, its width.
+const (
+	CellWidth  = 7.2
+	CellHeight = 12.0
+)
+
+// PointsPerUnit returns how many points one unit of the document's
+// coordinates is, across and down: multiplied by them, a box or a page size
+// is in points whatever the format.
+func (d *Document) PointsPerUnit() (x, y float64) {
+	if d.Unit == UnitCell {
+		return CellWidth, CellHeight
+	}
+	return 1, 1
 }
 
 // Page is one page of a document.

@@ -18,7 +18,12 @@ import (
 // THROTTLED is not an event: it is a wait inside PENDING, and can flip many
 // times.
 const (
-	EventPending   = "extract.pending"
+	EventPending = "extract.pending"
+	// EventRunning is Quarry's own: the hosted service sends no event when
+	// an extraction starts, and its clients' list of events does not have
+	// it. A webhook gets it only when it names it in webhook_events (the
+	// opt-in); one subscribed to all events (none listed) gets what the
+	// hosted service sends.
 	EventRunning   = "extract.running"
 	EventSuccess   = "extract.success"
 	EventError     = "extract.error"
@@ -29,8 +34,19 @@ const (
 	EventPartialSuccess = "extract.partial_success"
 )
 
-// WebhookEvents lists the events a webhook may subscribe to.
-var WebhookEvents = []string{EventPending, EventRunning, EventSuccess, EventError, EventCancelled, EventPartialSuccess}
+// WebhookEvents lists the events a webhook may subscribe to: every event of
+// the hosted service's clients (so that one webhook configuration serves
+// parse, classify and extract jobs there and here), and EventRunning.
+// Events of other products are accepted and never happen here.
+var WebhookEvents = []string{
+	"batch.cancelled", "batch.error", "batch.pending", "batch.running", "batch.success",
+	"classify.cancelled", "classify.error", "classify.partial_success", "classify.pending", "classify.running", "classify.success",
+	EventCancelled, EventError, EventPartialSuccess, EventPending, EventRunning, EventSuccess,
+	"parse.cancelled", "parse.error", "parse.partial_success", "parse.pending", "parse.running", "parse.success",
+	"sheets.cancelled", "sheets.error", "sheets.partial_success", "sheets.pending", "sheets.success",
+	"split.cancelled", "split.error", "split.pending", "split.processing", "split.success",
+	"unmapped_event",
+}
 
 // EventOf returns the event a job entering status s sends, if any.
 func EventOf(s Status) (string, bool) {
@@ -70,9 +86,14 @@ type Webhook struct {
 	OutputFormat  string            `json:"webhook_output_format,omitempty"`
 }
 
-// Subscribes reports whether w wants event.
+// Subscribes reports whether w wants event. A webhook listing no events
+// wants every event the hosted service sends, which leaves out
+// EventRunning: that one must be named.
 func (w Webhook) Subscribes(event string) bool {
-	return len(w.Events) == 0 || slices.Contains(w.Events, event)
+	if len(w.Events) == 0 {
+		return event != EventRunning
+	}
+	return slices.Contains(w.Events, event)
 }
 
 // webhookKeys are the keys a webhook configuration may have.
@@ -141,7 +162,8 @@ func (w *Webhook) Validate(prefix string) error {
 	}
 	for _, e := range w.Events {
 		if !slices.Contains(WebhookEvents, e) {
-			return Errorf(CodeInvalid, "%s.webhook_events: %q is not one of %s", prefix, e, strings.Join(WebhookEvents, ", "))
+			return Errorf(CodeInvalid, "%s.webhook_events: %q is not an event; extraction jobs send %s (and %s when named), and the events of the hosted service's other products (parse.*, classify.*, split.*, sheets.*, batch.*) are accepted and never sent",
+				prefix, e, strings.Join([]string{EventPending, EventSuccess, EventError, EventCancelled}, ", "), EventRunning)
 		}
 	}
 	w.Events = slices.Compact(slices.Sorted(slices.Values(w.Events)))

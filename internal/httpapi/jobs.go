@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -130,6 +131,11 @@ func (s *Server) newJob(r *http.Request, p extract.Principal, req createJobReque
 		job.Configuration = cfg
 	}
 	job.Configuration = job.Configuration.Resolve()
+	if pc := job.Configuration.ParseConfigID; pc != "" {
+		if err := s.checkParseConfig(ctx, p.ProjectID, pc); err != nil {
+			return extract.Job{}, err
+		}
+	}
 	hooks, err := s.jobWebhooks(ctx, p.ProjectID, req.WebhookConfigurations, req.WebhookConfigurationIDs)
 	if err != nil {
 		return extract.Job{}, err
@@ -137,6 +143,27 @@ func (s *Server) newJob(r *http.Request, p extract.Principal, req createJobReque
 	job.Webhooks = hooks
 	job.RequestHash = requestHash(job)
 	return job, nil
+}
+
+// checkParseConfig refuses a parse_config_id, saying why. It names a saved
+// parse configuration of the hosted service, which says how its parser
+// reads a document; Quarry's parser takes what such a configuration could
+// say that it supports (the pages, the sheets) from the extraction
+// configuration itself, and Quarry saves extraction configurations only. An
+// id naming nothing in the project is a 404, as configuration_id is; one
+// naming an extraction configuration is a 422. Either way the detail says
+// what to send instead, rather than the id being kept and ignored.
+func (s *Server) checkParseConfig(ctx context.Context, projectID, pcID string) error {
+	const instead = "this server keeps no parse configurations: leave parse_config_id out and give the pages and sheets to read as target_pages, max_pages and sheet_names in the configuration"
+	saved, err := s.store.Configuration(ctx, projectID, pcID)
+	if extract.IsNotFound(err) {
+		return extract.Errorf(extract.CodeNotFound, "configuration.parse_config_id %q names no configuration in this project; %s", pcID, instead)
+	}
+	if err != nil {
+		return fmt.Errorf("look up parse_config_id %s: %w", pcID, err)
+	}
+	return extract.Errorf(extract.CodeInvalid, "configuration.parse_config_id %q names the %s configuration %q, not a parse configuration; %s",
+		pcID, saved.ProductType, saved.Name, instead)
 }
 
 // checkConfiguration decodes, normalises and validates a configuration a

@@ -11,7 +11,6 @@ import (
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/extract"
-	"github.com/quarrylabs/quarry/internal/filetype"
 	"github.com/quarrylabs/quarry/internal/schemagen"
 )
 
@@ -113,12 +112,12 @@ func (s *Server) generateSchema(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// fileFields reads the first pages of an uploaded text-like file and drafts
-// fields from its labelled values.
+// fileFields reads the first pages of an uploaded file of any format the
+// parser reads and drafts fields from its labelled values.
 func (s *Server) fileFields(w http.ResponseWriter, r *http.Request, f extract.File) ([]schemagen.Field, error) {
-	if !filetype.TextLike(f.FileType) {
+	if !parse.Supported(f.FileType) {
 		return nil, extract.Errorf(extract.CodeInvalid,
-			"%s files cannot be read to draft a schema yet: this server reads plain text, Markdown, CSV and JSON files (%q was detected as %s from its content); list the fields in a prompt instead",
+			"%s files cannot be read to draft a schema: this server reads PDF, DOCX, XLSX, HTML, CSV, Markdown, JSON and plain text files (%q was detected as %s from its content); list the fields in a prompt instead",
 			f.FileType, f.Name, f.FileType)
 	}
 	// Parsing is the costly part: a bounded number at once, each within

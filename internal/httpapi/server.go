@@ -76,7 +76,7 @@ type Config struct {
 	BodyTimeout time.Duration
 	// Parser reads the documents schema generation drafts from, within the
 	// same limits as jobs (size, pages, time, memory budget). Defaults to
-	// a parser of text-like files at parse.Limits' defaults.
+	// a parser of every format but PDF at parse.Limits' defaults.
 	Parser DocumentParser
 	// SchemaGen bounds schema generation from a file, which parses in the
 	// request. Defaults are SchemaGenLimits'.

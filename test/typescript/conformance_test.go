@@ -3,7 +3,7 @@
 // a real Quarry server, so that any reply of Quarry's that makes that client
 // fail or return wrong data fails the suite.
 //
-// The Go test owns the server and the Node toolchain; conformance.mjs owns
+// The Go test owns the server and the Node toolchain; the .mjs suites own
 // the assertions, written the way a user of the client writes code.
 package typescript
 
@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,12 @@ func TestOfficialClient(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "conformance.mjs")
+	// Every .mjs file here is a suite of its own, one per area of the API.
+	suites, err := filepath.Glob("*.mjs")
+	if err != nil || len(suites) == 0 {
+		t.Fatalf("no .mjs suites found: %v", err)
+	}
+	cmd := exec.CommandContext(ctx, node, append([]string{"--test", "--test-reporter=spec"}, suites...)...)
 	cmd.Env = append(clientEnv(os.Environ()),
 		"LLAMA_CLOUD_BASE_URL="+srv,
 		"LLAMA_CLOUD_API_KEY="+apiKey,
@@ -56,9 +62,9 @@ func TestOfficialClient(t *testing.T) {
 	)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node --test conformance.mjs: %v\n%s", err, out)
+		t.Fatalf("node --test %v: %v\n%s", suites, err, out)
 	}
-	t.Logf("node --test conformance.mjs:\n%s", out)
+	t.Logf("node --test %v:\n%s", suites, out)
 }
 
 // clientEnv drops settings from the caller's environment that would point

@@ -10,7 +10,9 @@
 // left out) and its Height is its number of lines, blank ones included, so
 // that a box divided by the page size is where the text sits on the page. Tabs
 // are not expanded: a tab is one rune, hence one cell, because any tab width
-// we chose would be a guess about the author's editor.
+// we chose would be a guess about the author's editor. The document's Unit
+// says so; the API shows a cell as document.CellWidth by
+// document.CellHeight points.
 //
 // A Line holds the words of one source line; blank lines have no Line (they
 // still count in Height and in the Y of the lines after them). Line.Text runs
@@ -174,7 +176,7 @@ func Parse(r io.Reader, opts Options) (*document.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := &document.Document{TotalPages: len(pages), Pages: make([]document.Page, 0, len(keep))}
+	doc := &document.Document{TotalPages: len(pages), Pages: make([]document.Page, 0, len(keep)), Unit: document.UnitCell}
 	for _, n := range keep {
 		p, err := pages[n-1](n)
 		if err != nil {

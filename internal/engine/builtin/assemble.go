@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"math"
+	"math/big"
 	"slices"
 
 	"github.com/quarrylabs/quarry/internal/document"
@@ -190,12 +191,19 @@ func buildObject(p *prop, v *values) (json.RawMessage, json.RawMessage, bool) {
 // so a client can tell "looked and did not find" from a missing key.
 var nullMeta = json.RawMessage(`{"citation":[],"confidence":0}`)
 
+// placeholderMeta is the metadata of a placeholder: nothing was found, and
+// the value stands only because the schema demands one.
+var placeholderMeta = json.RawMessage(`{"citation":[],"confidence":0,"reasoning":"not found in the document; the schema requires a value here and does not allow null, so this is a placeholder of its type"}`)
+
 // absent is what stands for a property nothing was found for, chosen so
 // that the result validates without inventing a value: null where the
 // schema allows it; an object whose own properties are absent (left out
-// when that leaves it empty and it is optional); an empty array. A scalar that may not be null is left out when it is optional,
-// and null when it is required: nothing valid can be said without making
-// a value up, and that is the one case where a result does not validate.
+// when that leaves it empty and it is optional); an empty array. A scalar
+// that may not be null is left out when it is optional; when it is
+// required, the schema leaves no choice but a value, and it gets a
+// placeholder of its type (see placeholder), as the hosted service's
+// model, held to the schema, gives one: confidence 0 and the metadata's
+// reasoning say that it was not found.
 func absent(p *prop, required bool) (val, meta json.RawMessage, keep bool) {
 	switch {
 	case p.nullable:
@@ -206,9 +214,58 @@ func absent(p *prop, required bool) (val, meta json.RawMessage, keep bool) {
 	case p.shape == shapeArray && p.minItems <= 0:
 		return json.RawMessage("[]"), json.RawMessage("[]"), true
 	case required:
-		return json.RawMessage("null"), nullMeta, true
+		return placeholder(p), placeholderMeta, true
 	}
 	return nil, nil, false
+}
+
+// placeholder is the plainest value of a required scalar's first shape:
+// the first value of its enum or const, false, 0 (or the bound nearest to
+// it when 0 is out of range), or the empty string. A string whose
+// minLength or pattern the empty string fails, and a multipleOf that 0
+// cannot meet, have no value that is not made up; they get it anyway.
+func placeholder(p *prop) json.RawMessage {
+	if len(p.alts) == 0 {
+		return json.RawMessage("null")
+	}
+	a := p.alts[0]
+	if len(a.enum) > 0 {
+		return a.enum[0]
+	}
+	switch a.kind {
+	case kindBoolean:
+		return json.RawMessage("false")
+	case kindNumber, kindInteger:
+		v := new(big.Rat)
+		if a.minimum != nil && v.Cmp(a.minimum) < 0 {
+			v.Set(a.minimum)
+		}
+		if a.maximum != nil && v.Cmp(a.maximum) > 0 {
+			v.Set(a.maximum)
+		}
+		// An exclusive bound is passed by one whole unit, which keeps an
+		// integer an integer.
+		one := big.NewRat(1, 1)
+		if a.exclusiveMinimum != nil && v.Cmp(a.exclusiveMinimum) <= 0 {
+			v.Add(a.exclusiveMinimum, one)
+		}
+		if a.exclusiveMaximum != nil && v.Cmp(a.exclusiveMaximum) >= 0 {
+			v.Sub(a.exclusiveMaximum, one)
+		}
+		if a.kind == kindInteger {
+			// The nearest integer within the bounds: up from a minimum,
+			// down from a maximum.
+			n := new(big.Int).Quo(v.Num(), v.Denom())
+			if a.minimum != nil && v.Cmp(a.minimum) == 0 && !v.IsInt() && v.Sign() > 0 {
+				n.Add(n, big.NewInt(1))
+			}
+			return json.RawMessage(n.String())
+		}
+		f, _ := v.Float64()
+		raw, _ := json.Marshal(f)
+		return raw
+	}
+	return json.RawMessage(`""`)
 }
 
 // fieldMeta is the metadata of one value: where it was read and how sure

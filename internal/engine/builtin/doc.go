@@ -19,9 +19,10 @@
 // A property nothing was found for is null where the schema allows null;
 // otherwise an object stands with its own properties absent (and is left
 // out if that leaves it empty), an array is empty, and a scalar is left out
-// when optional. A required scalar that may not be null is null: nothing
-// valid can be said without inventing a value, and that is the one case
-// where a result does not validate.
+// when optional. A required scalar that may not be null gets a placeholder
+// of its type (the first value of its enum, false, 0 or the bound nearest
+// it, the empty string) with confidence 0 and a reasoning saying it was not
+// found, as the hosted service's model, held to the schema, gives a value.
 //
 // # Finding a value
 //

@@ -249,7 +249,7 @@ func TestSchema(t *testing.T) {
 		{"IntegerRejectsFraction", `{"properties": {"score": {"type": "integer"}}}`, `{}`},
 		{"NoProperties", `{"type": "object"}`, `{}`},
 		{"NullableNotFound", `{"properties": {"level": {"type": ["integer", "null"], "maximum": 6}}}`, `{"level":null}`},
-		{"RequiredNotFound", `{"properties": {"level": {"type": "integer", "maximum": 6}}, "required": ["level"]}`, `{"level":null}`},
+		{"RequiredNotFound", `{"properties": {"level": {"type": "integer", "maximum": 6}}, "required": ["level"]}`, `{"level":0}`},
 		{"ObjectNotFound", `{"properties": {"o": {"properties": {"a": {"type": "string"}, "b": {"type": ["string", "null"]}}}}}`, `{"o":{"b":null}}`},
 		{"NullableObjectNotFound", `{"properties": {"o": {"anyOf": [{"properties": {"a": {"type": "string"}}}, {"type": "null"}]}}}`, `{"o":null}`},
 		{"ArrayNotFound", `{"properties": {"tags": {"type": "array", "items": {"type": "string"}}}}`, `{"tags":[]}`},
@@ -426,12 +426,15 @@ func checkMeta(tb testing.TB, doc *document.Document, path string, value, meta a
 				Boxes        []document.Box `json:"bounding_boxes"`
 			} `json:"citation"`
 			Confidence *float64 `json:"confidence"`
+			Reasoning  string   `json:"reasoning"`
 		}
 		if err := json.Unmarshal(raw, &fm); err != nil || fm.Confidence == nil || fm.Citation == nil {
 			tb.Errorf("%s: metadata %s is not a citation list and a confidence", path, raw)
 			return
 		}
-		if value == nil {
+		// A placeholder of a required value not found is metadata'd as a
+		// null is.
+		if value == nil || strings.HasPrefix(fm.Reasoning, "not found") {
 			if len(fm.Citation) != 0 || *fm.Confidence != 0 {
 				tb.Errorf("%s: null has metadata %s, want no citation and confidence 0", path, raw)
 			}
@@ -476,19 +479,51 @@ func withoutRequired(tb testing.TB, schema json.RawMessage) json.RawMessage {
 // TestRequiredMissing pins what the engine does when nothing valid can be
 // said without inventing a value: a required property that may not be null
 // and is not in the document is null.
+// TestRequiredMissing: a required field that may not be null and is not in
+// the document gets a placeholder of its type, marked as not found, so the
+// result validates against the schema.
 func TestRequiredMissing(t *testing.T) {
 	t.Parallel()
 	doc := parseText(t, "Total: 12\n", text.FormatText)
-	schema := json.RawMessage(`{"properties": {"total": {"type": "number"}, "vendor": {"type": "string"}}, "required": ["vendor"]}`)
-	out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `{"total":12,"vendor":null}`; string(out.Result) != want {
-		t.Errorf("Result = %s, want %s", out.Result, want)
-	}
-	if err := dataschema.ValidateInstance(schema, out.Result); err == nil {
-		t.Errorf("ValidateInstance(%s) = nil, want an error about vendor", out.Result)
+	for _, tc := range []struct {
+		name   string
+		vendor string // the schema of the required property "vendor"
+		want   string
+	}{
+		{"String", `{"type": "string"}`, `""`},
+		{"Boolean", `{"type": "boolean"}`, `false`},
+		{"Number", `{"type": "number"}`, `0`},
+		{"NumberAboveMinimum", `{"type": "number", "minimum": 2.5}`, `2.5`},
+		{"IntegerAboveMinimum", `{"type": "integer", "minimum": 2.5}`, `3`},
+		{"IntegerBelowMaximum", `{"type": "integer", "maximum": -4}`, `-4`},
+		{"IntegerAboveExclusiveMinimum", `{"type": "integer", "exclusiveMinimum": 7}`, `8`},
+		{"Enum", `{"type": "string", "enum": ["acme", "globex"]}`, `"acme"`},
+		{"Const", `{"const": "fixed"}`, `"fixed"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := json.RawMessage(`{"type": "object", "properties": {"total": {"type": "number"}, "vendor": ` + tc.vendor + `}, "required": ["vendor"]}`)
+			out, err := builtin.New().Extract(context.Background(), doc, extract.Configuration{DataSchema: schema})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := `{"total":12,"vendor":` + tc.want + `}`; string(out.Result) != want {
+				t.Errorf("Result = %s, want %s", out.Result, want)
+			}
+			if err := dataschema.ValidateInstance(schema, out.Result); err != nil {
+				t.Errorf("ValidateInstance(%s) = %v, want nil", out.Result, err)
+			}
+			var meta map[string]struct {
+				Citation   []any   `json:"citation"`
+				Confidence float64 `json:"confidence"`
+				Reasoning  string  `json:"reasoning"`
+			}
+			if err := json.Unmarshal(out.FieldMetadata.Document, &meta); err != nil {
+				t.Fatal(err)
+			}
+			if m := meta["vendor"]; len(m.Citation) != 0 || m.Confidence != 0 || !strings.Contains(m.Reasoning, "not found") {
+				t.Errorf("vendor metadata = %+v, want no citation, confidence 0 and a reasoning saying it was not found", m)
+			}
+		})
 	}
 }
 

@@ -130,7 +130,8 @@ func testWebhooks(t *testing.T, f *fixture) {
 		if ok, err := finishJob(ctx, f.st, j.ID, at(11), at(12), &extract.Outcome{Result: json.RawMessage(`{}`)}, ""); err != nil || !ok {
 			t.Fatalf("finishJob = %v, %v", ok, err)
 		}
-		diff(t, "deliveries", []string{"0:extract.pending", "0:extract.running", "0:extract.success", "1:extract.success"}, events(t, j.ID))
+		// extract.running goes only to webhooks that name it.
+		diff(t, "deliveries", []string{"0:extract.pending", "0:extract.success", "1:extract.success"}, events(t, j.ID))
 
 		c := f.create(t, newHooked(20))
 		if _, err := f.st.CancelJob(ctx, f.prj.ID, c.ID, at(21), f.queue.cancel); err != nil {

@@ -122,11 +122,14 @@
     }
     window.addEventListener('resize', fit);
 
-    function place(el, b) {
-      el.style.left = (b.x / size.w * 100) + '%';
-      el.style.top = (b.y / size.h * 100) + '%';
-      el.style.width = (b.w / size.w * 100) + '%';
-      el.style.height = (b.h / size.h * 100) + '%';
+    // place positions el at box b as fractions of a page of size s (by
+    // default the page drawn), so it scales with the frame.
+    function place(el, b, s) {
+      s = s || size;
+      el.style.left = (b.x / s.w * 100) + '%';
+      el.style.top = (b.y / s.h * 100) + '%';
+      el.style.width = (b.w / s.w * 100) + '%';
+      el.style.height = (b.h / s.h * 100) + '%';
     }
 
     async function show(cites, path) {
@@ -147,10 +150,15 @@
         return;
       }
       var first = null;
+      // A citation's boxes are in points, with its page's size in points
+      // beside them; a page drawn from its words is in the parser's own
+      // units (character cells for text). Fractions of the page agree.
+      var pd = c.page_dimensions;
+      var within = pd && pd.width > 0 && pd.height > 0 ? { w: pd.width, h: pd.height } : size;
       c.bounding_boxes.forEach(function (b) {
         var h = document.createElement('div');
         h.className = 'highlight';
-        place(h, b);
+        place(h, b, within);
         frame.appendChild(h);
         first = first || h;
       });
