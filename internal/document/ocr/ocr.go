@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -174,7 +175,7 @@ func ParseTSV(out []byte) ([]document.Word, error) {
 		words = append(words, document.Word{
 			Text:       text,
 			Box:        document.Box{X: n[0], Y: n[1], W: n[2], H: n[3]},
-			Confidence: min(max(conf/100, MinConfidence), 1),
+			Confidence: min(max(math.Round(conf*10)/1000, MinConfidence), 1),
 		})
 	}
 	if err := sc.Err(); err != nil {
