@@ -189,3 +189,32 @@ func ocrScale(w, h int) float64 {
 	}
 	return s
 }
+
+// Upright returns page n (1-based) of an image file as Parse reads it:
+// greyscale, turned upright, as many pixels as the page is units, so that
+// the boxes of its words fall where they were read. For showing a page
+// with its citations.
+func Upright(data []byte, kind string, n int, opts Options) (*image.Gray, error) {
+	if _, ok := codecs[kind]; !ok {
+		return nil, fmt.Errorf("picture: %q is not an image kind", kind)
+	}
+	if opts.PageLimit <= 0 {
+		opts.PageLimit = 5000
+	}
+	pages, err := frames(data, kind, opts.PageLimit)
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > len(pages) {
+		return nil, extract.Errorf(extract.CodeInvalid, "the image has no page %d: it has %d", n, len(pages))
+	}
+	img, err := decode(pages[n-1], kind, opts.Budget.Limits().MaxImagePixels)
+	if err != nil {
+		return nil, err
+	}
+	orientation := 1
+	if kind == filetype.JPEG {
+		orientation = exifOrientation(data)
+	}
+	return orient(gray(img), orientation), nil
+}
