@@ -218,3 +218,20 @@ func TestParseCancelled(t *testing.T) {
 		t.Errorf("Parse with a cancelled context = %v, want the context's error", err)
 	}
 }
+
+func TestParseLanguages(t *testing.T) {
+	needTesseract(t)
+	if _, err := os.Stat("/usr/share/tesseract-ocr/5/tessdata/deu.traineddata"); err != nil {
+		t.Skip("Tesseract's German data is not installed (apt-get install tesseract-ocr-deu)")
+	}
+	t.Parallel()
+	img, _ := picturetest.Text(t, "Größe der Straße: 12 Maß")
+	data := encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
+	doc, err := picture.Parse(context.Background(), data, filetype.PNG, picture.Options{OCR: ocr.Options{Languages: "deu+eng"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(doc.Pages[0]); got != "Größe der Straße: 12 Maß" {
+		t.Errorf("text read in German = %q, want %q", got, "Größe der Straße: 12 Maß")
+	}
+}
