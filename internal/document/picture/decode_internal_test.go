@@ -89,8 +89,9 @@ func TestOCRScale(t *testing.T) {
 		want float64
 	}{
 		{2480, 3508, 1},                  // A4 at 300 dpi
-		{1000, 500, 2},                   // small: enlarged to minOCRSide
+		{1000, 500, 1.5},                 // small: enlarged to minOCRSide
 		{100, 50, maxUpscale},            // tiny: enlarged at most maxUpscale times
+		{1450, 900, 1},                   // near enough: left as it is
 		{20000, 1000, 0.5},               // too long a side
 		{8000, 8000, 0.7905694150420949}, // too many pixels
 	}
