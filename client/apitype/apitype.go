@@ -250,7 +250,9 @@ type Citation struct {
 	BoundingBoxes []BoundingBox `json:"bounding_boxes,omitempty"`
 }
 
-// BoundingBox is a rectangle on a page, in the page's coordinates.
+// BoundingBox is a rectangle on a page, in the page's coordinates, origin
+// top-left: points (1/72 inch) for PDF, DOCX and HTML, character cells for
+// text, CSV and spreadsheets, pixels of the upright image for image files.
 type BoundingBox struct {
 	X float64 `json:"x"`
 	Y float64 `json:"y"`
