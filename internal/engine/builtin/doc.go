@@ -256,8 +256,8 @@
 // on no more than the highest of them earned. Confidences are rounded to three decimals.
 //
 // A value read from OCR words (a scan, a photo) is then multiplied by the
-// mean confidence OCR gave the words its citations cover: it is right only
-// if both the engine and OCR are (ocrconfidence.go).
+// lowest confidence OCR gave the words its citations cover: it is right
+// only if the engine and every one of its words are (ocrconfidence.go).
 //
 // # Metadata
 //
