@@ -65,7 +65,7 @@ type Limits struct {
 	MaxPDFStreamBytes int64
 	// MaxImagePixels is the most pixels one image (a page of an image
 	// file) may have, checked from its header before it is decoded, which
-	// takes up to four bytes a pixel. Defaults to 50,000,000
+	// takes four bytes a pixel in colour (eight for 16-bit colour). Defaults to 50,000,000
 	// (--max-image-pixels): a 600 dpi scan of an A3 page, or a photo from
 	// a 48-megapixel phone camera.
 	MaxImagePixels int64
