@@ -266,7 +266,8 @@ type PageDimensions struct {
 // BoundingBox is a rectangle on a page in points (1/72 inch) from the page's
 // top-left corner, whatever the document's format: PDF's own units; a
 // text document's character cell is 7.2 by 12 points (10 characters and 6
-// lines an inch).
+// lines an inch); an image's pixel is a point (an image is read at 72
+// pixels an inch), so its boxes are in the pixels of the upright image.
 type BoundingBox struct {
 	X float64 `json:"x"`
 	Y float64 `json:"y"`

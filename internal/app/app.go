@@ -182,6 +182,10 @@ func (c Config) withDefaults() Config {
 	if c.PDF.Logger == nil {
 		c.PDF.Logger = c.Logger
 	}
+	// Scanned PDF pages and image files are read by the same Tesseract,
+	// in the same languages.
+	c.PDF.Tesseract = cmp.Or(c.PDF.Tesseract, c.Parse.OCR.Program)
+	c.PDF.OCRLanguages = cmp.Or(c.PDF.OCRLanguages, c.Parse.OCR.Languages)
 	c.Role = cmp.Or(c.Role, RoleAll)
 	// Only one process uses an SQLite database (the data directory is
 	// locked), so work left running belongs to a dead process.

@@ -90,11 +90,11 @@ func TestFailsUnsupportedInputClearly(t *testing.T) {
 
 func testFailsUnsupportedInputClearly(t *testing.T, db database) {
 	s := start(t, db.option)
-	fileID := s.upload("photo.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+	fileID := s.upload("photos.zip", append([]byte("PK\x03\x04"), make([]byte, 64)...))
 	job := s.createJob(fileID, map[string]any{"data_schema": invoiceSchema})
 	got := s.waitStatus(job["id"].(string), "COMPLETED", "FAILED")
-	if got["status"] != "FAILED" || !strings.Contains(got["error_message"].(string), "png files are not supported") {
-		t.Errorf("job = %v %v, want FAILED saying png files are not supported", got["status"], got["error_message"])
+	if got["status"] != "FAILED" || !strings.Contains(got["error_message"].(string), "zip files are not supported") {
+		t.Errorf("job = %v %v, want FAILED saying zip files are not supported", got["status"], got["error_message"])
 	}
 	if _, ok := got["extract_result"]; ok {
 		t.Errorf("failed job has a result: %v", got["extract_result"])

@@ -175,8 +175,8 @@ func TestWebhookEvents(t *testing.T) {
 		close(gate.open)
 
 		completed := s.createWithWebhooks(invoice, hooks)
-		// The PNG signature makes an image file, which the built-in engine
-		// cannot read: the job fails.
+		// A PNG signature with no image after it is a damaged file: the
+		// job fails.
 		image := s.upload("scan.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...))
 		failed := s.createWithWebhooks(image, hooks)
 

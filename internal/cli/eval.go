@@ -19,9 +19,9 @@ import (
 
 func newEvalCmd() *cobra.Command {
 	var (
-		manifest, out, split, paraphrase string
-		workers                          int
-		fields                           bool
+		manifest, out, split, paraphrase, images string
+		workers                                  int
+		fields                                   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --manifest corpus.jsonl --out DIR",
@@ -61,10 +61,17 @@ documents: tune on train, report on test.
 file name to its property paths ("total", "lines[].amount"; "" for the schema
 itself), each to a new "name", "title" and "description". The results are
 mapped back to the schema's own names before they are scored, so the figures
-compare with a run on the schemas as written.`,
+compare with a run on the schemas as written.
+
+--images ocr runs only the documents whose manifest line names an "image" (a
+scan or photo of the same document) and reads each from its image with
+Tesseract, as a job on an uploaded image does; --images text runs the same
+documents from their text, so the two reports compare OCR with the text the
+manifest gives.`,
 		Example: `  quarry eval generate --out corpus
   quarry eval --manifest corpus/corpus.jsonl --out predictions
   quarry eval --manifest ../shared/realdocs/manifest.jsonl --split test --out held-out
+  quarry eval --manifest ../shared/realdocs/manifest.jsonl --images ocr --out receipts-ocr
   quarry eval --manifest ../shared/realdocs/manifest.jsonl --split test \
     --paraphrase internal/eval/testdata/realdocs.paraphrase.json --out held-out-reworded`,
 		Args: cobra.NoArgs,
@@ -79,6 +86,10 @@ compare with a run on the schemas as written.`,
 			if err != nil {
 				return &ExitError{Code: 2, Err: fmt.Errorf("--split: %w", err)}
 			}
+			im, err := eval.ParseImages(images)
+			if err != nil {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--images: %w", err)}
+			}
 			var para eval.Paraphrases
 			if paraphrase != "" {
 				if para, err = eval.ReadParaphrases(paraphrase); err != nil {
@@ -92,7 +103,7 @@ compare with a run on the schemas as written.`,
 			lazy := parse.NewLazyPDF(pdfOpts)
 			defer lazy.Close()
 			rep, err := eval.Run(cmd.Context(), eval.Config{
-				Manifest: manifest, Out: out, Workers: workers, Split: sp, Paraphrases: para,
+				Manifest: manifest, Out: out, Workers: workers, Split: sp, Paraphrases: para, Images: im,
 				Parser: parse.New(lazy, parse.Limits{}), Engine: builtin.New(),
 				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 			})
@@ -115,6 +126,7 @@ compare with a run on the schemas as written.`,
 	f.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "documents worked on at once")
 	f.StringVar(&split, "split", "all", "part of the manifest to run: all, train, or test (held out)")
 	f.BoolVar(&fields, "fields", false, "also print precision, recall and F1 of each field of each type")
+	f.StringVar(&images, "images", "off", "off (every document, from its text), text or ocr (only documents with an image, from their text or from the image by OCR)")
 	f.StringVar(&paraphrase, "paraphrase", "", "JSON file rewording the schemas' fields (names and descriptions)")
 	cmd.AddCommand(newEvalGenerateCmd())
 	return cmd

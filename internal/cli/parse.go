@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/quarrylabs/quarry/internal/document"
+	"github.com/quarrylabs/quarry/internal/document/ocr"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -20,6 +21,7 @@ func newParseCmd() *cobra.Command {
 		pages, format string
 		maxPages      int
 		sheets        []string
+		languages     string
 	)
 	cmd := &cobra.Command{
 		Use:   "parse FILE",
@@ -28,8 +30,11 @@ func newParseCmd() *cobra.Command {
 the text of each page in reading order (--format text), or the pages with their
 words, boxes, lines and tables (--format json). It runs locally on the file; no
 server is needed. Boxes are in page units with the origin at the top-left:
-points for PDF, DOCX and HTML, character cells for text, CSV and spreadsheets.`,
+points for PDF, DOCX and HTML, character cells for text, CSV and spreadsheets,
+pixels for images (read with Tesseract OCR, which must be installed).`,
 		Example: `  quarry parse invoice.pdf
+  quarry parse receipt.jpg
+  quarry parse scan.tiff --ocr-languages eng+deu --format json
   quarry parse report.docx --pages 1-3 --format json
   quarry parse book.xlsx --sheet Totals`,
 		Args: cobra.ExactArgs(1),
@@ -47,13 +52,17 @@ points for PDF, DOCX and HTML, character cells for text, CSV and spreadsheets.`,
 			if maxPages < 0 {
 				return &ExitError{Code: 2, Err: fmt.Errorf("--max-pages must be at least 1 (0 for no limit)")}
 			}
-			pdfOpts := pdf.Options{Instances: 1}
+			ocrOpts := ocr.Options{Languages: languages}
+			if err := ocrOpts.Validate(); err != nil {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--ocr-languages: %w", err)}
+			}
+			pdfOpts := pdf.Options{Instances: 1, OCRLanguages: languages}
 			if dir, err := os.UserCacheDir(); err == nil {
 				pdfOpts.CacheDir = filepath.Join(dir, "quarry", "pdfium")
 			}
 			lazy := parse.NewLazyPDF(pdfOpts)
 			defer lazy.Close()
-			doc, _, err := parse.New(lazy, parse.Limits{}).File(cmd.Context(), args[0], opts)
+			doc, _, err := parse.New(lazy, parse.Limits{OCR: ocrOpts}).File(cmd.Context(), args[0], opts)
 			if err != nil {
 				return err
 			}
@@ -69,6 +78,7 @@ points for PDF, DOCX and HTML, character cells for text, CSV and spreadsheets.`,
 	f.StringVar(&pages, "pages", "", `pages to parse, 1-based, like "1,3,5-7" (a job's target_pages)`)
 	f.IntVar(&maxPages, "max-pages", 0, "parse at most this many of the selected pages (a job's max_pages); 0 for no limit")
 	f.StringVar(&format, "format", "text", "text (each page's lines) or json (pages, words, boxes, lines, tables)")
+	f.StringVar(&languages, "ocr-languages", ocr.DefaultLanguages, "Tesseract languages to read images and scans in, joined with +, like eng+deu")
 	f.StringSliceVar(&sheets, "sheet", nil, "spreadsheet sheets to parse, by name (a job's sheet_names); repeat or separate with commas")
 	return cmd
 }
@@ -111,6 +121,8 @@ type (
 	jsonWord struct {
 		Text string       `json:"text"`
 		Box  document.Box `json:"box"`
+		// Confidence is OCR's, for words read from an image.
+		Confidence float64 `json:"confidence,omitempty"`
 	}
 	jsonLine struct {
 		Text  string       `json:"text"`
@@ -130,7 +142,7 @@ func toJSON(doc *document.Document) jsonDocument {
 		jp := jsonPage{Number: p.Number, Width: p.Width, Height: p.Height,
 			Words: []jsonWord{}, Lines: []jsonLine{}, Tables: []jsonTable{}}
 		for _, w := range p.Words {
-			jp.Words = append(jp.Words, jsonWord{Text: w.Text, Box: w.Box})
+			jp.Words = append(jp.Words, jsonWord{Text: w.Text, Box: w.Box, Confidence: w.Confidence})
 		}
 		for _, l := range p.Lines {
 			jp.Lines = append(jp.Lines, jsonLine{Text: l.Text, Box: l.Box, Words: nonNil(l.Words)})

@@ -19,6 +19,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/blob/s3"
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/budget"
+	"github.com/quarrylabs/quarry/internal/document/ocr"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -110,6 +111,9 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			if err := cfg.Parse.Budget.Validate(); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
+			if err := cfg.Parse.OCR.Validate(); err != nil {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--ocr-languages: %w", err)}
+			}
 			if cfg.Parse.PageLimit < 0 || cfg.Parse.MaxDecompressedBytes < 0 || cfg.Parse.Timeout < 0 {
 				return &ExitError{Code: 2, Err: fmt.Errorf("--%s, --%s and --%s must be positive (0 for their defaults)", budget.FlagPages, budget.FlagDecompressedBytes, budget.FlagParseTimeout)}
 			}
@@ -141,6 +145,8 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 	f.IntVar(&cfg.Parse.Budget.MaxLineLength, budget.FlagLineLength, envInt("QUARRY_MAX_LINE_LENGTH", d.MaxLineLength), "most characters in one line of a text file, one CSV record or one word (env QUARRY_MAX_LINE_LENGTH)")
 	f.IntVar(&cfg.Parse.Budget.MaxElements, budget.FlagElements, envInt("QUARRY_MAX_ELEMENTS", d.MaxElements), "most elements of markup one document may have: HTML elements and texts, DOCX runs and breaks (env QUARRY_MAX_ELEMENTS)")
 	f.Int64Var(&cfg.Parse.Budget.MaxPDFStreamBytes, budget.FlagPDFStreamBytes, envInt64("QUARRY_MAX_PDF_STREAM_BYTES", d.MaxPDFStreamBytes), "most bytes one compressed PDF stream other than an image may inflate to; more fails the job as a flate bomb before PDFium reads it (env QUARRY_MAX_PDF_STREAM_BYTES)")
+	f.Int64Var(&cfg.Parse.Budget.MaxImagePixels, budget.FlagImagePixels, envInt64("QUARRY_MAX_IMAGE_PIXELS", d.MaxImagePixels), "most pixels one image, or one page of a TIFF, may have; checked before it is decoded (env QUARRY_MAX_IMAGE_PIXELS)")
+	f.StringVar(&cfg.Parse.OCR.Languages, "ocr-languages", env("QUARRY_OCR_LANGUAGES", ocr.DefaultLanguages), "Tesseract languages images and scanned PDFs are read in, joined with +, like eng+deu; each needs its data installed (apt-get install tesseract-ocr-deu) (env QUARRY_OCR_LANGUAGES)")
 	f.IntVar(&cfg.Parse.PageLimit, budget.FlagPages, envInt("QUARRY_MAX_DOCUMENT_PAGES", pdf.DefaultPageLimit), "most pages a document may have, whatever a job selects (env QUARRY_MAX_DOCUMENT_PAGES)")
 	f.Int64Var(&cfg.Parse.MaxDecompressedBytes, budget.FlagDecompressedBytes, envInt64("QUARRY_MAX_DECOMPRESSED_BYTES", 256<<20), "most bytes the parts of a DOCX or XLSX may inflate to (zip bombs) (env QUARRY_MAX_DECOMPRESSED_BYTES)")
 	f.DurationVar(&cfg.Parse.Timeout, budget.FlagParseTimeout, envDuration("QUARRY_PARSE_TIMEOUT", 2*time.Minute), "longest the parse of one document may take (env QUARRY_PARSE_TIMEOUT)")

@@ -84,6 +84,10 @@ func (b Box) Union(o Box) Box {
 type Word struct {
 	Text string
 	Box  Box
+	// Confidence is how sure OCR is of a word it read, from just above 0
+	// to 1 (Tesseract's word confidence); 0 for a word read from a file's
+	// own text, which is as sure as the file.
+	Confidence float64
 }
 
 // Line is a sequence of words on one baseline, in reading order.

@@ -116,6 +116,9 @@ type Entry struct {
 	// then read from it, as Quarry reads a scan, rather than from the
 	// plain text of Document, which has lost where each line stood.
 	Layout string `json:"layout,omitempty"`
+	// Image, when set, is a scan or photo of the same document, which
+	// Config.Images can read instead of Document and Layout.
+	Image string `json:"image,omitempty"`
 }
 
 // ReadManifest reads a manifest's entries.
@@ -180,6 +183,11 @@ type Config struct {
 	// Split is the part of the manifest to run (see the package doc).
 	// Defaults to SplitAll.
 	Split Split
+	// Images runs only the entries that have an image, read from it by
+	// OCR (ImagesOCR) or from their text as usual (ImagesText), so the two
+	// runs measure the same documents. Defaults to every entry, read from
+	// its text (ImagesOff).
+	Images Images
 	// Paraphrases, when not nil, rename and reword the schemas' fields
 	// before the engine sees them; the results are mapped back to the
 	// schemas' own names before they are scored.
@@ -214,7 +222,34 @@ func (c Config) validate() error {
 	if _, err := ParseSplit(string(c.Split)); err != nil {
 		return fmt.Errorf("eval: Split: %w", err)
 	}
+	if _, err := ParseImages(string(c.Images)); err != nil {
+		return fmt.Errorf("eval: Images: %w", err)
+	}
 	return nil
+}
+
+// Images says whether a run reads the scans of documents that have one.
+type Images string
+
+// The ways of reading documents that have an image.
+const (
+	// ImagesOff runs every entry, from its text.
+	ImagesOff Images = ""
+	// ImagesText runs the entries with an image, from their text.
+	ImagesText Images = "text"
+	// ImagesOCR runs the entries with an image, from the image.
+	ImagesOCR Images = "ocr"
+)
+
+// ParseImages reads an Images value: "", "off", "text" or "ocr".
+func ParseImages(s string) (Images, error) {
+	switch s {
+	case "", "off":
+		return ImagesOff, nil
+	case string(ImagesText), string(ImagesOCR):
+		return Images(s), nil
+	}
+	return "", fmt.Errorf("%q is not one of off, text, ocr", s)
 }
 
 // Prediction is what DIR/<id>.json holds: the engine's output for one
@@ -247,6 +282,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	entries = cfg.Split.Select(entries)
+	if cfg.Images != ImagesOff {
+		entries = slices.DeleteFunc(entries, func(e Entry) bool { return e.Image == "" })
+	}
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -288,7 +326,7 @@ feed:
 		return nil, firstErr
 	}
 	rep := newReport(results, time.Since(start))
-	rep.Split, rep.Paraphrased = cfg.Split, cfg.Paraphrases != nil
+	rep.Split, rep.Paraphrased, rep.Images = cfg.Split, cfg.Paraphrases != nil, cfg.Images
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode report: %w", err)
@@ -340,7 +378,7 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 	pred := Prediction{ID: e.ID, Type: e.Type, Document: e.Document}
 	res := &docResult{entry: e}
 	var result, meta any
-	doc, err := readDocument(ctx, cfg.Parser, base, e)
+	doc, err := readDocument(ctx, cfg, base, e)
 	if err == nil {
 		res.pages = len(doc.Pages)
 		var out extract.Outcome
@@ -381,9 +419,14 @@ func evaluate(ctx context.Context, cfg Config, base string, e Entry) (*docResult
 	return res, nil
 }
 
-// readDocument parses an entry's document, from its OCR layout when it has
-// one.
-func readDocument(ctx context.Context, p Parser, base string, e Entry) (*document.Document, error) {
+// readDocument parses an entry's document: from its image when the run
+// reads images, else from its OCR layout when it has one.
+func readDocument(ctx context.Context, cfg Config, base string, e Entry) (*document.Document, error) {
+	p := cfg.Parser
+	if cfg.Images == ImagesOCR {
+		doc, _, err := p.File(ctx, filepath.Join(base, e.Image), parse.Options{})
+		return doc, err
+	}
 	if e.Layout != "" {
 		f, err := os.Open(filepath.Join(base, e.Layout))
 		if err != nil {

@@ -22,6 +22,9 @@ type Report struct {
 	// whether the engine saw the schemas reworded.
 	Split       Split `json:"split"`
 	Paraphrased bool  `json:"paraphrased,omitempty"`
+	// Images says whether only documents with an image were run, and
+	// whether they were read from it (see Config.Images).
+	Images Images `json:"images,omitempty"`
 	// Overall and ByType are the scores of all documents and of each type.
 	Overall Scores            `json:"overall"`
 	ByType  map[string]Scores `json:"by_type"`
@@ -130,6 +133,12 @@ func (r *Report) Print(w io.Writer) error {
 	}
 	if r.Paraphrased {
 		fmt.Fprint(tw, "; schemas paraphrased")
+	}
+	switch r.Images {
+	case ImagesText:
+		fmt.Fprint(tw, "; documents with an image, read from their text")
+	case ImagesOCR:
+		fmt.Fprint(tw, "; documents with an image, read from it by OCR")
 	}
 	fmt.Fprint(tw, "\n\n")
 	fmt.Fprintln(tw, "type\tdocs\tfield P\tfield R\tfield F1\trow P\trow R\trow F1\tcitation page\t")

@@ -25,6 +25,9 @@ const (
 	PNG      = "png"
 	JPEG     = "jpg"
 	TIFF     = "tiff"
+	WebP     = "webp"
+	BMP      = "bmp"
+	GIF      = "gif"
 	Zip      = "zip"
 	Unknown  = "bin"
 )
@@ -44,6 +47,9 @@ var mimeTypes = map[string]string{
 	PNG:      "image/png",
 	JPEG:     "image/jpeg",
 	TIFF:     "image/tiff",
+	WebP:     "image/webp",
+	BMP:      "image/bmp",
+	GIF:      "image/gif",
 	Zip:      "application/zip",
 	Unknown:  "application/octet-stream",
 }
@@ -79,6 +85,12 @@ func Detect(head []byte, name string) string {
 		return JPEG
 	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
 		return TIFF
+	case len(head) >= 12 && bytes.HasPrefix(head, []byte("RIFF")) && string(head[8:12]) == "WEBP":
+		return WebP
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return GIF
+	case isBMP(head):
+		return BMP
 	}
 	if !isText(head) {
 		return Unknown
@@ -99,6 +111,23 @@ func Detect(head []byte, name string) string {
 		return JSON
 	}
 	return Text
+}
+
+// isBMP reports whether head starts a Windows bitmap: "BM" alone is too
+// common a start of text, so the header's reserved fields must be zero and
+// its info header one of the sizes the format defines.
+func isBMP(head []byte) bool {
+	if len(head) < 18 || !bytes.HasPrefix(head, []byte("BM")) {
+		return false
+	}
+	if head[6] != 0 || head[7] != 0 || head[8] != 0 || head[9] != 0 {
+		return false
+	}
+	switch uint32(head[14]) | uint32(head[15])<<8 | uint32(head[16])<<16 | uint32(head[17])<<24 {
+	case 12, 40, 52, 56, 64, 108, 124:
+		return true
+	}
+	return false
 }
 
 // isText reports whether head looks like UTF-8 text: valid UTF-8 (allowing a
@@ -123,6 +152,15 @@ func isText(head []byte) bool {
 		b = b[size:]
 	}
 	return true
+}
+
+// Image reports whether the kind is an image file, read by OCR.
+func Image(kind string) bool {
+	switch kind {
+	case PNG, JPEG, TIFF, WebP, BMP, GIF:
+		return true
+	}
+	return false
 }
 
 // TextLike reports whether the kind is read by the text parser.

@@ -24,7 +24,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, sess *session) 
 	}
 	data := map[string]any{"Title": "Job " + job.ID, "Nav": "jobs", "Job": job, "History": s.history(r, job), "DPI": s.cfg.PageDPI}
 	if f, err := sess.api.Files.Get(r.Context(), job.FileInput); err == nil {
-		data["File"], data["PageMode"] = f, s.pageMode(f)
+		data["File"], data["PageMode"], data["DPI"] = f, s.pageMode(f), s.pageDPI(f)
 	} else if !client.IsNotFound(err) {
 		return err
 	}

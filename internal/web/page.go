@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"image/jpeg"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -10,12 +14,15 @@ import (
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/parse"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
+	"github.com/quarrylabs/quarry/internal/document/picture"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/filetype"
 )
 
 // A cited page is shown in one of two ways. A PDF page is drawn by PDFium
-// as a PNG, and the citation's box (in points) is laid over it. Any other
+// as a PNG, and the citation's box (in points) is laid over it; a page of
+// an image file is the image itself, upright and greyscale as OCR read it,
+// with the box (in its pixels) over it. Any other
 // document has no drawing of its own, so its page is drawn in the browser
 // from the document model's words, each at its box: what the engine read,
 // where it read it, with the cited box over it. Both are positioned as
@@ -23,10 +30,20 @@ import (
 
 // pageMode says how the job page shows the document's pages.
 func (s *Server) pageMode(f *apitype.File) string {
-	if f != nil && f.FileType == filetype.PDF && s.renderer != nil {
+	if f != nil && (f.FileType == filetype.PDF && s.renderer != nil || filetype.Image(f.FileType)) {
 		return "image"
 	}
 	return "words"
+}
+
+// pageDPI is the resolution the job page's images are drawn at, which
+// turns their pixels into the units of the boxes: points for a PDF, and
+// for an image file its own pixels, one a unit (72 "dpi").
+func (s *Server) pageDPI(f *apitype.File) int {
+	if f != nil && filetype.Image(f.FileType) {
+		return 72
+	}
+	return s.cfg.PageDPI
 }
 
 // pageSource returns the job's file and page number n from the request,
@@ -54,13 +71,16 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request, sess *session
 		return err
 	}
 	if s.pageMode(f) != "image" {
-		return &pageError{status: http.StatusNotFound, message: "Only PDF pages are drawn as images; this document's pages are drawn from their words."}
+		return &pageError{status: http.StatusNotFound, message: "Only PDF pages and images are drawn as images; this document's pages are drawn from their words."}
 	}
 	body, err := sess.api.Files.Download(r.Context(), f.ID)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
+	if filetype.Image(f.FileType) {
+		return s.pictureImage(w, body, f.FileType, n)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RenderTimeout)
 	defer cancel()
 	png, err := s.renderer.RenderPNG(ctx, body, n, s.cfg.PageDPI, pdf.ParseOptions{
@@ -73,6 +93,29 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request, sess *session
 	// A job's document never changes; the image may be kept, privately.
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	_, _ = w.Write(png)
+	return nil
+}
+
+// pictureImage serves page n of an image file as a JPEG.
+func (s *Server) pictureImage(w http.ResponseWriter, body io.Reader, kind string, n int) error {
+	data, err := io.ReadAll(io.LimitReader(body, s.cfg.MaxDocumentBytes+1))
+	if err != nil {
+		return fmt.Errorf("read image: %w", err)
+	}
+	if int64(len(data)) > s.cfg.MaxDocumentBytes {
+		return &pageError{status: http.StatusNotFound, message: "The image is larger than this server draws."}
+	}
+	img, err := picture.Upright(data, kind, n, picture.Options{})
+	if err != nil {
+		return pageErr(err)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+		return fmt.Errorf("encode page image: %w", err)
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	_, _ = w.Write(buf.Bytes())
 	return nil
 }
 

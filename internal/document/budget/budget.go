@@ -63,6 +63,12 @@ type Limits struct {
 	// times that for an image; a flate bomb fails on it before PDFium reads
 	// the file. Defaults to 64 MiB (--max-pdf-stream-bytes).
 	MaxPDFStreamBytes int64
+	// MaxImagePixels is the most pixels one image (a page of an image
+	// file) may have, checked from its header before it is decoded, which
+	// takes four bytes a pixel in colour (eight for 16-bit colour). Defaults to 50,000,000
+	// (--max-image-pixels): a 600 dpi scan of an A3 page, or a photo from
+	// a 48-megapixel phone camera.
+	MaxImagePixels int64
 }
 
 // WithDefaults returns the limits with every unset field at its default.
@@ -74,6 +80,7 @@ func (l Limits) WithDefaults() Limits {
 	l.MaxLineLength = cmp.Or(l.MaxLineLength, 100_000)
 	l.MaxElements = cmp.Or(l.MaxElements, 2_000_000)
 	l.MaxPDFStreamBytes = cmp.Or(l.MaxPDFStreamBytes, 64<<20)
+	l.MaxImagePixels = cmp.Or(l.MaxImagePixels, 50_000_000)
 	return l
 }
 
@@ -86,7 +93,7 @@ func (l Limits) Validate() error {
 		{FlagTableCells, int64(l.MaxTableCells)}, {FlagWords, int64(l.MaxWords)},
 		{FlagWordsPerPage, int64(l.MaxWordsPerPage)}, {FlagTextBytes, l.MaxTextBytes},
 		{FlagLineLength, int64(l.MaxLineLength)}, {FlagElements, int64(l.MaxElements)},
-		{FlagPDFStreamBytes, l.MaxPDFStreamBytes},
+		{FlagPDFStreamBytes, l.MaxPDFStreamBytes}, {FlagImagePixels, l.MaxImagePixels},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("--%s must be positive (0 for its default), got %d", f.flag, f.v)
@@ -105,6 +112,7 @@ const (
 	FlagLineLength     = "max-line-length"
 	FlagElements       = "max-elements"
 	FlagPDFStreamBytes = "max-pdf-stream-bytes"
+	FlagImagePixels    = "max-image-pixels"
 	// The limits of internal/document/parse, named here so that every
 	// parser's message names them the same way.
 	FlagPages             = "max-document-pages"

@@ -3,7 +3,8 @@
 // (internal/filetype), applies a job's target_pages, max_pages and
 // sheet_names, and holds every parse to the limits a server needs against
 // hostile files — a largest file, a most pages, a most decompressed bytes
-// for zip-based formats, a time limit per document, and a memory budget
+// for zip-based formats, a most pixels for images, a time limit per
+// document, and a memory budget
 // (internal/document/budget) the parsers spend as they make cells, words
 // and text. Each limit fails
 // with an *extract.Error of code CodeInvalid whose message names it, and a
@@ -25,7 +26,9 @@ import (
 	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/docx"
 	"github.com/quarrylabs/quarry/internal/document/html"
+	"github.com/quarrylabs/quarry/internal/document/ocr"
 	"github.com/quarrylabs/quarry/internal/document/pdf"
+	"github.com/quarrylabs/quarry/internal/document/picture"
 	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/document/xlsx"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -53,9 +56,13 @@ type Limits struct {
 	// Timeout bounds the parse of one document. Defaults to 2 minutes.
 	Timeout time.Duration
 	// Budget bounds what the parse of one document may make: table cells,
-	// words, bytes of text, line length, inflated PDF streams. See
-	// budget.Limits for the defaults.
+	// words, bytes of text, line length, inflated PDF streams, pixels of an
+	// image. See budget.Limits for the defaults.
 	Budget budget.Limits
+	// OCR says which Tesseract reads image files, in which languages; see
+	// ocr.Options for the defaults. (Scanned PDF pages are read as the
+	// PDF parser's own options say.)
+	OCR ocr.Options
 }
 
 // WithDefaults returns the limits with every unset field at its default.
@@ -65,6 +72,7 @@ func (l Limits) WithDefaults() Limits {
 	l.MaxDecompressedBytes = cmp.Or(l.MaxDecompressedBytes, 256<<20)
 	l.Timeout = cmp.Or(l.Timeout, 2*time.Minute)
 	l.Budget = l.Budget.WithDefaults()
+	l.OCR = l.OCR.WithDefaults()
 	return l
 }
 
@@ -195,6 +203,10 @@ func (p *Parser) parse(ctx context.Context, data []byte, kind string, opts Optio
 			SheetNames: opts.SheetNames, Pages: opts.Pages, MaxPages: opts.MaxPages,
 			PageLimit: l.PageLimit, MaxDecompressedBytes: l.MaxDecompressedBytes, Budget: b,
 		})
+	case filetype.PNG, filetype.JPEG, filetype.TIFF, filetype.WebP, filetype.BMP, filetype.GIF:
+		return picture.Parse(ctx, data, kind, picture.Options{
+			Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, Budget: b, OCR: l.OCR,
+		})
 	case filetype.HTML:
 		return html.Parse(ctx, bytes.NewReader(data), html.Options{Pages: opts.Pages, MaxPages: opts.MaxPages, PageLimit: l.PageLimit, Budget: b})
 	default: // text-like, as Supported says
@@ -210,17 +222,12 @@ func Supported(kind string) bool {
 	case filetype.PDF, filetype.DOCX, filetype.XLSX, filetype.HTML:
 		return true
 	}
-	return filetype.TextLike(kind)
+	return filetype.TextLike(kind) || filetype.Image(kind)
 }
 
 func unsupported(kind string) error {
-	switch kind {
-	case filetype.PNG, filetype.JPEG, filetype.TIFF:
-		return extract.Errorf(extract.CodeInvalid,
-			"%s images are not supported: this server reads PDF (scans included), DOCX, XLSX, HTML, CSV, Markdown, JSON and plain text; put the image in a PDF to extract from it", kind)
-	}
 	return extract.Errorf(extract.CodeInvalid,
-		"%s files are not supported: this server reads PDF, DOCX, XLSX, HTML, CSV, Markdown, JSON and plain text files", kind)
+		"%s files are not supported: this server reads PDF, DOCX, XLSX, HTML, CSV, Markdown, JSON and plain text files, and PNG, JPEG, TIFF, WebP, BMP and GIF images", kind)
 }
 
 // readAll reads the whole file, refusing more than max bytes.

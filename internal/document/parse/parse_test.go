@@ -216,7 +216,7 @@ func TestParseLimits(t *testing.T) {
 		{"ErrTimeout", nil, filetype.PDF, parse.Limits{Timeout: time.Millisecond}, &fakePDF{wait: true}, "the document took longer than 1ms to parse (limit --parse-timeout)"},
 		{"ErrPanic", nil, filetype.PDF, parse.Limits{}, &fakePDF{panic: true}, "the pdf file could not be read: the parser failed on its content"},
 		{"ErrNoPDFParser", []byte("%PDF-1.7"), filetype.PDF, parse.Limits{}, nil, "PDF files are not supported by this server"},
-		{"ErrImage", []byte("\x89PNG"), filetype.PNG, parse.Limits{}, nil, "png images are not supported"},
+		{"ErrImageDamaged", []byte("\x89PNG"), filetype.PNG, parse.Limits{}, nil, "the PNG image cannot be read"},
 		{"ErrZip", []byte("PK\x03\x04"), filetype.Zip, parse.Limits{}, nil, "zip files are not supported"},
 	}
 	for _, tt := range tests {

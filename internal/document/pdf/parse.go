@@ -17,6 +17,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/layout"
+	"github.com/quarrylabs/quarry/internal/document/ocr"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
 
@@ -135,7 +136,7 @@ func (job *parseJob) document() (*document.Document, error) {
 		case job.tesseract == "":
 			return nil, extract.Errorf(extract.CodeInvalid,
 				"the PDF has no text layer: its pages are images, as in a scan. Reading scans needs Tesseract OCR, "+
-					"which is not installed on this server; install it (on Debian or Ubuntu: %s) and try again", installTesseract)
+					"which is not installed on this server; install it (on Debian or Ubuntu: %s) and try again", ocr.Install)
 		default:
 			return nil, extract.Errorf(extract.CodeInvalid,
 				"the PDF has no text layer, and OCR found no text on its pages: are they blank, or photos rather than scans of text?")

@@ -256,6 +256,10 @@
 // stays below 0.975, and gives a raw score above all those it was fitted
 // on no more than the highest of them earned. Confidences are rounded to three decimals.
 //
+// A value read from OCR words (a scan, a photo) is then multiplied by the
+// lowest confidence OCR gave the words its citations cover: it is right
+// only if the engine and every one of its words are (ocrconfidence.go).
+//
 // # Metadata
 //
 // The field metadata mirrors the result: an object maps to an object of its

@@ -82,6 +82,7 @@ func (e *Engine) Extract(ctx context.Context, doc *document.Document, cfg extrac
 				}
 				if !e.raw {
 					v.calibrate()
+					v.weighByOCR(doc.Pages)
 				}
 				obj, m, _ := buildObject(root, v)
 				objects = append(objects, obj)
@@ -160,6 +161,7 @@ func fill(ctx context.Context, pl *plan, pages []document.Page, raw bool) (json.
 	}
 	if !raw {
 		v.calibrate()
+		v.weighByOCR(pages)
 	}
 	obj, meta, _ := buildObject(pl.root, v)
 	return obj, meta, nil
