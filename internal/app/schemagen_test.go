@@ -160,7 +160,7 @@ func TestGenerateSchema(t *testing.T) {
 		{"NullsOnly", map[string]any{"prompt": nil, "file_id": nil, "data_schema": nil}, http.StatusUnprocessableEntity, "at least one of prompt"},
 		{"UnknownField", map[string]any{"prompt": "total", "schema": map[string]any{}}, http.StatusUnprocessableEntity, "unknown field"},
 		{"UnknownFile", map[string]any{"file_id": "dfl-00000000-0000-7000-8000-000000000000"}, http.StatusNotFound, "was not found"},
-		{"UnreadableFile", map[string]any{"file_id": image}, http.StatusUnprocessableEntity, "png files cannot be read"},
+		{"DamagedImage", map[string]any{"file_id": image}, http.StatusUnprocessableEntity, "the PNG image cannot be read"},
 		{"NoLabels", map[string]any{"file_id": blank}, http.StatusUnprocessableEntity, "found no labelled values"},
 		{"NoFieldsInPrompt", map[string]any{"prompt": "The documents are scanned invoices from our suppliers."}, http.StatusUnprocessableEntity, "found no field names"},
 		{"InvalidSchema", map[string]any{"data_schema": map[string]any{"type": "object", "properties": map[string]any{"total": map[string]any{"type": "money"}}}}, http.StatusUnprocessableEntity, "/properties/total"},

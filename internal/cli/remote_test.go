@@ -416,10 +416,10 @@ func TestExtractRun(t *testing.T) {
 			t.Fatalf("extract list --status FAILED = %q, want a header and one row", out)
 		}
 		f := strings.Fields(lines[1])
-		if len(f) < 8 || f[1] != "FAILED" || f[2] != "scan.png" || !strings.Contains(lines[1], "png files are not supported") {
+		if len(f) < 8 || f[1] != "FAILED" || f[2] != "scan.png" || !strings.Contains(lines[1], "the PNG image cannot be read") {
 			t.Errorf("row %q, want the job FAILED on scan.png with its error", lines[1])
 		}
-		if got := s.ok(t, "extract", "get", f[0], "--format", "table"); !strings.Contains(got, "scan.png") || !strings.Contains(got, "png files are not supported") {
+		if got := s.ok(t, "extract", "get", f[0], "--format", "table"); !strings.Contains(got, "scan.png") || !strings.Contains(got, "the PNG image cannot be read") {
 			t.Errorf("extract get %s = %q, want the file's name and the error", f[0], got)
 		}
 	})
