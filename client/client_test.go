@@ -82,6 +82,22 @@ func TestFiles(t *testing.T) {
 	if diff := cmp.Diff([]string{fromReader.ID, fromPath.ID}, ids); diff != "" {
 		t.Errorf("List ids, newest first (-want +got):\n%s", diff)
 	}
+	ids = nil
+	for f, err := range c.Files.List(ctx, &client.ListFilesParams{OrderBy: "name", PageSize: 1, DownloadURL: true}) {
+		if err != nil {
+			t.Fatalf("List(order_by name): %v", err)
+		}
+		if f.DownloadURL == nil || !strings.HasPrefix(f.DownloadURL.URL, "http") {
+			t.Errorf("List(expand download_url): %s has download_url %+v", f.ID, f.DownloadURL)
+		}
+		ids = append(ids, f.ID)
+	}
+	if diff := cmp.Diff([]string{fromPath.ID, fromReader.ID}, ids); diff != "" {
+		t.Errorf("List ids by name, invoice.txt before notes.txt (-want +got):\n%s", diff)
+	}
+	if _, err := c.Files.ListPage(ctx, &client.ListFilesParams{OrderBy: "size desc"}); !client.IsInvalid(err) {
+		t.Errorf("ListPage(order_by size desc) = %v, want invalid", err)
+	}
 	page, err := c.Files.ListPage(ctx, &client.ListFilesParams{ExternalFileID: "inv-42"})
 	if err != nil || len(page.Items) != 1 || page.Items[0].ID != fromPath.ID || page.NextPageToken != "" {
 		t.Errorf("ListPage(external_file_id) = %+v, %v; want just %s", page, err, fromPath.ID)

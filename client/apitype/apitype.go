@@ -313,10 +313,14 @@ type File struct {
 	UpdatedAt      time.Time  `json:"updated_at,omitzero"`
 	LastModifiedAt time.Time  `json:"last_modified_at,omitzero"`
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	// DownloadURL is a link to the file's bytes, present when asked for
+	// (expand=download_url; ListFilesParams.DownloadURL).
+	DownloadURL *FileContent `json:"download_url,omitempty"`
 }
 
 // FileContent is a short-lived URL the file's bytes can be downloaded
-// from without an API key.
+// from without an API key (PresignedURL): whoever holds it may download
+// the file until ExpiresAt.
 type FileContent struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expires_at"`

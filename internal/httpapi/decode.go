@@ -136,6 +136,8 @@ func parseExpand(r *http.Request, allowed ...string) (expansions, error) {
 			ex.metadata = true
 		case "total_size":
 			ex.totalSize = true
+		case "download_url":
+			ex.downloadURL = true
 		}
 	}
 	return ex, nil

@@ -53,6 +53,7 @@ type expansions struct {
 	extractMetadata bool
 	metadata        bool
 	totalSize       bool
+	downloadURL     bool // files: a download link in each file
 }
 
 func toJobJSON(j extract.Job, ex expansions) jobJSON {
@@ -122,6 +123,16 @@ type fileJSON struct {
 	UpdatedAt      string  `json:"updated_at"`
 	LastModifiedAt string  `json:"last_modified_at"`
 	ExpiresAt      *string `json:"expires_at"`
+	// DownloadURL is set with expand=download_url only: making one seals
+	// a token, and a link nobody asked for is a grant nobody needed.
+	DownloadURL *presignedJSON `json:"download_url,omitempty"`
+}
+
+// presignedJSON is the wire form of a PresignedURL: a link to a file's
+// bytes that needs no API key until it expires.
+type presignedJSON struct {
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
 }
 
 func toFileJSON(f extract.File) fileJSON {

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -106,6 +108,74 @@ func testListFiles(t *testing.T, f *fixture) {
 			p.After = &extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 		}
 		diff(t, "paged ListFiles", files, got)
+	})
+}
+
+// testListFilesOrder lists files in each order, whole and a page at a
+// time, with names whose byte order differs from a locale's (capitals
+// first, accents last) and repeated names that the id orders.
+func testListFilesOrder(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	byName := map[string][]extract.File{}
+	var created []extract.File // oldest first
+	for i, name := range []string{"b.pdf", "a.pdf", "Z.pdf", "é.pdf", "a.pdf", "a b.pdf"} {
+		file := newFile(f.prj, name, i*10)
+		if err := f.st.CreateFile(ctx, file); err != nil {
+			t.Fatalf("CreateFile: %v", err)
+		}
+		byName[name] = append(byName[name], file)
+		created = append(created, file)
+	}
+	if err := f.st.CreateFile(ctx, newFile(f.other, "a.pdf", 5)); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	var names []extract.File
+	for _, name := range []string{"Z.pdf", "a b.pdf", "a.pdf", "b.pdf", "é.pdf"} {
+		names = append(names, byName[name]...) // ids grow with creation: same-name files in id order
+	}
+	newest := slices.Clone(created)
+	slices.Reverse(newest)
+	tests := []struct {
+		order extract.FileOrder
+		want  []extract.File
+	}{
+		{"", newest},
+		{extract.FileOrderCreated, newest},
+		{extract.FileOrderName, names},
+		{extract.FileOrderID, created},
+	}
+	for _, tt := range tests {
+		t.Run("Order_"+string(cmp.Or(tt.order, "default")), func(t *testing.T) {
+			filter := extract.FileFilter{ProjectID: f.prj.ID, Order: tt.order}
+			got, err := f.st.ListFiles(ctx, filter, extract.Page{Limit: 100})
+			if err != nil {
+				t.Fatalf("ListFiles: %v", err)
+			}
+			diff(t, "ListFiles", tt.want, got)
+
+			var paged []extract.File
+			p := extract.Page{Limit: 2}
+			for range 10 {
+				page, err := f.st.ListFiles(ctx, filter, p)
+				if err != nil {
+					t.Fatalf("ListFiles: %v", err)
+				}
+				paged = append(paged, page...)
+				if len(page) < p.Limit {
+					break
+				}
+				last := page[len(page)-1]
+				p.After = &extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID, Name: last.Name}
+			}
+			diff(t, "paged ListFiles", tt.want, paged)
+		})
+	}
+	t.Run("OrderWithFilter", func(t *testing.T) {
+		got, err := f.st.ListFiles(ctx, extract.FileFilter{ProjectID: f.prj.ID, Name: "a.pdf", Order: extract.FileOrderID}, extract.Page{Limit: 100})
+		if err != nil {
+			t.Fatalf("ListFiles: %v", err)
+		}
+		diff(t, "ListFiles(name a.pdf, by id)", byName["a.pdf"], got)
 	})
 }
 

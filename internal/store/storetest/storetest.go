@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store, opts ...Option) {
 		{"APIKeys", testAPIKeys},
 		{"Files", testFiles},
 		{"ListFiles", testListFiles},
+		{"ListFilesOrder", testListFilesOrder},
 		{"Configurations", testConfigurations},
 		{"ListConfigurations", testListConfigurations},
 		{"CreateJob", testCreateJob},
