@@ -44,8 +44,8 @@ func (s Status) Terminal() bool {
 const (
 	ExpandConfiguration   = "configuration"    // Job.Configuration
 	ExpandExtractMetadata = "extract_metadata" // Job.ExtractMetadata
-	ExpandMetadata        = "metadata"         // Job.Metadata (usage)
-	ExpandUsage           = "usage"            // same as ExpandMetadata; the hosted service's name
+	ExpandMetadata        = "metadata"         // Job.Metadata (usage counts)
+	ExpandUsage           = "usage"            // Job.Usage (credits) and Job.Metadata
 	ExpandTotalSize       = "total_size"       // Page.TotalSize, listings only
 )
 
@@ -173,8 +173,10 @@ type Job struct {
 	// with ExpandExtractMetadata, or when the job asked for citations or
 	// confidence scores.
 	ExtractMetadata *ExtractMetadata `json:"extract_metadata,omitempty"`
-	// Metadata holds usage; present with ExpandMetadata.
+	// Metadata holds usage; present with ExpandMetadata or ExpandUsage.
 	Metadata *JobMetadata `json:"metadata,omitempty"`
+	// Usage is what the job was charged; present with ExpandUsage.
+	Usage *JobUsage `json:"usage,omitempty"`
 	// WebhookDeliveries are the job's webhook deliveries with every
 	// attempt; present with ExpandWebhookDeliveries.
 	WebhookDeliveries []WebhookDelivery `json:"webhook_deliveries,omitempty"`
@@ -270,6 +272,20 @@ type Usage struct {
 	NumPagesExtracted int `json:"num_pages_extracted"`
 	NumDocumentTokens int `json:"num_document_tokens"`
 	NumOutputTokens   int `json:"num_output_tokens"`
+	// NumPagesBilled is the pages charged for: those extracted when the
+	// job completed, 0 when it failed or was cancelled; nil until it ends.
+	NumPagesBilled *int `json:"num_pages_billed,omitempty"`
+}
+
+// JobUsage is what a job was charged, in the hosted service's credits:
+// Quarry charges nobody, but counts as that service documents (5, 15, 50
+// or 35 credits a page for the tiers cost_effective, agentic, agentic_plus
+// and turbo). Every member is nil until the job has finished.
+type JobUsage struct {
+	Credits        *int `json:"credits"`
+	ExtractCredits *int `json:"extract_credits"`
+	// ParseCredits is 0: parsing is part of Quarry's extraction.
+	ParseCredits *int `json:"parse_credits"`
 }
 
 // Page is one page of a listing.

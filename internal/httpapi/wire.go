@@ -34,6 +34,22 @@ type jobJSON struct {
 	Configuration   *extract.Configuration `json:"configuration,omitempty"`
 	ExtractMetadata *extractMetadataJSON   `json:"extract_metadata,omitempty"`
 	Metadata        *jobMetadataJSON       `json:"metadata,omitempty"`
+	Usage           *jobUsageJSON          `json:"usage,omitempty"`
+}
+
+// jobUsageJSON is what a job is charged (ExtractV2Job.Usage), with
+// expand=usage; every member is null until the job has finished.
+type jobUsageJSON struct {
+	Credits        *int `json:"credits"`
+	ExtractCredits *int `json:"extract_credits"`
+	ParseCredits   *int `json:"parse_credits"`
+}
+
+// usageJSON is metadata.usage (ExtractJobUsage): the engine's counts and
+// the pages billed, null until the job has finished.
+type usageJSON struct {
+	extract.Usage
+	NumPagesBilled *int `json:"num_pages_billed"`
 }
 
 type extractMetadataJSON struct {
@@ -43,8 +59,8 @@ type extractMetadataJSON struct {
 }
 
 type jobMetadataJSON struct {
-	Usage  *extract.Usage `json:"usage"`
-	Engine string         `json:"engine,omitempty"`
+	Usage  *usageJSON `json:"usage"`
+	Engine string     `json:"engine,omitempty"`
 }
 
 // expansions says which optional parts of a job a reply includes.
@@ -52,6 +68,7 @@ type expansions struct {
 	configuration   bool
 	extractMetadata bool
 	metadata        bool
+	usage           bool // the top-level usage (credits)
 	totalSize       bool
 	downloadURL     bool // files: a download link in each file
 }
@@ -94,10 +111,22 @@ func toJobJSON(j extract.Job, ex expansions) jobJSON {
 		}
 		out.ExtractMetadata = md
 	}
+	bill, settled := j.Bill()
 	if ex.metadata {
-		out.Metadata = &jobMetadataJSON{Usage: j.Usage, Engine: j.Engine}
-		if out.Metadata.Usage == nil {
-			out.Metadata.Usage = &extract.Usage{}
+		u := &usageJSON{}
+		if j.Usage != nil {
+			u.Usage = *j.Usage
+		}
+		if settled {
+			u.NumPagesBilled = &bill.PagesBilled
+		}
+		out.Metadata = &jobMetadataJSON{Usage: u, Engine: j.Engine}
+	}
+	if ex.usage {
+		out.Usage = &jobUsageJSON{}
+		if settled {
+			credits := bill.Credits()
+			out.Usage.Credits, out.Usage.ExtractCredits, out.Usage.ParseCredits = &credits, &bill.ExtractCredits, &bill.ParseCredits
 		}
 	}
 	return out

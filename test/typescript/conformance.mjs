@@ -474,6 +474,46 @@ describe('schema generation', () => {
   });
 });
 
+describe('extract usage', () => {
+  let file;
+
+  before(async () => {
+    file = await client.files.create({ file: fs.createReadStream(INVOICE), purpose: 'extract' });
+  });
+
+  test('expand usage reports the credits of the tier per page billed', async () => {
+    const cases = [
+      { tier: undefined, perPage: 5 },
+      { tier: 'agentic', perPage: 15 },
+    ];
+    for (const { tier, perPage } of cases) {
+      const job = await client.extract.run({ file_input: file.id, configuration: { data_schema: invoiceSchema, tier } }, FAST);
+      assert.equal(job.status, 'COMPLETED');
+      const got = await client.extract.get(job.id, { expand: ['usage'] });
+      assert.equal(got.metadata.usage.num_pages_extracted, 1);
+      assert.equal(got.metadata.usage.num_pages_billed, 1);
+      assert.deepEqual(got.usage, { credits: perPage, extract_credits: perPage, parse_credits: 0 }, `tier ${tier}`);
+      assert.equal((await client.extract.get(job.id)).usage, undefined, 'usage only with expand');
+      const [listed] = await collect(client.extract.list({ job_ids: [job.id], expand: ['usage'] }));
+      assert.deepEqual(listed.usage, got.usage, 'listed jobs expand usage too');
+    }
+  });
+
+  test('credits are null until the job ends, and nothing for a cancelled job', async () => {
+    const job = await client.extract.create({
+      file_input: file.id,
+      configuration: { data_schema: invoiceSchema, system_prompt: HOLD_PROMPT },
+    });
+    const waiting = await client.extract.get(job.id, { expand: ['usage'] });
+    assert.deepEqual(waiting.usage, { credits: null, extract_credits: null, parse_credits: null });
+    assert.equal(waiting.metadata.usage.num_pages_billed, null);
+    await client.extract.cancel(job.id);
+    const cancelled = await client.extract.get(job.id, { expand: ['usage'] });
+    assert.deepEqual(cancelled.usage, { credits: 0, extract_credits: 0, parse_credits: 0 });
+    assert.equal(cancelled.metadata.usage.num_pages_billed, 0);
+  });
+});
+
 describe('configurations', () => {
   test('create, retrieve, list, update, use and delete', async () => {
     const name = `invoices-${Date.now()}`;
