@@ -141,8 +141,8 @@ func TestConfigurations(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	if !strings.HasPrefix(created.ID, "cfg-") || created.Name != "invoices" || created.ProductType != apitype.ProductExtractV2 ||
-		created.Version != "1" || !created.Parameters.CiteSources || created.Parameters.Tier != apitype.TierCostEffective {
-		t.Errorf("Create = %+v; want cfg-, invoices, extract_v2, version 1, cite_sources, default tier", created)
+		created.Version != created.UpdatedAt.Format("2006-01-02T15:04:05.000Z") || !created.Parameters.CiteSources || created.Parameters.Tier != apitype.TierCostEffective {
+		t.Errorf("Create = %+v; want cfg-, invoices, extract_v2, version its updated_at, cite_sources, default tier", created)
 	}
 	got, err := c.Configurations.Get(ctx, created.ID)
 	if err != nil || got.Name != "invoices" {
@@ -156,8 +156,15 @@ func TestConfigurations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if updated.Name != name || updated.Version != "2" || updated.Parameters.ExtractionTarget != apitype.TargetPerPage {
-		t.Errorf("Update = %+v; want the new name, version 2, per_page", updated)
+	if updated.Name != name || !updated.UpdatedAt.After(created.UpdatedAt) || updated.Version != updated.UpdatedAt.Format("2006-01-02T15:04:05.000Z") ||
+		updated.Parameters.ExtractionTarget != apitype.TargetPerPage {
+		t.Errorf("Update = %+v; want the new name, a later version and updated_at, per_page", updated)
+	}
+	// Creating a name that exists updates it (an upsert), as the hosted
+	// service documents.
+	again, err := c.Configurations.Create(ctx, client.CreateConfigurationParams{Name: name, Parameters: params})
+	if err != nil || again.ID != created.ID || again.Version <= updated.Version {
+		t.Errorf("Create(existing name) = %+v, %v; want %s at a later version than %s", again, err, created.ID, updated.Version)
 	}
 
 	// A job made from the saved configuration runs with a copy of it.

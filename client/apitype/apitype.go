@@ -350,7 +350,9 @@ type SavedConfiguration struct {
 	ProjectID   string                  `json:"project_id,omitempty"`
 	ProductType string                  `json:"product_type"`
 	Parameters  ConfigurationParameters `json:"parameters"`
-	// Version counts updates, as a string ("1", "2"…).
+	// Version is the time this version was saved, as a datetime string
+	// (RFC 3339, the same instant as UpdatedAt): a create of an existing
+	// name or an update makes a new one.
 	Version   string    `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

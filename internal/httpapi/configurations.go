@@ -3,7 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
@@ -37,6 +40,9 @@ func checkName(name *string) (string, error) {
 	if len(*name) > 255 {
 		return "", extract.Errorf(extract.CodeInvalid, "name is longer than 255 characters")
 	}
+	if strings.ContainsFunc(*name, unicode.IsControl) {
+		return "", extract.Errorf(extract.CodeInvalid, "name contains a control character (a newline, tab or NUL); use printable characters only")
+	}
 	return strings.TrimSpace(*name), nil
 }
 
@@ -62,10 +68,18 @@ func (s *Server) createConfiguration(w http.ResponseWriter, r *http.Request) err
 		ID: id.New(id.Configuration), ProjectID: p.ProjectID, Name: name, ProductType: extract.ProductExtractV2,
 		Configuration: cfg, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateConfiguration(r.Context(), c); err != nil {
+	// The hosted service documents create as an upsert: a configuration of
+	// the project with this name and product type takes the new parameters
+	// (a new version) instead of a second one being made.
+	stored, created, err := s.store.UpsertConfiguration(r.Context(), c)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toConfigJSON(c))
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, toConfigJSON(stored))
 	return nil
 }
 
@@ -92,6 +106,13 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) err
 		if c.Name, err = checkName(req.Name); err != nil {
 			return err
 		}
+	}
+	// Every update is a new version, and the version is its time: later
+	// than the one before, even within its millisecond.
+	next := c.UpdatedAt.Add(time.Millisecond)
+	c.UpdatedAt = s.cfg.Now().UTC()
+	if c.UpdatedAt.Before(next) {
+		c.UpdatedAt = next
 	}
 	if !isNull(req.Parameters) {
 		if c.Configuration, err = parseParameters(req.Parameters); err != nil {
@@ -122,6 +143,11 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f := extract.ConfigFilter{ProjectID: p.ProjectID, Name: q.Get("name")}
+	if v := q.Get("latest_only"); v != "" {
+		if f.LatestOnly, err = strconv.ParseBool(v); err != nil {
+			return extract.Errorf(extract.CodeInvalid, "latest_only must be true or false, got %q", v)
+		}
+	}
 	// Only extract_v2 configurations exist here: a filter for other
 	// product types matches nothing.
 	types := multi(r, "product_type")
@@ -135,7 +161,11 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) erro
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	}
-	scope := pagetoken.Scope("configurations", p.ProjectID, f.Name, f.ProductType)
+	parts := []string{"configurations", p.ProjectID, f.Name, f.ProductType}
+	if f.LatestOnly {
+		parts = append(parts, "latest_only")
+	}
+	scope := pagetoken.Scope(parts...)
 	page := extract.Page{Limit: size + 1}
 	if tok := q.Get("page_token"); tok != "" {
 		c, err := s.tokens.Open(scope, tok)

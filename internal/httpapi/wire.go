@@ -212,8 +212,10 @@ func toConfigJSON(c extract.SavedConfiguration) configJSON {
 	return configJSON{
 		ID: c.ID, Name: c.Name, ProjectID: c.ProjectID, ProductType: c.ProductType,
 		Parameters: parametersJSON{ProductType: c.ProductType, Configuration: c.Configuration},
-		Version:    itoa(c.Version),
-		CreatedAt:  formatTime(c.CreatedAt),
-		UpdatedAt:  formatTime(c.UpdatedAt),
+		// The hosted service's version is a datetime string: the time this
+		// version was saved, which is the configuration's last update.
+		Version:   formatTime(c.UpdatedAt),
+		CreatedAt: formatTime(c.CreatedAt),
+		UpdatedAt: formatTime(c.UpdatedAt),
 	}
 }

@@ -557,6 +557,48 @@ describe('configurations', () => {
   });
 });
 
+describe('configurations: create is an upsert', () => {
+  test('same name and product type updates the one configuration, with a datetime version', async () => {
+    const name = `upsert-${Date.now()}`;
+    const first = await client.configurations.create({
+      name,
+      parameters: { product_type: 'extract_v2', data_schema: invoiceSchema },
+    });
+    assert.ok(!Number.isNaN(Date.parse(first.version)), `version ${first.version} is a datetime`);
+    assert.equal(first.version, first.updated_at, 'the version is the time it was saved');
+
+    const customerOnly = { type: 'object', properties: { customer: { type: 'string' } } };
+    const second = await client.configurations.create({
+      name,
+      parameters: { product_type: 'extract_v2', data_schema: customerOnly, tier: 'agentic' },
+    });
+    assert.equal(second.id, first.id, 'the same configuration');
+    assert.equal(second.created_at, first.created_at);
+    assert.deepEqual(second.parameters.data_schema, customerOnly);
+    assert.equal(second.parameters.tier, 'agentic');
+    assert.ok(Date.parse(second.version) > Date.parse(first.version), `version ${second.version} after ${first.version}`);
+    assert.equal(second.updated_at, second.version);
+
+    const latest = await collect(client.configurations.list({ name, latest_only: true }));
+    assert.deepEqual(latest.map((c) => c.id), [first.id]);
+    assert.deepEqual(await collect(client.configurations.list({ name })).then((cs) => cs.map((c) => c.id)), [first.id]);
+    assert.deepEqual((await client.configurations.retrieve(first.id)).parameters.data_schema, customerOnly);
+
+    const updated = await client.configurations.update(first.id, { parameters: { product_type: 'extract_v2', data_schema: invoiceSchema } });
+    assert.ok(Date.parse(updated.version) > Date.parse(second.version), 'update makes a new version');
+    assert.ok(Date.parse(updated.updated_at) > Date.parse(updated.created_at));
+
+    const other = await client.configurations.create({
+      name: `${name}-other`,
+      parameters: { product_type: 'extract_v2', data_schema: invoiceSchema },
+    });
+    assert.notEqual(other.id, first.id, 'another name is another configuration');
+    await rejects422(client.configurations.list({ latest_only: 'maybe' }), /latest_only/);
+    await client.configurations.delete(other.id);
+    await client.configurations.delete(first.id);
+  });
+});
+
 describe('auth', () => {
   test('a wrong key is an AuthenticationError', async () => {
     const stranger = new LlamaCloud({ apiKey: 'qry_not-a-key', maxRetries: 0 });

@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) extract.Store, opts ...Option) {
 		{"ListFilesOrder", testListFilesOrder},
 		{"Configurations", testConfigurations},
 		{"ListConfigurations", testListConfigurations},
+		{"UpsertConfiguration", testUpsertConfiguration},
+		{"UpsertConfigurationConcurrent", testUpsertConfigurationConcurrent},
 		{"CreateJob", testCreateJob},
 		{"CreateJobs", testCreateJobs},
 		{"JobFiles", testJobFiles},
