@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,9 @@ import (
 	"github.com/quarrylabs/quarry/internal/id"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
 )
+
+// productTypes are the product types the client's list filter names.
+var productTypes = []string{"classify_v2", extract.ProductExtractV2, "parse_v2", "split_v1", "spreadsheet_v1", "unknown"}
 
 type configurationRequest struct {
 	Name       *string         `json:"name"`
@@ -152,6 +156,9 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) erro
 	// product types matches nothing.
 	types := multi(r, "product_type")
 	for _, t := range types {
+		if !slices.Contains(productTypes, t) {
+			return extract.Errorf(extract.CodeInvalid, "product_type %q is not one of %s", t, strings.Join(productTypes, ", "))
+		}
 		if t == extract.ProductExtractV2 {
 			f.ProductType = t
 		}

@@ -594,6 +594,8 @@ describe('configurations: create is an upsert', () => {
     });
     assert.notEqual(other.id, first.id, 'another name is another configuration');
     await rejects422(client.configurations.list({ latest_only: 'maybe' }), /latest_only/);
+    assert.deepEqual(await collect(client.configurations.list({ name, product_type: ['split_v1', 'parse_v2'] })), []);
+    await rejects422(client.configurations.list({ product_type: ['extract_v3'] }), /product_type/);
     await client.configurations.delete(other.id);
     await client.configurations.delete(first.id);
   });
