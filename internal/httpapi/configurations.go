@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -107,9 +108,16 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if req.Name != nil {
-		if c.Name, err = checkName(req.Name); err != nil {
+		name, err := checkName(req.Name)
+		if err != nil {
 			return err
 		}
+		if name != c.Name {
+			if err := s.checkNameFree(r.Context(), c, name); err != nil {
+				return err
+			}
+		}
+		c.Name = name
 	}
 	// Every update is a new version, and the version is its time: later
 	// than the one before, even within its millisecond.
@@ -128,6 +136,20 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	writeJSON(w, http.StatusOK, toConfigJSON(updated))
+	return nil
+}
+
+// checkNameFree refuses to rename c to a name another configuration of its
+// project and product type has: create being an upsert by name, two of
+// one name would leave it unclear which a create updates.
+func (s *Server) checkNameFree(ctx context.Context, c extract.SavedConfiguration, name string) error {
+	taken, err := s.store.ListConfigurations(ctx, extract.ConfigFilter{ProjectID: c.ProjectID, Name: name, ProductType: c.ProductType}, extract.Page{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(taken) > 0 {
+		return extract.Errorf(extract.CodeConflict, "configuration %s is already named %q; choose another name, or update or delete that one", taken[0].ID, name)
+	}
 	return nil
 }
 

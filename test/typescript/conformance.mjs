@@ -593,6 +593,12 @@ describe('configurations: create is an upsert', () => {
       parameters: { product_type: 'extract_v2', data_schema: invoiceSchema },
     });
     assert.notEqual(other.id, first.id, 'another name is another configuration');
+    await assert.rejects(client.configurations.update(other.id, { name }), (err) => {
+      assert.ok(err instanceof ConflictError, `${err}`);
+      assert.match(err.error?.detail ?? '', new RegExp(first.id));
+      return true;
+    }, 'renaming onto a name in use would make create ambiguous');
+    assert.equal((await client.configurations.update(other.id, { name: `${name}-other` })).name, `${name}-other`, 'keeping its own name is fine');
     await rejects422(client.configurations.list({ latest_only: 'maybe' }), /latest_only/);
     assert.deepEqual(await collect(client.configurations.list({ name, product_type: ['split_v1', 'parse_v2'] })), []);
     await rejects422(client.configurations.list({ product_type: ['extract_v3'] }), /product_type/);
