@@ -99,19 +99,7 @@ func (s *Store) File(ctx context.Context, projectID, id string) (extract.File, e
 // ListFiles returns up to p.Limit files matching f in f.Order (newest
 // first by default), after p.After. A Limit of zero or less means no limit.
 func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.Page) ([]extract.File, error) {
-	var a args
-	where := []string{"project_id = " + a.add(f.ProjectID)}
-	if f.Name != "" {
-		where = append(where, "name = "+a.add(f.Name))
-	}
-	if f.ExternalFileID != "" {
-		where = append(where, "external_file_id = "+a.add(f.ExternalFileID))
-	}
-	if len(f.IDs) > 0 {
-		where = append(where, "id = ANY ("+a.add(f.IDs)+")")
-	}
-	where, order := fileOrder(where, &a, f.Order, p.After)
-	query := `SELECT ` + fileColumns + ` FROM files WHERE ` + and(where) + ` ORDER BY ` + order + limit(&a, p)
+	query, a := listFilesQuery(f, p)
 	rows, err := s.db.QueryContext(ctx, query, a...)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
@@ -129,6 +117,23 @@ func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.P
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	return files, nil
+}
+
+// listFilesQuery is ListFiles's query and its arguments.
+func listFilesQuery(f extract.FileFilter, p extract.Page) (string, args) {
+	var a args
+	where := []string{"project_id = " + a.add(f.ProjectID)}
+	if f.Name != "" {
+		where = append(where, "name = "+a.add(f.Name))
+	}
+	if f.ExternalFileID != "" {
+		where = append(where, "external_file_id = "+a.add(f.ExternalFileID))
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "id = ANY ("+a.add(f.IDs)+")")
+	}
+	where, order := fileOrder(where, &a, f.Order, p.After)
+	return `SELECT ` + fileColumns + ` FROM files WHERE ` + and(where) + ` ORDER BY ` + order + limit(&a, p), a
 }
 
 // fileOrder adds the keyset condition of a file listing in order o and
