@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -106,6 +107,14 @@ func TestFiles(t *testing.T) {
 	content, err := c.Files.Content(ctx, fromPath.ID)
 	if err != nil || !strings.HasPrefix(content.URL, "http") || content.ExpiresAt.IsZero() {
 		t.Errorf("Content = %+v, %v; want a URL and an expiry", content, err)
+	}
+	asked := time.Now()
+	short, err := c.Files.ContentFor(ctx, fromPath.ID, 2*time.Minute)
+	if err != nil || short.ExpiresAt.Sub(asked) > 2*time.Minute+time.Second || short.ExpiresAt.Sub(asked) < time.Minute {
+		t.Errorf("ContentFor(2m) = %+v, %v; want a link expiring 2 minutes after %v", short, err, asked)
+	}
+	if _, err := c.Files.ContentFor(ctx, fromPath.ID, 8*24*time.Hour); !client.IsInvalid(err) {
+		t.Errorf("ContentFor(8 days) = %v, want invalid: seven days at most", err)
 	}
 	rc, err := c.Files.Download(ctx, fromPath.ID)
 	if err != nil {
