@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -82,6 +83,22 @@ func TestFiles(t *testing.T) {
 	if diff := cmp.Diff([]string{fromReader.ID, fromPath.ID}, ids); diff != "" {
 		t.Errorf("List ids, newest first (-want +got):\n%s", diff)
 	}
+	ids = nil
+	for f, err := range c.Files.List(ctx, &client.ListFilesParams{OrderBy: "name", PageSize: 1, DownloadURL: true}) {
+		if err != nil {
+			t.Fatalf("List(order_by name): %v", err)
+		}
+		if f.DownloadURL == nil || !strings.HasPrefix(f.DownloadURL.URL, "http") {
+			t.Errorf("List(expand download_url): %s has download_url %+v", f.ID, f.DownloadURL)
+		}
+		ids = append(ids, f.ID)
+	}
+	if diff := cmp.Diff([]string{fromPath.ID, fromReader.ID}, ids); diff != "" {
+		t.Errorf("List ids by name, invoice.txt before notes.txt (-want +got):\n%s", diff)
+	}
+	if _, err := c.Files.ListPage(ctx, &client.ListFilesParams{OrderBy: "size desc"}); !client.IsInvalid(err) {
+		t.Errorf("ListPage(order_by size desc) = %v, want invalid", err)
+	}
 	page, err := c.Files.ListPage(ctx, &client.ListFilesParams{ExternalFileID: "inv-42"})
 	if err != nil || len(page.Items) != 1 || page.Items[0].ID != fromPath.ID || page.NextPageToken != "" {
 		t.Errorf("ListPage(external_file_id) = %+v, %v; want just %s", page, err, fromPath.ID)
@@ -90,6 +107,14 @@ func TestFiles(t *testing.T) {
 	content, err := c.Files.Content(ctx, fromPath.ID)
 	if err != nil || !strings.HasPrefix(content.URL, "http") || content.ExpiresAt.IsZero() {
 		t.Errorf("Content = %+v, %v; want a URL and an expiry", content, err)
+	}
+	asked := time.Now()
+	short, err := c.Files.ContentFor(ctx, fromPath.ID, 2*time.Minute)
+	if err != nil || short.ExpiresAt.Sub(asked) > 2*time.Minute+time.Second || short.ExpiresAt.Sub(asked) < time.Minute {
+		t.Errorf("ContentFor(2m) = %+v, %v; want a link expiring 2 minutes after %v", short, err, asked)
+	}
+	if _, err := c.Files.ContentFor(ctx, fromPath.ID, 8*24*time.Hour); !client.IsInvalid(err) {
+		t.Errorf("ContentFor(8 days) = %v, want invalid: seven days at most", err)
 	}
 	rc, err := c.Files.Download(ctx, fromPath.ID)
 	if err != nil {
@@ -125,8 +150,8 @@ func TestConfigurations(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	if !strings.HasPrefix(created.ID, "cfg-") || created.Name != "invoices" || created.ProductType != apitype.ProductExtractV2 ||
-		created.Version != "1" || !created.Parameters.CiteSources || created.Parameters.Tier != apitype.TierCostEffective {
-		t.Errorf("Create = %+v; want cfg-, invoices, extract_v2, version 1, cite_sources, default tier", created)
+		created.Version != created.UpdatedAt.Format("2006-01-02T15:04:05.000Z") || !created.Parameters.CiteSources || created.Parameters.Tier != apitype.TierCostEffective {
+		t.Errorf("Create = %+v; want cfg-, invoices, extract_v2, version its updated_at, cite_sources, default tier", created)
 	}
 	got, err := c.Configurations.Get(ctx, created.ID)
 	if err != nil || got.Name != "invoices" {
@@ -140,8 +165,15 @@ func TestConfigurations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if updated.Name != name || updated.Version != "2" || updated.Parameters.ExtractionTarget != apitype.TargetPerPage {
-		t.Errorf("Update = %+v; want the new name, version 2, per_page", updated)
+	if updated.Name != name || !updated.UpdatedAt.After(created.UpdatedAt) || updated.Version != updated.UpdatedAt.Format("2006-01-02T15:04:05.000Z") ||
+		updated.Parameters.ExtractionTarget != apitype.TargetPerPage {
+		t.Errorf("Update = %+v; want the new name, a later version and updated_at, per_page", updated)
+	}
+	// Creating a name that exists updates it (an upsert), as the hosted
+	// service documents.
+	again, err := c.Configurations.Create(ctx, client.CreateConfigurationParams{Name: name, Parameters: params})
+	if err != nil || again.ID != created.ID || again.Version <= updated.Version {
+		t.Errorf("Create(existing name) = %+v, %v; want %s at a later version than %s", again, err, created.ID, updated.Version)
 	}
 
 	// A job made from the saved configuration runs with a copy of it.

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 )
 
 // FilesService is the files API: /api/v1/beta/files.
@@ -145,10 +147,23 @@ func (s *FilesService) Delete(ctx context.Context, fileID string) error {
 }
 
 // Content returns a short-lived URL the file's bytes can be fetched from
-// without an API key, to hand to a browser or another program.
+// without an API key, to hand to a browser or another program. It lives
+// as long as the server's default (an hour on Quarry); see ContentFor.
 func (s *FilesService) Content(ctx context.Context, fileID string) (*FileContent, error) {
+	return s.ContentFor(ctx, fileID, 0)
+}
+
+// ContentFor is Content with a URL that lives for ttl, in whole seconds
+// (expires_at_seconds): Quarry accepts 1 second to 7 days. Whoever holds
+// the URL can download the file until it expires, so ask for no longer
+// than needed. A ttl of 0 takes the server's default.
+func (s *FilesService) ContentFor(ctx context.Context, fileID string, ttl time.Duration) (*FileContent, error) {
+	var q url.Values
+	if ttl != 0 {
+		q = url.Values{"expires_at_seconds": {strconv.FormatInt(int64(ttl/time.Second), 10)}}
+	}
 	var c FileContent
-	if err := s.c.do(ctx, request{method: http.MethodGet, path: filePath(fileID) + "/content"}, &c); err != nil {
+	if err := s.c.do(ctx, request{method: http.MethodGet, path: filePath(fileID) + "/content", query: q}, &c); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -129,6 +129,11 @@ type ListFilesParams struct {
 	FileIDs []string
 	// ExternalFileID keeps files with this external id.
 	ExternalFileID string
+	// OrderBy is "name" (ascending), "id" (ascending) or "created_at"
+	// (newest first, the default); the server refuses anything else.
+	OrderBy string
+	// DownloadURL asks for each file's DownloadURL (expand=download_url).
+	DownloadURL bool
 	// PageSize is 1 to 1000, 0 for the server's default (50).
 	PageSize int
 	// PageToken is the NextPageToken of the previous page.
@@ -139,6 +144,10 @@ func (p *ListFilesParams) query(q url.Values) url.Values {
 	set(q, "file_name", p.FileName)
 	q["file_ids"] = nonEmpty(p.FileIDs)
 	set(q, "external_file_id", p.ExternalFileID)
+	set(q, "order_by", p.OrderBy)
+	if p.DownloadURL {
+		q.Set("expand", "download_url")
+	}
 	setInt(q, "page_size", p.PageSize)
 	set(q, "page_token", p.PageToken)
 	return clean(q)

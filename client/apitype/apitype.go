@@ -44,8 +44,8 @@ func (s Status) Terminal() bool {
 const (
 	ExpandConfiguration   = "configuration"    // Job.Configuration
 	ExpandExtractMetadata = "extract_metadata" // Job.ExtractMetadata
-	ExpandMetadata        = "metadata"         // Job.Metadata (usage)
-	ExpandUsage           = "usage"            // same as ExpandMetadata; the hosted service's name
+	ExpandMetadata        = "metadata"         // Job.Metadata (usage counts)
+	ExpandUsage           = "usage"            // Job.Usage (credits) and Job.Metadata
 	ExpandTotalSize       = "total_size"       // Page.TotalSize, listings only
 )
 
@@ -176,8 +176,10 @@ type Job struct {
 	// with ExpandExtractMetadata, or when the job asked for citations or
 	// confidence scores.
 	ExtractMetadata *ExtractMetadata `json:"extract_metadata,omitempty"`
-	// Metadata holds usage; present with ExpandMetadata.
+	// Metadata holds usage; present with ExpandMetadata or ExpandUsage.
 	Metadata *JobMetadata `json:"metadata,omitempty"`
+	// Usage is what the job was charged; present with ExpandUsage.
+	Usage *JobUsage `json:"usage,omitempty"`
 	// WebhookDeliveries are the job's webhook deliveries with every
 	// attempt; present with ExpandWebhookDeliveries.
 	WebhookDeliveries []WebhookDelivery `json:"webhook_deliveries,omitempty"`
@@ -287,6 +289,20 @@ type Usage struct {
 	NumPagesExtracted int `json:"num_pages_extracted"`
 	NumDocumentTokens int `json:"num_document_tokens"`
 	NumOutputTokens   int `json:"num_output_tokens"`
+	// NumPagesBilled is the pages charged for: those extracted when the
+	// job completed, 0 when it failed or was cancelled; nil until it ends.
+	NumPagesBilled *int `json:"num_pages_billed,omitempty"`
+}
+
+// JobUsage is what a job was charged, in the hosted service's credits:
+// Quarry charges nobody, but counts as that service documents (5, 15, 50
+// or 35 credits a page for the tiers cost_effective, agentic, agentic_plus
+// and turbo). Every member is nil until the job has finished.
+type JobUsage struct {
+	Credits        *int `json:"credits"`
+	ExtractCredits *int `json:"extract_credits"`
+	// ParseCredits is 0: parsing is part of Quarry's extraction.
+	ParseCredits *int `json:"parse_credits"`
 }
 
 // Page is one page of a listing.
@@ -330,10 +346,14 @@ type File struct {
 	UpdatedAt      time.Time  `json:"updated_at,omitzero"`
 	LastModifiedAt time.Time  `json:"last_modified_at,omitzero"`
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	// DownloadURL is a link to the file's bytes, present when asked for
+	// (expand=download_url; ListFilesParams.DownloadURL).
+	DownloadURL *FileContent `json:"download_url,omitempty"`
 }
 
 // FileContent is a short-lived URL the file's bytes can be downloaded
-// from without an API key.
+// from without an API key (PresignedURL): whoever holds it may download
+// the file until ExpiresAt.
 type FileContent struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -347,7 +367,9 @@ type SavedConfiguration struct {
 	ProjectID   string                  `json:"project_id,omitempty"`
 	ProductType string                  `json:"product_type"`
 	Parameters  ConfigurationParameters `json:"parameters"`
-	// Version counts updates, as a string ("1", "2"…).
+	// Version is the time this version was saved, as a datetime string
+	// (RFC 3339, the same instant as UpdatedAt): a create of an existing
+	// name or an update makes a new one.
 	Version   string    `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -221,9 +221,10 @@ var fileTable = table[client.File]{
 }
 
 var configurationTable = table[client.SavedConfiguration]{
-	header: "ID\tNAME\tVERSION\tTIER\tTARGET\tUPDATED",
+	// The version is the time it was saved, which UPDATED shows.
+	header: "ID\tNAME\tTIER\tTARGET\tUPDATED",
 	row: func(c client.SavedConfiguration) string {
-		return strings.Join([]string{c.ID, c.Name, c.Version, dash(c.Parameters.Tier), dash(c.Parameters.ExtractionTarget), formatTime(c.UpdatedAt)}, "\t")
+		return strings.Join([]string{c.ID, c.Name, dash(c.Parameters.Tier), dash(c.Parameters.ExtractionTarget), formatTime(c.UpdatedAt)}, "\t")
 	},
 	detail: func(w io.Writer, c client.SavedConfiguration) {
 		fmt.Fprintf(w, "\nSchema:\n%s\n", indentJSON(c.Parameters.DataSchema))

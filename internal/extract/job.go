@@ -99,11 +99,14 @@ type Outcome struct {
 	Engine        string
 }
 
-// Cursor is a position in the newest-first order of a listing: the last item
-// a page returned. The next page starts strictly after it.
+// Cursor is a position in the order of a listing: the last item a page
+// returned. The next page starts strictly after it.
 type Cursor struct {
 	CreatedAt time.Time
 	ID        string
+	// Name is the last item's name, set only in listings ordered by name
+	// (FileOrderName), where it comes before ID in the order.
+	Name string
 }
 
 // Input types of a job's file_input.

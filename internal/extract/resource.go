@@ -20,12 +20,44 @@ type File struct {
 	ExpiresAt      *time.Time
 }
 
-// FileFilter selects files of one project. Zero fields do not filter.
+// FileFilter selects files of one project and orders them. Zero fields do
+// not filter.
 type FileFilter struct {
 	ProjectID      string
 	Name           string
 	IDs            []string
 	ExternalFileID string
+	// Order is the listing's order; zero is FileOrderCreated.
+	Order FileOrder
+}
+
+// FileOrder is an order of a file listing: the three the hosted service's
+// clients document for order_by, and no others.
+type FileOrder string
+
+const (
+	// FileOrderCreated is newest first: created_at, then id, descending.
+	// Cursors carry CreatedAt and ID.
+	FileOrderCreated FileOrder = "created_at"
+	// FileOrderName is by name, then id, ascending, comparing bytes (no
+	// locale: the same order in every store). Cursors carry Name and ID.
+	FileOrderName FileOrder = "name"
+	// FileOrderID is by id ascending, which is oldest first for ids made
+	// here (time-ordered UUIDv7). Cursors carry ID.
+	FileOrderID FileOrder = "id"
+)
+
+// ParseFileOrder reads the order_by of a file listing: "" (the default),
+// "created_at", "name" or "id". Anything else, a direction or several
+// fields included, is CodeInvalid, as the hosted service documents.
+func ParseFileOrder(s string) (FileOrder, error) {
+	switch o := FileOrder(s); o {
+	case "":
+		return FileOrderCreated, nil
+	case FileOrderCreated, FileOrderName, FileOrderID:
+		return o, nil
+	}
+	return "", Errorf(CodeInvalid, "order_by %q is not supported: give one of \"name\" (ascending), \"id\" (ascending) or \"created_at\" (newest first), without asc/desc and without a second field", s)
 }
 
 // ProductExtractV2 is the only product type Quarry stores configurations for.
@@ -50,6 +82,10 @@ type ConfigFilter struct {
 	ProjectID   string
 	Name        string
 	ProductType string
+	// LatestOnly keeps, of configurations sharing a name and product type,
+	// only the newest (created last). Creation is an upsert, so only
+	// configurations saved before it was can share them.
+	LatestOnly bool
 }
 
 // Organization owns projects; an API key belongs to one organization.

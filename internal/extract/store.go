@@ -93,6 +93,14 @@ type Store interface {
 	DeleteFile(ctx context.Context, projectID, id string) error
 
 	CreateConfiguration(ctx context.Context, c SavedConfiguration) error
+	// UpsertConfiguration is the hosted service's create: it creates c, or,
+	// when a configuration of c's project has c's name and product type (the
+	// newest, if several), gives that one c's Configuration, bumps its
+	// Version and sets its UpdatedAt to c.UpdatedAt (or a millisecond past
+	// its own, if that is not earlier: each version's time is distinct),
+	// keeping its id and CreatedAt. It returns the stored configuration and whether it was
+	// created. Concurrent upserts of one name never both create.
+	UpsertConfiguration(ctx context.Context, c SavedConfiguration) (stored SavedConfiguration, created bool, err error)
 	Configuration(ctx context.Context, projectID, id string) (SavedConfiguration, error)
 	// ListConfigurations returns up to p.Limit configurations, newest first.
 	ListConfigurations(ctx context.Context, f ConfigFilter, p Page) ([]SavedConfiguration, error)

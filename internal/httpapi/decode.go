@@ -132,10 +132,16 @@ func parseExpand(r *http.Request, allowed ...string) (expansions, error) {
 			ex.configuration = true
 		case "extract_metadata":
 			ex.extractMetadata = true
-		case "metadata", "usage":
+		case "metadata":
 			ex.metadata = true
+		case "usage":
+			// The hosted service's name for what a job cost: the credits,
+			// and the usage counts in metadata beside them.
+			ex.metadata, ex.usage = true, true
 		case "total_size":
 			ex.totalSize = true
+		case "download_url":
+			ex.downloadURL = true
 		}
 	}
 	return ex, nil

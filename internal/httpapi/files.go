@@ -34,6 +34,10 @@ const multipartOverhead = 1 << 20
 // held whole in memory, and its type comes from its bytes.
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r.Context())
+	ex, err := parseExpand(r, "download_url")
+	if err != nil {
+		return err
+	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		return extract.Errorf(extract.CodeMalformed, "upload a file as multipart/form-data with a part named \"file\"")
@@ -115,8 +119,19 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	stored = false
-	writeJSON(w, http.StatusCreated, toFileJSON(f))
+	writeJSON(w, http.StatusCreated, s.fileReply(f, ex))
 	return nil
+}
+
+// fileReply is a file as the API shows it, with a download link of the
+// default lifetime when expand=download_url asked for one.
+func (s *Server) fileReply(f extract.File, ex expansions) fileJSON {
+	out := toFileJSON(f)
+	if ex.downloadURL {
+		link := s.downloadLink(f, s.cfg.DownloadTTL)
+		out.DownloadURL = &link
+	}
+	return out
 }
 
 // uploadError turns a failed read of the upload into a reply.
@@ -169,11 +184,15 @@ func cleanName(name string) string {
 }
 
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
+	ex, err := parseExpand(r, "download_url")
+	if err != nil {
+		return err
+	}
 	f, err := s.store.File(r.Context(), principal(r.Context()).ProjectID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toFileJSON(f))
+	writeJSON(w, http.StatusOK, s.fileReply(f, ex))
 	return nil
 }
 
@@ -221,59 +240,184 @@ func (s *Server) checkFileUnused(ctx context.Context, projectID, fileID string) 
 	return extract.Errorf(extract.CodeConflict, "file %s is the input of unfinished jobs (%s); cancel them or wait until they finish, then delete the file", fileID, list)
 }
 
+// fileQuery is a file listing's request, from GET /files's query string or
+// the body of the deprecated POST /files/query.
+type fileQuery struct {
+	filter    extract.FileFilter
+	pageSize  int
+	pageToken string
+	expand    expansions
+	// none is set by a filter that no file of Quarry's can match (a data
+	// source, another project): the answer is an empty page.
+	none bool
+}
+
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r.Context())
 	q := r.URL.Query()
-	size, err := pageSize(r)
-	if err != nil {
+	var fq fileQuery
+	var err error
+	if fq.expand, err = parseExpand(r, "download_url"); err != nil {
 		return err
 	}
-	f := extract.FileFilter{ProjectID: p.ProjectID, Name: q.Get("file_name"), IDs: multi(r, "file_ids"), ExternalFileID: q.Get("external_file_id")}
-	slices.Sort(f.IDs)
-	f.IDs = slices.Compact(f.IDs)
-	scope := pagetoken.Scope("files", p.ProjectID, f.Name, f.ExternalFileID, strings.Join(f.IDs, ","))
-	page := extract.Page{Limit: size + 1}
-	if tok := q.Get("page_token"); tok != "" {
-		c, err := s.tokens.Open(scope, tok)
-		if err != nil {
-			return err
-		}
-		page.After = &c
-	}
-	files, err := s.store.ListFiles(r.Context(), f, page)
-	if err != nil {
+	if fq.pageSize, err = pageSize(r); err != nil {
 		return err
 	}
-	out := listJSON[fileJSON]{Items: make([]fileJSON, 0, min(len(files), size))}
-	if len(files) > size {
-		files = files[:size]
-		last := files[size-1]
-		out.NextPageToken = s.tokens.Seal(scope, extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	if fq.filter.Order, err = extract.ParseFileOrder(q.Get("order_by")); err != nil {
+		return err
 	}
-	for _, f := range files {
-		out.Items = append(out.Items, toFileJSON(f))
+	fq.filter.Name, fq.filter.IDs, fq.filter.ExternalFileID = q.Get("file_name"), multi(r, "file_ids"), q.Get("external_file_id")
+	fq.pageToken = q.Get("page_token")
+	out, err := s.queryFiles(r.Context(), principal(r.Context()).ProjectID, fq)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// queryFilesRequest is the body of POST /api/v1/beta/files/query
+// (FileQueryParams), deprecated by the hosted service for GET /files but
+// still in its clients.
+type queryFilesRequest struct {
+	Filter *struct {
+		DataSourceID         *string  `json:"data_source_id"`
+		ExternalFileID       *string  `json:"external_file_id"`
+		FileIDs              []string `json:"file_ids"`
+		FileName             *string  `json:"file_name"`
+		OnlyManuallyUploaded *bool    `json:"only_manually_uploaded"`
+		ProjectID            *string  `json:"project_id"`
+	} `json:"filter"`
+	OrderBy   *string `json:"order_by"`
+	PageSize  *int    `json:"page_size"`
+	PageToken *string `json:"page_token"`
+}
+
+// queryFilesHandler serves the deprecated POST /files/query: the listing of GET
+// /files with its parameters in a body. As the client documents, a
+// page_size over the maximum is lowered to it rather than refused.
+func (s *Server) queryFilesHandler(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	var req queryFilesRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	fq := fileQuery{pageSize: 50}
+	if req.PageSize != nil {
+		if *req.PageSize < 1 {
+			return extract.Errorf(extract.CodeInvalid, "page_size must be at least 1, got %d", *req.PageSize)
+		}
+		fq.pageSize = min(*req.PageSize, 1000)
+	}
+	var err error
+	if fq.filter.Order, err = extract.ParseFileOrder(deref(req.OrderBy)); err != nil {
+		return err
+	}
+	fq.pageToken = deref(req.PageToken)
+	if f := req.Filter; f != nil {
+		fq.filter.Name, fq.filter.IDs, fq.filter.ExternalFileID = deref(f.FileName), f.FileIDs, deref(f.ExternalFileID)
+		// Quarry's files are all uploaded by hand: none has a data source,
+		// so only_manually_uploaded filters nothing out, and a data source
+		// or another project matches no file.
+		fq.none = deref(f.DataSourceID) != "" || (f.ProjectID != nil && *f.ProjectID != "" && *f.ProjectID != p.ProjectID)
+	}
+	out, err := s.queryFiles(r.Context(), p.ProjectID, fq)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// queryFiles answers a file listing in the project: the files matching
+// the filter, in its order, a page at a time.
+func (s *Server) queryFiles(ctx context.Context, projectID string, fq fileQuery) (listJSON[fileJSON], error) {
+	f := fq.filter
+	f.ProjectID = projectID
+	slices.Sort(f.IDs)
+	f.IDs = slices.Compact(f.IDs)
+	if len(f.IDs) > 1000 {
+		return listJSON[fileJSON]{}, extract.Errorf(extract.CodeInvalid, "file_ids lists %d ids; at most 1000 are allowed", len(f.IDs))
+	}
+	if f.Order == "" {
+		f.Order = extract.FileOrderCreated
+	}
+	// The order is part of the scope, since a cursor of one order means
+	// nothing in another; the default order keeps the scope it always had,
+	// so tokens handed out before orders existed still open.
+	parts := []string{"files", projectID, f.Name, f.ExternalFileID, strings.Join(f.IDs, ",")}
+	if f.Order != extract.FileOrderCreated {
+		parts = append(parts, string(f.Order))
+	}
+	scope := pagetoken.Scope(parts...)
+	page := extract.Page{Limit: fq.pageSize + 1}
+	if fq.pageToken != "" {
+		c, err := s.tokens.Open(scope, fq.pageToken)
+		if err != nil {
+			return listJSON[fileJSON]{}, err
+		}
+		page.After = &c
+	}
+	out := listJSON[fileJSON]{Items: []fileJSON{}}
+	if fq.none {
+		return out, nil
+	}
+	files, err := s.store.ListFiles(ctx, f, page)
+	if err != nil {
+		return out, err
+	}
+	if len(files) > fq.pageSize {
+		files = files[:fq.pageSize]
+		last := files[fq.pageSize-1]
+		c := extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		if f.Order == extract.FileOrderName {
+			c.Name = last.Name
+		}
+		out.NextPageToken = s.tokens.Seal(scope, c)
+	}
+	for _, file := range files {
+		out.Items = append(out.Items, s.fileReply(file, fq.expand))
+	}
+	return out, nil
 }
 
 // downloadScope binds download tokens; their cursor carries the expiry and
 // "project/file".
 var downloadScope = pagetoken.Scope("file_download")
 
-// fileContent answers with a short-lived URL this server serves the bytes
-// at, as the hosted service answers with a presigned URL.
+// MaxDownloadTTL is the longest a download link may be asked to live
+// (expires_at_seconds): seven days, the longest a presigned URL of S3,
+// which the hosted service hands out, can live.
+const MaxDownloadTTL = 7 * 24 * time.Hour
+
+// fileContent answers with a URL this server serves the bytes at, as the
+// hosted service answers with a presigned URL, valid for
+// expires_at_seconds (from 1 to MaxDownloadTTL) or DownloadTTL.
 func (s *Server) fileContent(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r.Context())
+	ttl := s.cfg.DownloadTTL
+	if v := r.URL.Query().Get("expires_at_seconds"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > int64(MaxDownloadTTL/time.Second) {
+			return extract.Errorf(extract.CodeInvalid, "expires_at_seconds must be a whole number of seconds from 1 to %d (7 days), got %q", int64(MaxDownloadTTL/time.Second), v)
+		}
+		ttl = time.Duration(n) * time.Second
+	}
 	f, err := s.store.File(r.Context(), p.ProjectID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	expires := s.cfg.Now().Add(s.cfg.DownloadTTL).UTC().Truncate(time.Millisecond)
+	writeJSON(w, http.StatusOK, s.downloadLink(f, ttl))
+	return nil
+}
+
+// downloadLink makes a link to f's bytes valid for ttl. Its token seals
+// the expiry and the file's project and id: it opens that one file to
+// whoever holds it until then, and nothing else.
+func (s *Server) downloadLink(f extract.File, ttl time.Duration) presignedJSON {
+	expires := s.cfg.Now().Add(ttl).UTC().Truncate(time.Millisecond)
 	token := s.tokens.Seal(downloadScope, extract.Cursor{CreatedAt: expires, ID: f.ProjectID + "/" + f.ID})
 	u := strings.TrimSuffix(s.cfg.PublicURL, "/") + "/files/download?token=" + url.QueryEscape(token)
-	writeJSON(w, http.StatusOK, map[string]string{"url": u, "expires_at": formatTime(expires)})
-	return nil
+	return presignedJSON{URL: u, ExpiresAt: formatTime(expires)}
 }
 
 // downloadFile serves a file's bytes to the holder of a download URL.

@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -197,6 +196,7 @@ func (s *Server) routes() {
 
 	s.mux.Handle("POST /api/v1/beta/files", s.authed("files.upload", s.uploadFile))
 	s.mux.Handle("GET /api/v1/beta/files", s.authed("files.list", s.listFiles))
+	s.mux.Handle("POST /api/v1/beta/files/query", s.authed("files.query", s.queryFilesHandler))
 	s.mux.Handle("GET /api/v1/beta/files/{id}", s.authed("files.get", s.getFile))
 	s.mux.Handle("DELETE /api/v1/beta/files/{id}", s.authed("files.delete", s.deleteFile))
 	s.mux.Handle("GET /api/v1/beta/files/{id}/content", s.authed("files.content", s.fileContent))
@@ -351,5 +351,3 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func itoa(n int) string { return strconv.Itoa(n) }

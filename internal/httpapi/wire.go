@@ -34,6 +34,22 @@ type jobJSON struct {
 	Configuration   *extract.Configuration `json:"configuration,omitempty"`
 	ExtractMetadata *extractMetadataJSON   `json:"extract_metadata,omitempty"`
 	Metadata        *jobMetadataJSON       `json:"metadata,omitempty"`
+	Usage           *jobUsageJSON          `json:"usage,omitempty"`
+}
+
+// jobUsageJSON is what a job is charged (ExtractV2Job.Usage), with
+// expand=usage; every member is null until the job has finished.
+type jobUsageJSON struct {
+	Credits        *int `json:"credits"`
+	ExtractCredits *int `json:"extract_credits"`
+	ParseCredits   *int `json:"parse_credits"`
+}
+
+// usageJSON is metadata.usage (ExtractJobUsage): the engine's counts and
+// the pages billed, null until the job has finished.
+type usageJSON struct {
+	extract.Usage
+	NumPagesBilled *int `json:"num_pages_billed"`
 }
 
 type extractMetadataJSON struct {
@@ -43,8 +59,8 @@ type extractMetadataJSON struct {
 }
 
 type jobMetadataJSON struct {
-	Usage  *extract.Usage `json:"usage"`
-	Engine string         `json:"engine,omitempty"`
+	Usage  *usageJSON `json:"usage"`
+	Engine string     `json:"engine,omitempty"`
 }
 
 // expansions says which optional parts of a job a reply includes.
@@ -52,7 +68,9 @@ type expansions struct {
 	configuration   bool
 	extractMetadata bool
 	metadata        bool
+	usage           bool // the top-level usage (credits)
 	totalSize       bool
+	downloadURL     bool // files: a download link in each file
 }
 
 func toJobJSON(j extract.Job, ex expansions) jobJSON {
@@ -93,10 +111,22 @@ func toJobJSON(j extract.Job, ex expansions) jobJSON {
 		}
 		out.ExtractMetadata = md
 	}
+	bill, settled := j.Bill()
 	if ex.metadata {
-		out.Metadata = &jobMetadataJSON{Usage: j.Usage, Engine: j.Engine}
-		if out.Metadata.Usage == nil {
-			out.Metadata.Usage = &extract.Usage{}
+		u := &usageJSON{}
+		if j.Usage != nil {
+			u.Usage = *j.Usage
+		}
+		if settled {
+			u.NumPagesBilled = &bill.PagesBilled
+		}
+		out.Metadata = &jobMetadataJSON{Usage: u, Engine: j.Engine}
+	}
+	if ex.usage {
+		out.Usage = &jobUsageJSON{}
+		if settled {
+			credits := bill.Credits()
+			out.Usage.Credits, out.Usage.ExtractCredits, out.Usage.ParseCredits = &credits, &bill.ExtractCredits, &bill.ParseCredits
 		}
 	}
 	return out
@@ -122,6 +152,16 @@ type fileJSON struct {
 	UpdatedAt      string  `json:"updated_at"`
 	LastModifiedAt string  `json:"last_modified_at"`
 	ExpiresAt      *string `json:"expires_at"`
+	// DownloadURL is set with expand=download_url only: making one seals
+	// a token, and a link nobody asked for is a grant nobody needed.
+	DownloadURL *presignedJSON `json:"download_url,omitempty"`
+}
+
+// presignedJSON is the wire form of a PresignedURL: a link to a file's
+// bytes that needs no API key until it expires.
+type presignedJSON struct {
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
 }
 
 func toFileJSON(f extract.File) fileJSON {
@@ -172,8 +212,10 @@ func toConfigJSON(c extract.SavedConfiguration) configJSON {
 	return configJSON{
 		ID: c.ID, Name: c.Name, ProjectID: c.ProjectID, ProductType: c.ProductType,
 		Parameters: parametersJSON{ProductType: c.ProductType, Configuration: c.Configuration},
-		Version:    itoa(c.Version),
-		CreatedAt:  formatTime(c.CreatedAt),
-		UpdatedAt:  formatTime(c.UpdatedAt),
+		// The hosted service's version is a datetime string: the time this
+		// version was saved, which is the configuration's last update.
+		Version:   formatTime(c.UpdatedAt),
+		CreatedAt: formatTime(c.CreatedAt),
+		UpdatedAt: formatTime(c.UpdatedAt),
 	}
 }

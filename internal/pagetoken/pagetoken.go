@@ -3,7 +3,8 @@
 // AIP-158 asks.
 //
 // A token carries a listing's cursor (extract.Cursor: the created_at and id of
-// the last item of a page) sealed with AES-256-GCM. Sealing rather than
+// the last item of a page, and its name in listings ordered by name) sealed
+// with AES-256-GCM. Sealing rather than
 // signing keeps the cursor private, so clients cannot come to depend on what
 // is inside; authenticating the token and its scope means an edited token, or
 // one reused with other filters, fails to open instead of silently returning
@@ -44,6 +45,13 @@ const (
 	// and a UUID, 40 bytes), so a longer one is a bug; the bound keeps every
 	// token within MaxTokenLen.
 	MaxIDLen = 256
+	// MaxNameLen is the longest cursor name Seal takes: a file's name,
+	// which uploads cut to 255 bytes. With an id of our own 40 bytes, a
+	// token stays within MaxTokenLen.
+	MaxNameLen = 255
+	// maxCursorLen bounds the id, separator and name together, so that
+	// every token is within MaxTokenLen whatever the mix.
+	maxCursorLen = 300
 )
 
 const (
@@ -98,13 +106,19 @@ func New(key []byte) (*Sealer, error) {
 // timestamps: Open returns it truncated, in UTC. Seal panics if the id is
 // longer than MaxIDLen, which only a bug can cause.
 func (s *Sealer) Seal(scope string, c extract.Cursor) string {
-	if len(c.ID) > MaxIDLen {
-		panic(fmt.Sprintf("pagetoken: cursor id of %d bytes, over MaxIDLen", len(c.ID)))
+	if len(c.ID) > MaxIDLen || len(c.Name) > MaxNameLen || len(c.ID)+1+len(c.Name) > maxCursorLen || strings.IndexByte(c.ID, 0) >= 0 {
+		panic(fmt.Sprintf("pagetoken: cursor id of %d bytes and name of %d, over MaxIDLen, MaxNameLen or their sum, or an id with a NUL", len(c.ID), len(c.Name)))
 	}
-	plain := make([]byte, header, header+len(c.ID))
+	plain := make([]byte, header, header+len(c.ID)+1+len(c.Name))
 	plain[0] = version
 	binary.BigEndian.PutUint64(plain[1:header], uint64(c.CreatedAt.UnixMilli()))
 	plain = append(plain, c.ID...)
+	if c.Name != "" {
+		// A NUL ends the id, which never holds one; tokens without a name
+		// keep the layout they always had.
+		plain = append(plain, 0)
+		plain = append(plain, c.Name...)
+	}
 
 	ns := s.aead.NonceSize()
 	out := make([]byte, ns, ns+len(plain)+s.aead.Overhead())
@@ -135,7 +149,8 @@ func (s *Sealer) Open(scope string, token string) (extract.Cursor, error) {
 		return extract.Cursor{}, errInvalid()
 	}
 	ms := int64(binary.BigEndian.Uint64(plain[1:header]))
-	return extract.Cursor{CreatedAt: time.UnixMilli(ms).UTC(), ID: string(plain[header:])}, nil
+	id, name, _ := strings.Cut(string(plain[header:]), "\x00")
+	return extract.Cursor{CreatedAt: time.UnixMilli(ms).UTC(), ID: id, Name: name}, nil
 }
 
 // additionalData is what binds a token to its scope. Hashing gives the AEAD

@@ -54,6 +54,9 @@ func TestSealOpen(t *testing.T) {
 		{"OKEmptyID", extract.Cursor{CreatedAt: cursor.CreatedAt}, extract.Cursor{CreatedAt: cursor.CreatedAt}},
 		{"OKUnicodeID", extract.Cursor{CreatedAt: cursor.CreatedAt, ID: "dfl-ünïcødé/?&="}, extract.Cursor{CreatedAt: cursor.CreatedAt, ID: "dfl-ünïcødé/?&="}},
 		{"OKLongestID", extract.Cursor{CreatedAt: cursor.CreatedAt, ID: strings.Repeat("z", MaxIDLen)}, extract.Cursor{CreatedAt: cursor.CreatedAt, ID: strings.Repeat("z", MaxIDLen)}},
+		{"OKName", extract.Cursor{ID: cursor.ID, Name: "invoice 2024.pdf"}, extract.Cursor{CreatedAt: time.Time{}.UTC(), ID: cursor.ID, Name: "invoice 2024.pdf"}},
+		{"OKNameWithNUL", extract.Cursor{ID: cursor.ID, Name: "a\x00b"}, extract.Cursor{CreatedAt: time.Time{}.UTC(), ID: cursor.ID, Name: "a\x00b"}},
+		{"OKLongestName", extract.Cursor{ID: strings.Repeat("i", 40), Name: strings.Repeat("ü", MaxNameLen/2)}, extract.Cursor{CreatedAt: time.Time{}.UTC(), ID: strings.Repeat("i", 40), Name: strings.Repeat("ü", MaxNameLen/2)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +103,17 @@ func TestSealIDTooLong(t *testing.T) {
 		}
 	}()
 	s.Seal(jobsScope, extract.Cursor{ID: strings.Repeat("z", MaxIDLen+1)})
+}
+
+func TestSealNameTooLong(t *testing.T) {
+	t.Parallel()
+	s := newSealer(t, testKey(1))
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Seal with a %d-byte name did not panic", MaxNameLen+1)
+		}
+	}()
+	s.Seal(jobsScope, extract.Cursor{ID: "dfl-x", Name: strings.Repeat("z", MaxNameLen+1)})
 }
 
 func TestOpenOtherScope(t *testing.T) {

@@ -95,6 +95,103 @@ describe('files', () => {
   });
 });
 
+// rejects422 checks that promise fails with an UnprocessableEntityError
+// whose detail matches pattern.
+async function rejects422(promise, pattern) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof UnprocessableEntityError, `${err}`);
+    assert.match(err.error?.detail ?? '', pattern);
+    return true;
+  });
+}
+
+describe('files: orders, links and the deprecated query', () => {
+  let files; // created in this order: b, a, C
+  let ids;
+
+  before(async () => {
+    files = [];
+    for (const name of ['b-order.txt', 'a-order.txt', 'C-order.txt']) {
+      files.push(await upload(name, `Reference: ${name}\n`));
+    }
+    ids = files.map((f) => f.id);
+  });
+
+  test('list orders by name, id and created_at, a page at a time', async () => {
+    const [b, a, C] = ids;
+    const list = async (order_by) =>
+      (await collect(client.files.list({ file_ids: ids, order_by, page_size: 1 }))).map((f) => f.id);
+    assert.deepEqual(await list('name'), [C, a, b], 'name: byte order, capitals first');
+    assert.deepEqual(await list('id'), [b, a, C], 'id: ascending, which is creation order');
+    assert.deepEqual(await list('created_at'), [C, a, b], 'created_at: newest first');
+    assert.deepEqual(await list(undefined), [C, a, b], 'default: newest first');
+  });
+
+  test('list refuses the orders the client documents as rejected', async () => {
+    for (const order_by of ['size desc', 'name desc', 'created_at asc', 'name,id', 'bogus']) {
+      await rejects422(client.files.list({ order_by }), /order_by/);
+    }
+  });
+
+  test('content honours expires_at_seconds, within seven days', async () => {
+    const before = Date.now();
+    const link = await client.files.content(files[0].id, { expires_at_seconds: 120 });
+    const ttl = (Date.parse(link.expires_at) - before) / 1000;
+    assert.ok(ttl > 100 && ttl <= 121, `link lives ${ttl}s, asked 120s`);
+    const res = await fetch(link.url);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'Reference: b-order.txt\n');
+
+    const week = await client.files.content(files[0].id, { expires_at_seconds: 7 * 24 * 3600 });
+    assert.ok(Date.parse(week.expires_at) - before > (7 * 24 * 3600 - 60) * 1000, `a week: ${week.expires_at}`);
+    for (const expires_at_seconds of [0, -5, 7 * 24 * 3600 + 1]) {
+      await rejects422(client.files.content(files[0].id, { expires_at_seconds }), /expires_at_seconds/);
+    }
+  });
+
+  test('expand download_url fills a working link on create, retrieve and list', async () => {
+    const assertLink = async (file, body) => {
+      assert.ok(file.download_url, `download_url on ${file.id}`);
+      assert.ok(Date.parse(file.download_url.expires_at) > Date.now());
+      const res = await fetch(file.download_url.url);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), body);
+    };
+    const created = await client.files.create(
+      { file: await toFile(Buffer.from('Reference: R-link\n'), 'link.txt'), purpose: 'extract' },
+      { query: { expand: ['download_url'] } },
+    );
+    await assertLink(created, 'Reference: R-link\n');
+    await assertLink(await client.files.retrieve(files[1].id, { expand: ['download_url'] }), 'Reference: a-order.txt\n');
+    const listed = await collect(client.files.list({ file_ids: ids, expand: ['download_url'], order_by: 'name' }));
+    assert.equal(listed.length, 3);
+    await assertLink(listed[0], 'Reference: C-order.txt\n');
+
+    assert.equal((await client.files.retrieve(files[1].id)).download_url, undefined, 'no link unless asked');
+    assert.equal((await collect(client.files.list({ file_ids: ids })))[0].download_url, undefined);
+    await rejects422(client.files.retrieve(files[1].id, { expand: ['bogus'] }), /expand/);
+  });
+
+  test('query (deprecated) filters, orders and pages like list', async () => {
+    const [b, a, C] = ids;
+    const first = await client.files.query({ filter: { file_ids: ids }, order_by: 'name', page_size: 2 });
+    assert.deepEqual(first.items.map((f) => f.id), [C, a]);
+    assert.ok(first.next_page_token, 'a second page');
+    const second = await client.files.query({ filter: { file_ids: ids }, order_by: 'name', page_size: 2, page_token: first.next_page_token });
+    assert.deepEqual(second.items.map((f) => f.id), [b]);
+    assert.equal(second.next_page_token ?? undefined, undefined);
+
+    const named = await client.files.query({ filter: { file_name: 'a-order.txt', only_manually_uploaded: true } });
+    assert.deepEqual(named.items.map((f) => f.id), [a]);
+    assert.equal(named.items[0].name, 'a-order.txt');
+    const big = await client.files.query({ filter: { file_ids: ids }, page_size: 5000 });
+    assert.equal(big.items.length, 3, 'page_size over the maximum is lowered, as documented');
+    assert.deepEqual((await client.files.query({ filter: { file_ids: ids, data_source_id: 'dsr-1' } })).items, []);
+    await rejects422(client.files.query({ order_by: 'size desc' }), /order_by/);
+    await rejects422(client.files.query({ filter: { file_ids: ids }, page_token: 'forged' }), /page_token/);
+  });
+});
+
 describe('extract', () => {
   let file;
 
@@ -377,6 +474,46 @@ describe('schema generation', () => {
   });
 });
 
+describe('extract usage', () => {
+  let file;
+
+  before(async () => {
+    file = await client.files.create({ file: fs.createReadStream(INVOICE), purpose: 'extract' });
+  });
+
+  test('expand usage reports the credits of the tier per page billed', async () => {
+    const cases = [
+      { tier: undefined, perPage: 5 },
+      { tier: 'agentic', perPage: 15 },
+    ];
+    for (const { tier, perPage } of cases) {
+      const job = await client.extract.run({ file_input: file.id, configuration: { data_schema: invoiceSchema, tier } }, FAST);
+      assert.equal(job.status, 'COMPLETED');
+      const got = await client.extract.get(job.id, { expand: ['usage'] });
+      assert.equal(got.metadata.usage.num_pages_extracted, 1);
+      assert.equal(got.metadata.usage.num_pages_billed, 1);
+      assert.deepEqual(got.usage, { credits: perPage, extract_credits: perPage, parse_credits: 0 }, `tier ${tier}`);
+      assert.equal((await client.extract.get(job.id)).usage, undefined, 'usage only with expand');
+      const [listed] = await collect(client.extract.list({ job_ids: [job.id], expand: ['usage'] }));
+      assert.deepEqual(listed.usage, got.usage, 'listed jobs expand usage too');
+    }
+  });
+
+  test('credits are null until the job ends, and nothing for a cancelled job', async () => {
+    const job = await client.extract.create({
+      file_input: file.id,
+      configuration: { data_schema: invoiceSchema, system_prompt: HOLD_PROMPT },
+    });
+    const waiting = await client.extract.get(job.id, { expand: ['usage'] });
+    assert.deepEqual(waiting.usage, { credits: null, extract_credits: null, parse_credits: null });
+    assert.equal(waiting.metadata.usage.num_pages_billed, null);
+    await client.extract.cancel(job.id);
+    const cancelled = await client.extract.get(job.id, { expand: ['usage'] });
+    assert.deepEqual(cancelled.usage, { credits: 0, extract_credits: 0, parse_credits: 0 });
+    assert.equal(cancelled.metadata.usage.num_pages_billed, 0);
+  });
+});
+
 describe('configurations', () => {
   test('create, retrieve, list, update, use and delete', async () => {
     const name = `invoices-${Date.now()}`;
@@ -417,6 +554,56 @@ describe('configurations', () => {
 
     await client.configurations.delete(cfg.id);
     await assert.rejects(client.configurations.retrieve(cfg.id), NotFoundError);
+  });
+});
+
+describe('configurations: create is an upsert', () => {
+  test('same name and product type updates the one configuration, with a datetime version', async () => {
+    const name = `upsert-${Date.now()}`;
+    const first = await client.configurations.create({
+      name,
+      parameters: { product_type: 'extract_v2', data_schema: invoiceSchema },
+    });
+    assert.ok(!Number.isNaN(Date.parse(first.version)), `version ${first.version} is a datetime`);
+    assert.equal(first.version, first.updated_at, 'the version is the time it was saved');
+
+    const customerOnly = { type: 'object', properties: { customer: { type: 'string' } } };
+    const second = await client.configurations.create({
+      name,
+      parameters: { product_type: 'extract_v2', data_schema: customerOnly, tier: 'agentic' },
+    });
+    assert.equal(second.id, first.id, 'the same configuration');
+    assert.equal(second.created_at, first.created_at);
+    assert.deepEqual(second.parameters.data_schema, customerOnly);
+    assert.equal(second.parameters.tier, 'agentic');
+    assert.ok(Date.parse(second.version) > Date.parse(first.version), `version ${second.version} after ${first.version}`);
+    assert.equal(second.updated_at, second.version);
+
+    const latest = await collect(client.configurations.list({ name, latest_only: true }));
+    assert.deepEqual(latest.map((c) => c.id), [first.id]);
+    assert.deepEqual(await collect(client.configurations.list({ name })).then((cs) => cs.map((c) => c.id)), [first.id]);
+    assert.deepEqual((await client.configurations.retrieve(first.id)).parameters.data_schema, customerOnly);
+
+    const updated = await client.configurations.update(first.id, { parameters: { product_type: 'extract_v2', data_schema: invoiceSchema } });
+    assert.ok(Date.parse(updated.version) > Date.parse(second.version), 'update makes a new version');
+    assert.ok(Date.parse(updated.updated_at) > Date.parse(updated.created_at));
+
+    const other = await client.configurations.create({
+      name: `${name}-other`,
+      parameters: { product_type: 'extract_v2', data_schema: invoiceSchema },
+    });
+    assert.notEqual(other.id, first.id, 'another name is another configuration');
+    await assert.rejects(client.configurations.update(other.id, { name }), (err) => {
+      assert.ok(err instanceof ConflictError, `${err}`);
+      assert.match(err.error?.detail ?? '', new RegExp(first.id));
+      return true;
+    }, 'renaming onto a name in use would make create ambiguous');
+    assert.equal((await client.configurations.update(other.id, { name: `${name}-other` })).name, `${name}-other`, 'keeping its own name is fine');
+    await rejects422(client.configurations.list({ latest_only: 'maybe' }), /latest_only/);
+    assert.deepEqual(await collect(client.configurations.list({ name, product_type: ['split_v1', 'parse_v2'] })), []);
+    await rejects422(client.configurations.list({ product_type: ['extract_v3'] }), /product_type/);
+    await client.configurations.delete(other.id);
+    await client.configurations.delete(first.id);
   });
 });
 

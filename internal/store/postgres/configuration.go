@@ -13,6 +13,12 @@ import (
 
 const configurationColumns = `id, project_id, name, product_type, configuration, version, created_at, updated_at`
 
+// latestOnly keeps a configuration only if no newer one of its project
+// shares its name and product type (ConfigFilter.LatestOnly).
+const latestOnly = `NOT EXISTS (SELECT 1 FROM configurations n WHERE n.project_id = configurations.project_id
+	AND n.name = configurations.name AND n.product_type = configurations.product_type
+	AND (n.created_at, n.id) > (configurations.created_at, configurations.id))`
+
 func scanConfiguration(sc scanner) (extract.SavedConfiguration, error) {
 	var c extract.SavedConfiguration
 	var doc []byte
@@ -40,6 +46,19 @@ func configuration(ctx context.Context, q querier, projectID, id string) (extrac
 // is taken, CodeNotFound if the project is absent. A zero Version becomes 1,
 // a zero CreatedAt now, a zero UpdatedAt CreatedAt.
 func (s *Store) CreateConfiguration(ctx context.Context, c extract.SavedConfiguration) error {
+	c, doc, err := configurationDefaults(c)
+	if err == nil {
+		err = insertConfiguration(ctx, s.db, c, doc)
+	}
+	if err != nil {
+		return fmt.Errorf("create configuration: %w", err)
+	}
+	return nil
+}
+
+// configurationDefaults fills what CreateConfiguration defaults and encodes
+// the configuration.
+func configurationDefaults(c extract.SavedConfiguration) (extract.SavedConfiguration, []byte, error) {
 	if c.Version == 0 {
 		c.Version = 1
 	}
@@ -51,20 +70,64 @@ func (s *Store) CreateConfiguration(ctx context.Context, c extract.SavedConfigur
 	}
 	doc, err := json.Marshal(c.Configuration)
 	if err != nil {
-		return fmt.Errorf("create configuration: encode: %w", err)
+		return c, nil, fmt.Errorf("encode: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO configurations (`+configurationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	return c, doc, nil
+}
+
+func insertConfiguration(ctx context.Context, q querier, c extract.SavedConfiguration, doc []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO configurations (`+configurationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		c.ID, c.ProjectID, c.Name, c.ProductType, string(doc), c.Version, ms(c.CreatedAt), ms(c.UpdatedAt))
 	switch {
 	case isUniqueViolation(err):
-		err = extract.Errorf(extract.CodeConflict, "configuration %q already exists", c.ID)
+		return extract.Errorf(extract.CodeConflict, "configuration %q already exists", c.ID)
 	case isForeignKeyViolation(err):
-		err = extract.Errorf(extract.CodeNotFound, "project %q not found", c.ProjectID)
+		return extract.Errorf(extract.CodeNotFound, "project %q not found", c.ProjectID)
 	}
+	return err
+}
+
+// UpsertConfiguration creates c as CreateConfiguration does, unless a
+// configuration of c's project has c's name and product type: then that
+// one (the newest, should several) takes c's configuration, its Version
+// is bumped and its UpdatedAt set to c's (now when zero), or a millisecond
+// after its own when c's is not later, keeping its id, name and CreatedAt. It returns the configuration as stored and whether
+// it was created. A transaction-scoped advisory lock on the project, name
+// and product type makes concurrent upserts of one name take turns, so
+// they never both create.
+func (s *Store) UpsertConfiguration(ctx context.Context, c extract.SavedConfiguration) (extract.SavedConfiguration, bool, error) {
+	c, doc, err := configurationDefaults(c)
 	if err != nil {
-		return fmt.Errorf("create configuration: %w", err)
+		return extract.SavedConfiguration{}, false, fmt.Errorf("upsert configuration: %w", err)
 	}
-	return nil
+	var (
+		out     extract.SavedConfiguration
+		created bool
+	)
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+			fmt.Sprintf("configuration %q %q %q", c.ProjectID, c.ProductType, c.Name)); err != nil {
+			return err
+		}
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM configurations WHERE project_id = $1 AND name = $2 AND product_type = $3
+			ORDER BY created_at DESC, id DESC LIMIT 1`, c.ProjectID, c.Name, c.ProductType).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			out, created = c, true
+			return insertConfiguration(ctx, tx, c, doc)
+		}
+		if err != nil {
+			return err
+		}
+		out, err = scanConfiguration(tx.QueryRowContext(ctx, `UPDATE configurations
+			SET configuration = $1, version = version + 1, updated_at = GREATEST($2, updated_at + interval '1 millisecond') WHERE id = $3
+			RETURNING `+configurationColumns, string(doc), ms(c.UpdatedAt), id))
+		return err
+	})
+	if err != nil {
+		return extract.SavedConfiguration{}, false, fmt.Errorf("upsert configuration: %w", err)
+	}
+	return out, created, nil
 }
 
 // Configuration returns a saved configuration of the project; CodeNotFound
@@ -87,6 +150,9 @@ func (s *Store) ListConfigurations(ctx context.Context, f extract.ConfigFilter, 
 	}
 	if f.ProductType != "" {
 		where = append(where, "product_type = "+a.add(f.ProductType))
+	}
+	if f.LatestOnly {
+		where = append(where, latestOnly)
 	}
 	where = keyset(where, &a, p.After)
 	query := `SELECT ` + configurationColumns + ` FROM configurations WHERE ` + and(where) +

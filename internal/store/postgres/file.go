@@ -96,22 +96,10 @@ func (s *Store) File(ctx context.Context, projectID, id string) (extract.File, e
 	return f.v, nil
 }
 
-// ListFiles returns up to p.Limit files matching f, newest first, after
-// p.After. A Limit of zero or less means no limit.
+// ListFiles returns up to p.Limit files matching f in f.Order (newest
+// first by default), after p.After. A Limit of zero or less means no limit.
 func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.Page) ([]extract.File, error) {
-	var a args
-	where := []string{"project_id = " + a.add(f.ProjectID)}
-	if f.Name != "" {
-		where = append(where, "name = "+a.add(f.Name))
-	}
-	if f.ExternalFileID != "" {
-		where = append(where, "external_file_id = "+a.add(f.ExternalFileID))
-	}
-	if len(f.IDs) > 0 {
-		where = append(where, "id = ANY ("+a.add(f.IDs)+")")
-	}
-	where = keyset(where, &a, p.After)
-	query := `SELECT ` + fileColumns + ` FROM files WHERE ` + and(where) + ` ORDER BY created_at DESC, id DESC` + limit(&a, p)
+	query, a := listFilesQuery(f, p)
 	rows, err := s.db.QueryContext(ctx, query, a...)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
@@ -129,6 +117,43 @@ func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.P
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	return files, nil
+}
+
+// listFilesQuery is ListFiles's query and its arguments.
+func listFilesQuery(f extract.FileFilter, p extract.Page) (string, args) {
+	var a args
+	where := []string{"project_id = " + a.add(f.ProjectID)}
+	if f.Name != "" {
+		where = append(where, "name = "+a.add(f.Name))
+	}
+	if f.ExternalFileID != "" {
+		where = append(where, "external_file_id = "+a.add(f.ExternalFileID))
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "id = ANY ("+a.add(f.IDs)+")")
+	}
+	where, order := fileOrder(where, &a, f.Order, p.After)
+	return `SELECT ` + fileColumns + ` FROM files WHERE ` + and(where) + ` ORDER BY ` + order + limit(&a, p), a
+}
+
+// fileOrder adds the keyset condition of a file listing in order o and
+// returns its ORDER BY. Names compare in the "C" collation, byte by byte
+// as SQLite does, so both stores list in the same order whatever the
+// database's locale (ids are "C" already).
+func fileOrder(where []string, a *args, o extract.FileOrder, c *extract.Cursor) ([]string, string) {
+	switch o {
+	case extract.FileOrderName:
+		if c != nil {
+			where = append(where, `(name COLLATE "C", id) > (`+a.add(c.Name)+` COLLATE "C", `+a.add(c.ID)+`)`)
+		}
+		return where, `name COLLATE "C", id`
+	case extract.FileOrderID:
+		if c != nil {
+			where = append(where, "id > "+a.add(c.ID))
+		}
+		return where, "id"
+	}
+	return keyset(where, a, c), "created_at DESC, id DESC"
 }
 
 // DeleteFile removes the file's row; CodeNotFound if absent or another

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"database/sql"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -119,6 +120,65 @@ func TestListJobsPlan(t *testing.T) {
 			t.Errorf("CountJobsByStatus = %v, want %v", got, want)
 		}
 	})
+}
+
+// TestListFilesPlan checks with EXPLAIN that each order of a file
+// listing reads an index in that order, seeking on the cursor: no sort,
+// whatever the page's depth.
+func TestListFilesPlan(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	_, prj, _, err := st.EnsureDefaults(t.Context())
+	if err != nil {
+		t.Fatalf("EnsureDefaults: %v", err)
+	}
+	// 20,000 files with 500 distinct names, and as many of other projects,
+	// whose ids interleave with them, analyzed.
+	const seed = `INSERT INTO files (id, project_id, name, file_type, content_type, purpose, size, sha256, created_at, updated_at)
+		SELECT 'dfl-' || lpad((i * 20 + $2)::text, 8, '0'), $1, 'file-' || (i % 500) || '.pdf', 'pdf', 'application/pdf', 'extract', 1, '',
+			timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second'
+		FROM generate_series(1, 20000 / $3) AS i`
+	if _, err := st.db.ExecContext(t.Context(), seed, prj.ID, 0, 1); err != nil {
+		t.Fatalf("seed files: %v", err)
+	}
+	for n := 1; n < 20; n++ {
+		other := extract.Project{ID: fmt.Sprintf("prj-other-%02d", n), OrganizationID: prj.OrganizationID, Name: "other", CreatedAt: time.Now()}
+		if err := st.CreateProject(t.Context(), other); err != nil {
+			t.Fatalf("CreateProject: %v", err)
+		}
+		if _, err := st.db.ExecContext(t.Context(), seed, other.ID, n, 19); err != nil {
+			t.Fatalf("seed files: %v", err)
+		}
+	}
+	if _, err := st.db.ExecContext(t.Context(), `ANALYZE files`); err != nil {
+		t.Fatalf("ANALYZE: %v", err)
+	}
+	cursor := &extract.Cursor{CreatedAt: time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC), ID: "dfl-00010000", Name: "file-250.pdf"}
+	tests := []struct {
+		name  string
+		order extract.FileOrder
+		index string
+		cond  string // what the Index Cond must contain with a cursor
+	}{
+		{"Created", extract.FileOrderCreated, "files_project_created", "ROW(created_at, id) < ROW("},
+		{"Name", extract.FileOrderName, "files_project_name_id", `ROW((name)::text, id) > ROW(`},
+		{"ID", extract.FileOrderID, "files_project_id", "id >"},
+	}
+	for _, tt := range tests {
+		for _, after := range []*extract.Cursor{nil, cursor} {
+			query, a := listFilesQuery(extract.FileFilter{ProjectID: prj.ID, Order: tt.order}, extract.Page{After: after, Limit: 51})
+			plan := explain(t, st.db, query, a)
+			if !strings.Contains(plan, "using "+tt.index+" on files") {
+				t.Errorf("%s: plan of %s:\n%s\nwant it to use %s", tt.name, query, plan, tt.index)
+			}
+			if strings.Contains(plan, "Sort") {
+				t.Errorf("%s: plan of %s sorts:\n%s", tt.name, query, plan)
+			}
+			if after != nil && !strings.Contains(indexCond(plan), tt.cond) {
+				t.Errorf("%s: plan of %s:\n%s\nwant its Index Cond to contain %q", tt.name, query, plan, tt.cond)
+			}
+		}
+	}
 }
 
 // explain returns the text plan of query.

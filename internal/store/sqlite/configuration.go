@@ -14,6 +14,12 @@ import (
 
 const configurationColumns = `id, project_id, name, product_type, configuration, version, created_at, updated_at`
 
+// latestOnly keeps a configuration only if no newer one of its project
+// shares its name and product type (ConfigFilter.LatestOnly).
+const latestOnly = `NOT EXISTS (SELECT 1 FROM configurations n WHERE n.project_id = configurations.project_id
+	AND n.name = configurations.name AND n.product_type = configurations.product_type
+	AND (n.created_at > configurations.created_at OR (n.created_at = configurations.created_at AND n.id > configurations.id)))`
+
 func scanConfiguration(sc scanner) (extract.SavedConfiguration, error) {
 	var c extract.SavedConfiguration
 	var doc []byte
@@ -42,6 +48,20 @@ func configuration(ctx context.Context, q querier, projectID, id string) (extrac
 // is taken, CodeNotFound if the project is absent. A zero Version becomes 1,
 // a zero CreatedAt now, a zero UpdatedAt CreatedAt.
 func (s *Store) CreateConfiguration(ctx context.Context, c extract.SavedConfiguration) error {
+	c, doc, err := configurationDefaults(c)
+	if err != nil {
+		return fmt.Errorf("create configuration: %w", err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error { return insertConfiguration(ctx, tx, c, doc) })
+	if err != nil {
+		return fmt.Errorf("create configuration: %w", err)
+	}
+	return nil
+}
+
+// configurationDefaults fills what CreateConfiguration defaults and encodes
+// the configuration.
+func configurationDefaults(c extract.SavedConfiguration) (extract.SavedConfiguration, []byte, error) {
 	if c.Version == 0 {
 		c.Version = 1
 	}
@@ -53,23 +73,61 @@ func (s *Store) CreateConfiguration(ctx context.Context, c extract.SavedConfigur
 	}
 	doc, err := json.Marshal(c.Configuration)
 	if err != nil {
-		return fmt.Errorf("create configuration: encode: %w", err)
+		return c, nil, fmt.Errorf("encode: %w", err)
 	}
+	return c, doc, nil
+}
+
+func insertConfiguration(ctx context.Context, tx *sql.Tx, c extract.SavedConfiguration, doc []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO configurations (`+configurationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.ProjectID, c.Name, c.ProductType, string(doc), c.Version, millis(c.CreatedAt), millis(c.UpdatedAt))
+	switch {
+	case isUniqueViolation(err):
+		return extract.Errorf(extract.CodeConflict, "configuration %q already exists", c.ID)
+	case isForeignKeyViolation(err):
+		return extract.Errorf(extract.CodeNotFound, "project %q not found", c.ProjectID)
+	}
+	return err
+}
+
+// UpsertConfiguration creates c as CreateConfiguration does, unless a
+// configuration of c's project has c's name and product type: then that
+// one (the newest, should several) takes c's configuration, its Version
+// is bumped and its UpdatedAt set to c's (now when zero), or a millisecond
+// after its own when c's is not later, keeping its id, name and CreatedAt. It returns the configuration as stored and whether
+// it was created. Writes are serialised, so two upserts of one name never
+// both create.
+func (s *Store) UpsertConfiguration(ctx context.Context, c extract.SavedConfiguration) (extract.SavedConfiguration, bool, error) {
+	c, doc, err := configurationDefaults(c)
+	if err != nil {
+		return extract.SavedConfiguration{}, false, fmt.Errorf("upsert configuration: %w", err)
+	}
+	var (
+		out     extract.SavedConfiguration
+		created bool
+	)
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO configurations (`+configurationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.ProjectID, c.Name, c.ProductType, string(doc), c.Version, millis(c.CreatedAt), millis(c.UpdatedAt))
-		switch {
-		case isUniqueViolation(err):
-			return extract.Errorf(extract.CodeConflict, "configuration %q already exists", c.ID)
-		case isForeignKeyViolation(err):
-			return extract.Errorf(extract.CodeNotFound, "project %q not found", c.ProjectID)
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM configurations WHERE project_id = ? AND name = ? AND product_type = ?
+			ORDER BY created_at DESC, id DESC LIMIT 1`, c.ProjectID, c.Name, c.ProductType).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			out, created = c, true
+			return insertConfiguration(ctx, tx, c, doc)
 		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE configurations SET configuration = ?, version = version + 1, updated_at = MAX(?, updated_at + 1) WHERE id = ?`,
+			string(doc), millis(c.UpdatedAt), id); err != nil {
+			return err
+		}
+		out, err = configuration(ctx, tx, c.ProjectID, id)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("create configuration: %w", err)
+		return extract.SavedConfiguration{}, false, fmt.Errorf("upsert configuration: %w", err)
 	}
-	return nil
+	return out, created, nil
 }
 
 // Configuration returns a saved configuration of the project; CodeNotFound
@@ -94,6 +152,9 @@ func (s *Store) ListConfigurations(ctx context.Context, f extract.ConfigFilter, 
 	if f.ProductType != "" {
 		where = append(where, "product_type = ?")
 		args = append(args, f.ProductType)
+	}
+	if f.LatestOnly {
+		where = append(where, latestOnly)
 	}
 	where, args = keyset(where, args, p.After)
 	query := `SELECT ` + configurationColumns + ` FROM configurations WHERE ` + strings.Join(where, " AND ") +

@@ -96,8 +96,8 @@ func (s *Store) File(ctx context.Context, projectID, id string) (extract.File, e
 	return f, nil
 }
 
-// ListFiles returns up to p.Limit files matching f, newest first, after
-// p.After. A Limit of zero or less means no limit.
+// ListFiles returns up to p.Limit files matching f in f.Order (newest
+// first by default), after p.After. A Limit of zero or less means no limit.
 func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.Page) ([]extract.File, error) {
 	where := []string{"project_id = ?"}
 	args := []any{f.ProjectID}
@@ -115,9 +115,10 @@ func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.P
 			args = append(args, id)
 		}
 	}
-	where, args = keyset(where, args, p.After)
+	var order string
+	where, args, order = fileOrder(where, args, f.Order, p.After)
 	query := `SELECT ` + fileColumns + ` FROM files WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created_at DESC, id DESC LIMIT ?`
+		` ORDER BY ` + order + ` LIMIT ?`
 	rows, err := s.read.QueryContext(ctx, query, append(args, limitArg(p))...)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
@@ -135,6 +136,28 @@ func (s *Store) ListFiles(ctx context.Context, f extract.FileFilter, p extract.P
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	return files, nil
+}
+
+// fileOrder adds the keyset condition of a file listing in order o and
+// returns its ORDER BY. SQLite compares text byte by byte (BINARY), which
+// is the order extract.FileOrderName promises.
+func fileOrder(where []string, args []any, o extract.FileOrder, c *extract.Cursor) ([]string, []any, string) {
+	switch o {
+	case extract.FileOrderName:
+		if c != nil {
+			where = append(where, "(name > ? OR (name = ? AND id > ?))")
+			args = append(args, c.Name, c.Name, c.ID)
+		}
+		return where, args, "name, id"
+	case extract.FileOrderID:
+		if c != nil {
+			where = append(where, "id > ?")
+			args = append(args, c.ID)
+		}
+		return where, args, "id"
+	}
+	where, args = keyset(where, args, c)
+	return where, args, "created_at DESC, id DESC"
 }
 
 // DeleteFile removes the file's row; CodeNotFound if absent or another

@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,6 +113,74 @@ func testListFiles(t *testing.T, f *fixture) {
 	})
 }
 
+// testListFilesOrder lists files in each order, whole and a page at a
+// time, with names whose byte order differs from a locale's (capitals
+// first, accents last) and repeated names that the id orders.
+func testListFilesOrder(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	byName := map[string][]extract.File{}
+	var created []extract.File // oldest first
+	for i, name := range []string{"b.pdf", "a.pdf", "Z.pdf", "é.pdf", "a.pdf", "a b.pdf"} {
+		file := newFile(f.prj, name, i*10)
+		if err := f.st.CreateFile(ctx, file); err != nil {
+			t.Fatalf("CreateFile: %v", err)
+		}
+		byName[name] = append(byName[name], file)
+		created = append(created, file)
+	}
+	if err := f.st.CreateFile(ctx, newFile(f.other, "a.pdf", 5)); err != nil {
+		t.Fatalf("CreateFile: %v", err)
+	}
+	var names []extract.File
+	for _, name := range []string{"Z.pdf", "a b.pdf", "a.pdf", "b.pdf", "é.pdf"} {
+		names = append(names, byName[name]...) // ids grow with creation: same-name files in id order
+	}
+	newest := slices.Clone(created)
+	slices.Reverse(newest)
+	tests := []struct {
+		order extract.FileOrder
+		want  []extract.File
+	}{
+		{"", newest},
+		{extract.FileOrderCreated, newest},
+		{extract.FileOrderName, names},
+		{extract.FileOrderID, created},
+	}
+	for _, tt := range tests {
+		t.Run("Order_"+string(cmp.Or(tt.order, "default")), func(t *testing.T) {
+			filter := extract.FileFilter{ProjectID: f.prj.ID, Order: tt.order}
+			got, err := f.st.ListFiles(ctx, filter, extract.Page{Limit: 100})
+			if err != nil {
+				t.Fatalf("ListFiles: %v", err)
+			}
+			diff(t, "ListFiles", tt.want, got)
+
+			var paged []extract.File
+			p := extract.Page{Limit: 2}
+			for range 10 {
+				page, err := f.st.ListFiles(ctx, filter, p)
+				if err != nil {
+					t.Fatalf("ListFiles: %v", err)
+				}
+				paged = append(paged, page...)
+				if len(page) < p.Limit {
+					break
+				}
+				last := page[len(page)-1]
+				p.After = &extract.Cursor{CreatedAt: last.CreatedAt, ID: last.ID, Name: last.Name}
+			}
+			diff(t, "paged ListFiles", tt.want, paged)
+		})
+	}
+	t.Run("OrderWithFilter", func(t *testing.T) {
+		got, err := f.st.ListFiles(ctx, extract.FileFilter{ProjectID: f.prj.ID, Name: "a.pdf", Order: extract.FileOrderID}, extract.Page{Limit: 100})
+		if err != nil {
+			t.Fatalf("ListFiles: %v", err)
+		}
+		diff(t, "ListFiles(name a.pdf, by id)", byName["a.pdf"], got)
+	})
+}
+
 func newConfiguration(p extract.Project, name string, n int) extract.SavedConfiguration {
 	return extract.SavedConfiguration{
 		ID: id.New(id.Configuration), ProjectID: p.ID, Name: name, ProductType: extract.ProductExtractV2,
@@ -211,6 +282,10 @@ func testListConfigurations(t *testing.T, f *fixture) {
 		{"ProductType", extract.ConfigFilter{ProductType: extract.ProductExtractV2}, extract.Page{Limit: 10}, []extract.SavedConfiguration{cs[0], cs[1], cs[3]}},
 		{"Limit", extract.ConfigFilter{}, extract.Page{Limit: 2}, cs[:2]},
 		{"After", extract.ConfigFilter{}, extract.Page{Limit: 10, After: &extract.Cursor{CreatedAt: cs[1].CreatedAt, ID: cs[1].ID}}, cs[2:]},
+		// Two "a" of one product type: the newer stays.
+		{"LatestOnly", extract.ConfigFilter{LatestOnly: true}, extract.Page{Limit: 10}, []extract.SavedConfiguration{cs[0], cs[1], cs[2]}},
+		{"LatestOnlyName", extract.ConfigFilter{Name: "a", LatestOnly: true}, extract.Page{Limit: 10}, []extract.SavedConfiguration{cs[1]}},
+		{"LatestOnlyAfter", extract.ConfigFilter{LatestOnly: true}, extract.Page{Limit: 10, After: &extract.Cursor{CreatedAt: cs[1].CreatedAt, ID: cs[1].ID}}, []extract.SavedConfiguration{cs[2]}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,4 +297,125 @@ func testListConfigurations(t *testing.T, f *fixture) {
 			diff(t, "ListConfigurations", tt.want, got)
 		})
 	}
+}
+
+func testUpsertConfiguration(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	first := newConfiguration(f.prj, "invoices", 1)
+	got, created, err := f.st.UpsertConfiguration(ctx, first)
+	if err != nil || !created {
+		t.Fatalf("UpsertConfiguration(new) = created %v, %v; want created", created, err)
+	}
+	diff(t, "UpsertConfiguration(new)", first, got)
+
+	// Same name, product type and project: the first takes the second's
+	// configuration and keeps its id and creation time.
+	second := newConfiguration(f.prj, "invoices", 20)
+	second.Configuration.DataSchema = json.RawMessage(`{"type":"object","properties":{"vat":{"type":"number"}}}`)
+	second.Configuration.Tier = extract.TierAgentic
+	got, created, err = f.st.UpsertConfiguration(ctx, second)
+	if err != nil || created {
+		t.Fatalf("UpsertConfiguration(same name) = created %v, %v; want an update", created, err)
+	}
+	want := first
+	want.Configuration, want.Version, want.UpdatedAt = second.Configuration, 2, second.UpdatedAt
+	diff(t, "UpsertConfiguration(same name)", want, got)
+	if again, err := f.st.Configuration(ctx, f.prj.ID, first.ID); err != nil {
+		t.Fatalf("Configuration: %v", err)
+	} else {
+		diff(t, "Configuration after upsert", want, again)
+	}
+	// An upsert whose time is not later than the last version's still
+	// makes a later one.
+	third := second
+	third.UpdatedAt = at(5)
+	if got, _, err := f.st.UpsertConfiguration(ctx, third); err != nil || !got.UpdatedAt.Equal(second.UpdatedAt.Add(time.Millisecond)) || got.Version != 3 {
+		t.Errorf("UpsertConfiguration(earlier time) = updated %v v%d, %v; want %v v3", got.UpdatedAt, got.Version, err, second.UpdatedAt.Add(time.Millisecond))
+	}
+	if _, err := f.st.Configuration(ctx, f.prj.ID, second.ID); extract.ErrorCode(err) != extract.CodeNotFound {
+		t.Errorf("Configuration(second id) = %v; want not found: no second configuration", err)
+	}
+
+	// Another name, product type or project makes another configuration.
+	for _, c := range []extract.SavedConfiguration{
+		newConfiguration(f.prj, "Invoices", 30),
+		func() extract.SavedConfiguration {
+			c := newConfiguration(f.prj, "invoices", 31)
+			c.ProductType = "other_product"
+			return c
+		}(),
+		newConfiguration(f.other, "invoices", 32),
+	} {
+		got, created, err := f.st.UpsertConfiguration(ctx, c)
+		if err != nil || !created || got.ID != c.ID {
+			t.Errorf("UpsertConfiguration(%s, %s, %s) = %s, created %v, %v; want %s created", c.ProjectID, c.ProductType, c.Name, got.ID, created, err, c.ID)
+		}
+	}
+
+	t.Run("NewestOfSeveral", func(t *testing.T) {
+		// Configurations saved before creation was an upsert can share a
+		// name: the newest is the one updated.
+		old, newer := newConfiguration(f.prj, "dup", 40), newConfiguration(f.prj, "dup", 41)
+		for _, c := range []extract.SavedConfiguration{old, newer} {
+			if err := f.st.CreateConfiguration(ctx, c); err != nil {
+				t.Fatalf("CreateConfiguration: %v", err)
+			}
+		}
+		got, created, err := f.st.UpsertConfiguration(ctx, newConfiguration(f.prj, "dup", 50))
+		if err != nil || created || got.ID != newer.ID || got.Version != 2 {
+			t.Errorf("UpsertConfiguration(dup) = %s v%d, created %v, %v; want %s v2 updated", got.ID, got.Version, created, err, newer.ID)
+		}
+	})
+	t.Run("ErrNoProject", func(t *testing.T) {
+		c := newConfiguration(extract.Project{ID: id.New(id.Project)}, "x", 60)
+		_, _, err := f.st.UpsertConfiguration(ctx, c)
+		wantCode(t, "UpsertConfiguration(no project)", err, extract.CodeNotFound, "")
+	})
+}
+
+// testUpsertConfigurationConcurrent upserts one name from several
+// goroutines at once: one creates, the others update it.
+func testUpsertConfigurationConcurrent(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	const n = 8
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	createdCount := make([]bool, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, created, err := f.st.UpsertConfiguration(ctx, newConfiguration(f.prj, "race", i))
+			ids[i], createdCount[i], errs[i] = got.ID, created, err
+		}()
+	}
+	wg.Wait()
+	creates := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("UpsertConfiguration #%d: %v", i, errs[i])
+		}
+		if createdCount[i] {
+			creates++
+		}
+		if ids[i] != ids[0] {
+			t.Errorf("UpsertConfiguration #%d = %s, #0 = %s; want one configuration", i, ids[i], ids[0])
+		}
+	}
+	if creates != 1 {
+		t.Errorf("%d upserts created; want 1", creates)
+	}
+	cs, err := f.st.ListConfigurations(ctx, extract.ConfigFilter{ProjectID: f.prj.ID, Name: "race"}, extract.Page{Limit: 10})
+	if err != nil || len(cs) != 1 || cs[0].Version != n {
+		t.Errorf("ListConfigurations(race) = %d configurations (version %v), %v; want one at version %d", len(cs), versions(cs), err, n)
+	}
+}
+
+func versions(cs []extract.SavedConfiguration) []int {
+	var out []int
+	for _, c := range cs {
+		out = append(out, c.Version)
+	}
+	return out
 }

@@ -1,0 +1,4 @@
+-- File listings may be ordered by name or by id (order_by), each with an
+-- index that ends in the keyset's columns, so a page never sorts.
+CREATE INDEX files_project_name_id ON files (project_id, name, id);
+CREATE INDEX files_project_id ON files (project_id, id);
