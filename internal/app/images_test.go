@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,27 +19,11 @@ import (
 	"github.com/quarrylabs/quarry/internal/eval"
 )
 
-func needTesseract(tb testing.TB) {
-	tb.Helper()
-	if _, err := exec.LookPath("tesseract"); err != nil {
-		tb.Skip("tesseract is not installed (apt-get install tesseract-ocr): images are not read")
-	}
-}
-
-func encodeImage(tb testing.TB, img image.Image, enc func(*bytes.Buffer, image.Image) error) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	if err := enc(&buf, img); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // TestExtractsFromImages uploads photos and scans of an invoice in each
 // format Go can write and checks each job reads them: the values, cited in
 // the image's pixels on the page they are on, with a confidence.
 func TestExtractsFromImages(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	s := start(t)
 	schema := map[string]any{"type": "object", "properties": map[string]any{
@@ -57,10 +40,10 @@ func TestExtractsFromImages(t *testing.T) {
 		config   map[string]any
 		wantPage float64
 	}{
-		{"PNG", "invoice.png", encodeImage(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) }), nil, 1},
-		{"JPEG", "invoice.jpg", encodeImage(t, img, func(b *bytes.Buffer, i image.Image) error { return jpeg.Encode(b, i, &jpeg.Options{Quality: 90}) }), nil, 1},
-		{"GIF", "invoice.gif", encodeImage(t, picturetest.Paletted(img), func(b *bytes.Buffer, i image.Image) error { return gif.Encode(b, i, nil) }), nil, 1},
-		{"BMP", "invoice.bmp", encodeImage(t, img, func(b *bytes.Buffer, i image.Image) error { return bmp.Encode(b, i) }), nil, 1},
+		{"PNG", "invoice.png", picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) }), nil, 1},
+		{"JPEG", "invoice.jpg", picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return jpeg.Encode(b, i, &jpeg.Options{Quality: 90}) }), nil, 1},
+		{"GIF", "invoice.gif", picturetest.Encode(t, picturetest.Paletted(img), func(b *bytes.Buffer, i image.Image) error { return gif.Encode(b, i, nil) }), nil, 1},
+		{"BMP", "invoice.bmp", picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return bmp.Encode(b, i) }), nil, 1},
 		{"TIFFSecondPage", "scan.tiff", picturetest.TIFF(cover, img), map[string]any{"target_pages": "2"}, 2},
 	}
 	for _, tt := range tests {
@@ -99,7 +82,7 @@ func TestExtractsFromImages(t *testing.T) {
 }
 
 func TestFailsBadImagesClearly(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	s := start(t)
 	schema := map[string]any{"type": "object", "properties": map[string]any{"total": map[string]any{"type": "number"}}}
@@ -128,7 +111,7 @@ func TestFailsBadImagesClearly(t *testing.T) {
 // the project made: its date is read from the image as the gold has it,
 // and cited where it is printed, in the image's pixels.
 func TestExtractsFromReceiptPhoto(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	dir := eval.RealDocs(".")
 	if dir == "" {

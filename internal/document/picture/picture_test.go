@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,23 +23,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/filetype"
 )
 
-func needTesseract(tb testing.TB) {
-	tb.Helper()
-	if _, err := exec.LookPath("tesseract"); err != nil {
-		tb.Skip("tesseract is not installed (apt-get install tesseract-ocr): images are not read")
-	}
-}
-
 var lines = []string{"INVOICE 4521", "Total 12.75"}
-
-func encode(tb testing.TB, img image.Image, f func(*bytes.Buffer, image.Image) error) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	if err := f(&buf, img); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // text is a page's lines, one a line.
 func text(p document.Page) string {
@@ -61,7 +44,7 @@ func word(p document.Page, text string) (document.Word, bool) {
 }
 
 func TestParseFormats(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	img, at := picturetest.Text(t, lines...)
 	webp, err := os.ReadFile(filepath.Join("testdata", "invoice.webp"))
@@ -72,11 +55,11 @@ func TestParseFormats(t *testing.T) {
 		name, kind string
 		data       []byte
 	}{
-		{"PNG", filetype.PNG, encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })},
-		{"PNGTransparent", filetype.PNG, encode(t, picturetest.Transparent(img), func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })},
-		{"JPEG", filetype.JPEG, encode(t, img, func(b *bytes.Buffer, i image.Image) error { return jpeg.Encode(b, i, &jpeg.Options{Quality: 85}) })},
-		{"GIF", filetype.GIF, encode(t, picturetest.Paletted(img), func(b *bytes.Buffer, i image.Image) error { return gif.Encode(b, i, nil) })},
-		{"BMP", filetype.BMP, encode(t, img, func(b *bytes.Buffer, i image.Image) error { return bmp.Encode(b, i) })},
+		{"PNG", filetype.PNG, picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })},
+		{"PNGTransparent", filetype.PNG, picturetest.Encode(t, picturetest.Transparent(img), func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })},
+		{"JPEG", filetype.JPEG, picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return jpeg.Encode(b, i, &jpeg.Options{Quality: 85}) })},
+		{"GIF", filetype.GIF, picturetest.Encode(t, picturetest.Paletted(img), func(b *bytes.Buffer, i image.Image) error { return gif.Encode(b, i, nil) })},
+		{"BMP", filetype.BMP, picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return bmp.Encode(b, i) })},
 		{"TIFF", filetype.TIFF, picturetest.TIFF(img)},
 		// Go writes no WebP: the file is the same text, written by cwebp
 		// -lossless from the PNG above.
@@ -119,7 +102,7 @@ func TestParseFormats(t *testing.T) {
 }
 
 func TestParseTIFFPages(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	one, _ := picturetest.Text(t, "PAGE ONE")
 	two, _ := picturetest.Text(t, "SECOND PAGE", "TOTAL 87.25")
@@ -153,11 +136,11 @@ func TestParseTIFFPages(t *testing.T) {
 }
 
 func TestParseEXIFOrientation(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	upright, _ := picturetest.Text(t, lines...)
 	stored := picturetest.RotateAnticlockwise(upright)
-	data := picturetest.WithOrientation(encode(t, stored, func(b *bytes.Buffer, i image.Image) error {
+	data := picturetest.WithOrientation(picturetest.Encode(t, stored, func(b *bytes.Buffer, i image.Image) error {
 		return jpeg.Encode(b, i, &jpeg.Options{Quality: 90})
 	}), 6)
 	doc, err := picture.Parse(context.Background(), data, filetype.JPEG, picture.Options{})
@@ -175,10 +158,10 @@ func TestParseEXIFOrientation(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	img, _ := picturetest.Text(t, lines...)
-	pngData := encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
+	pngData := picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
 	tests := []struct {
 		name, kind string
 		data       []byte
@@ -208,25 +191,25 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseCancelled(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	t.Parallel()
 	img, _ := picturetest.Text(t, lines...)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := picture.Parse(ctx, encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) }), filetype.PNG, picture.Options{})
+	_, err := picture.Parse(ctx, picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) }), filetype.PNG, picture.Options{})
 	if err == nil || extract.ErrorCode(err) == extract.CodeInvalid || !strings.Contains(err.Error(), context.Canceled.Error()) {
 		t.Errorf("Parse with a cancelled context = %v, want the context's error", err)
 	}
 }
 
 func TestParseLanguages(t *testing.T) {
-	needTesseract(t)
+	picturetest.NeedTesseract(t)
 	if _, err := os.Stat("/usr/share/tesseract-ocr/5/tessdata/deu.traineddata"); err != nil {
 		t.Skip("Tesseract's German data is not installed (apt-get install tesseract-ocr-deu)")
 	}
 	t.Parallel()
 	img, _ := picturetest.Text(t, "Größe der Straße: 12 Maß")
-	data := encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
+	data := picturetest.Encode(t, img, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
 	doc, err := picture.Parse(context.Background(), data, filetype.PNG, picture.Options{OCR: ocr.Options{Languages: "deu+eng"}})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"os/exec"
 	"sync"
 	"testing"
 
@@ -176,4 +177,24 @@ func RotateAnticlockwise(img *image.Gray) *image.Gray {
 		}
 	}
 	return out
+}
+
+// NeedTesseract skips a test where Tesseract is not installed: images are
+// not read without it.
+func NeedTesseract(tb testing.TB) {
+	tb.Helper()
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		tb.Skip("tesseract is not installed (apt-get install tesseract-ocr): images are not read")
+	}
+}
+
+// Encode writes an image with an encoder of the standard library's shape
+// (png.Encode, a jpeg.Encode with its options bound).
+func Encode(tb testing.TB, img image.Image, enc func(*bytes.Buffer, image.Image) error) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := enc(&buf, img); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
 }
