@@ -588,6 +588,42 @@ func (fd *finder) scanSegment(v *pageView, si int) {
 	}
 	if hits := fd.hits(v, si, lt.text(seg)); len(hits) > 0 {
 		fd.standalone(v, si, hits)
+		return
+	}
+	fd.trailingLabel(v, si)
+}
+
+// placeTrailing is the factor of a value after a label that ends a
+// segment of other words: "KECI+KCFW Combo KECI+KCFW Advertiser", where
+// the layout ran a column's text into the label before the value's gap.
+const placeTrailing = 0.75
+
+// trailingLabel reads the next segment of the line as the value of a
+// label, as written, that ends segment si after other words.
+func (fd *finder) trailingLabel(v *pageView, si int) {
+	ref := v.segs[si]
+	lt := &v.lines[ref.line]
+	if ref.seg+1 >= len(lt.segs) {
+		return
+	}
+	words := strings.Fields(v.normText(si))
+	for k := min(3, len(words)-1); k >= 1; k-- {
+		all := fd.plan.ix.exact[strings.Join(words[len(words)-k:], " ")]
+		var hits []labelHit
+		for _, h := range all {
+			if !h.scoped {
+				hits = append(hits, labelHit{h.field, h.score * placeTrailing, false})
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		next := lt.segs[ref.seg+1]
+		val := trimValue(lt.runes, next)
+		if val.from < val.to && !fd.plan.ix.isNonValue(lt.text(val)) && !fd.hasLabel(lt, next) {
+			fd.emitLine(v.p, lt, hits, val, placeSameLine)
+		}
+		return
 	}
 }
 

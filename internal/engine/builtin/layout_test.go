@@ -49,6 +49,15 @@ func TestLayouts(t *testing.T) {
 			want:   `{"full_name": "Jo Roe", "address": "12 Quay Street, Austin TX", "occupation": "Nurse"}`,
 		},
 		{
+			// The station's name ran into the label in the layout's
+			// reading; the value stands after the column's gap.
+			name: "LabelEndsASegment",
+			doc: "KECI+KCFW Combo KECI+KCFW Advertiser      Pat Doe for Congress (136122)      Entered By   Lee Stoll\n" +
+				"Missoula, MT 59802                          Estimate                           ECR2692\n",
+			schema: `{"properties": {"advertiser": {"type": "string", "description": "The advertiser buying the airtime"}}}`,
+			want:   `{"advertiser": "Pat Doe for Congress (136122)"}`,
+		},
+		{
 			name: "AddressLines",
 			doc: "Address\n" +
 				"12 Quay Street\n" +
