@@ -34,8 +34,11 @@ With PostgreSQL (--database), use pg_dump instead.`,
   rsync -a ./quarry-data/files ./quarry-data/token.key /backups/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkDatabase(database); err != nil {
+				return err
+			}
 			if database != "" {
-				return &ExitError{Code: 2, Err: errors.New("quarry backup copies the embedded SQLite database; back up PostgreSQL with pg_dump")}
+				return &ExitError{Code: 2, Err: errors.New("--database names a PostgreSQL database, which quarry backup does not copy: back up PostgreSQL with pg_dump")}
 			}
 			if out == "" {
 				return &ExitError{Code: 2, Err: errors.New("--out FILE is required: where to write the copy")}
@@ -48,8 +51,8 @@ With PostgreSQL (--database), use pg_dump instead.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory (env QUARRY_DATA_DIR)")
-	f.StringVar(&database, "database", env("QUARRY_DATABASE_URL", ""), "set when the state is in PostgreSQL, which this command does not back up (env QUARRY_DATABASE_URL)")
+	f.StringVar(&dataDir, "data-dir", "./quarry-data", "the server's data directory (env QUARRY_DATA_DIR)")
+	f.StringVar(&database, "database", "", "set when the state is in PostgreSQL, which this command does not back up (env QUARRY_DATABASE_URL)")
 	f.StringVar(&out, "out", "", "the file to write; it must not exist")
 	return cmd
 }

@@ -32,8 +32,8 @@ the server keeps its data, while it runs or not.`,
   quarry keys revoke key-0193…`,
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory, which holds its SQLite database (env QUARRY_DATA_DIR)")
-	pf.StringVar(&database, "database", env("QUARRY_DATABASE_URL", ""), "the server's PostgreSQL database, a postgres:// URL; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
+	pf.StringVar(&dataDir, "data-dir", "./quarry-data", "the server's data directory, which holds its SQLite database (env QUARRY_DATA_DIR)")
+	pf.StringVar(&database, "database", "", "the server's PostgreSQL database, a postgres:// URL; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
 
 	open := func(cmd *cobra.Command) (extract.Store, error) {
 		return openKeyStore(cmd.Context(), dataDir, database)
