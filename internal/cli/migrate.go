@@ -35,7 +35,7 @@ error, never a downgrade.`,
 				return err
 			}
 			if err := app.Migrate(cmd.Context(), cfg); err != nil {
-				return err
+				return openError(err, "")
 			}
 			where := "the SQLite database in " + cfg.DataDir
 			if cfg.Database != "" {

@@ -164,7 +164,7 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			cfg.Serving = func() { printBanner(cmd.OutOrStdout(), a, cfg) }
 			a, err = app.New(cmd.Context(), cfg)
 			if err != nil {
-				return startupError(err, cfg.Addr)
+				return openError(err, cfg.Addr)
 			}
 			return a.Run(cmd.Context())
 		},
@@ -241,17 +241,21 @@ func printBanner(out io.Writer, a *app.App, cfg app.Config) {
 	}
 }
 
-// startupError turns why the server could not start into one line that
-// names the setting to change, for the failures a user meets first: the
-// address taken (often by another quarry serve), the data directory held
-// by another process, the database out of reach.
-func startupError(err error, addr string) error {
+// openError turns why a command could not open what it needs into one
+// line that names the setting to change, for the failures a user meets
+// first: the address taken (often by another quarry serve), the data
+// directory held by another process or holding no database, the database
+// out of reach.
+func openError(err error, addr string) error {
 	var pgErr *postgres.ConnectError
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Errorf("%s is already in use (is another quarry serve running?): stop it, or choose another address with --addr (env QUARRY_ADDR)", addr)
 	case errors.Is(err, app.ErrDataDirInUse):
 		return fmt.Errorf("%w: stop it, or choose another --data-dir (env QUARRY_DATA_DIR)", err)
+	case errors.Is(err, app.ErrNoDatabase):
+		return fmt.Errorf("%w: run this where quarry serve keeps its data, or point --data-dir (env QUARRY_DATA_DIR) "+
+			"at the server's data directory; a server on PostgreSQL needs --database (env QUARRY_DATABASE_URL)", err)
 	case errors.As(err, &pgErr):
 		return fmt.Errorf("%w; check that PostgreSQL runs there, and --database (env QUARRY_DATABASE_URL)", err)
 	}
