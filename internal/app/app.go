@@ -38,8 +38,6 @@ import (
 	"github.com/quarrylabs/quarry/internal/id"
 	"github.com/quarrylabs/quarry/internal/pagetoken"
 	"github.com/quarrylabs/quarry/internal/queue"
-	"github.com/quarrylabs/quarry/internal/store/postgres"
-	"github.com/quarrylabs/quarry/internal/store/sqlite"
 	"github.com/quarrylabs/quarry/internal/webhook"
 )
 
@@ -290,10 +288,12 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		}
 	}()
 	a = started
-	var driver queue.Driver
-	if a.store, driver, err = a.openStore(ctx); err != nil {
+	st, err := OpenStore(ctx, cfg, Own)
+	if err != nil {
 		return nil, err
 	}
+	a.store, a.lock = st.Store, st.lock
+	driver := st.Driver
 	if cfg.Role != RoleWorker {
 		if a.bootstrap, err = bootstrap(ctx, a.store, cfg.APIKey); err != nil {
 			return nil, err
@@ -376,33 +376,6 @@ func listenURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// openStore opens the database the configuration names, with the River
-// driver that matches it. An SQLite database lives in the data directory,
-// locked so that no second process opens it; PostgreSQL needs no lock, and
-// the data directory keeps only the uploaded files.
-func (a *App) openStore(ctx context.Context) (extract.Store, queue.Driver, error) {
-	cfg := a.cfg
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, queue.Driver{}, fmt.Errorf("create data directory: %w", err)
-	}
-	if cfg.postgres() {
-		st, err := postgres.Open(ctx, cfg.Database, cfg.Logger)
-		if err != nil {
-			return nil, queue.Driver{}, err
-		}
-		return st, queue.Postgres(st.Pool(), postgres.TxFromContext), nil
-	}
-	var err error
-	if a.lock, err = lockDataDir(cfg.DataDir); err != nil {
-		return nil, queue.Driver{}, err
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "quarry.db"), cfg.Logger)
-	if err != nil {
-		return nil, queue.Driver{}, err
-	}
-	return st, queue.SQLite(st.DB()), nil
-}
-
 // openBlobs opens the store of uploaded files' bytes the configuration
 // names: a bucket, or the files directory in the data directory.
 func openBlobs(ctx context.Context, cfg Config) (httpapi.Blobs, error) {
@@ -423,18 +396,14 @@ func openBlobs(ctx context.Context, cfg Config) (httpapi.Blobs, error) {
 // Migrate brings the database's schema, Quarry's and River's, up to date
 // and returns, for `quarry migrate`. On PostgreSQL it is safe while servers
 // run and while other processes migrate: they take turns on a lock.
-func Migrate(ctx context.Context, cfg Config) (err error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validateDatabase(); err != nil {
+func Migrate(ctx context.Context, cfg Config) error {
+	cfg = cfg.storeDefaults()
+	st, err := OpenStore(ctx, cfg, Own)
+	if err != nil {
 		return err
 	}
-	a := &App{cfg: cfg, log: cfg.Logger}
-	defer a.Close()
-	var driver queue.Driver
-	if a.store, driver, err = a.openStore(ctx); err != nil {
-		return err
-	}
-	return queue.Migrate(ctx, driver, cfg.Logger)
+	defer st.Close()
+	return queue.Migrate(ctx, st.Driver, cfg.Logger)
 }
 
 // workerHandler is a worker process's HTTP surface: health and metrics, no

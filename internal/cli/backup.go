@@ -3,15 +3,18 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/store/sqlite"
 )
 
 func newBackupCmd() *cobra.Command {
-	var dataDir, out, database string
+	var (
+		cfg app.Config
+		out string
+	)
 	cmd := &cobra.Command{
 		Use:   "backup --out FILE",
 		Short: "Copy the SQLite database consistently, while the server runs",
@@ -34,22 +37,30 @@ With PostgreSQL (--database), use pg_dump instead.`,
   rsync -a ./quarry-data/files ./quarry-data/token.key /backups/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if database != "" {
-				return &ExitError{Code: 2, Err: errors.New("quarry backup copies the embedded SQLite database; back up PostgreSQL with pg_dump")}
+			if err := checkDatabase(cfg.Database); err != nil {
+				return err
+			}
+			if cfg.Database != "" {
+				return &ExitError{Code: 2, Err: errors.New("--database names a PostgreSQL database, which quarry backup does not copy: back up PostgreSQL with pg_dump")}
 			}
 			if out == "" {
 				return &ExitError{Code: 2, Err: errors.New("--out FILE is required: where to write the copy")}
 			}
-			if err := sqlite.Backup(cmd.Context(), filepath.Join(dataDir, "quarry.db"), out); err != nil {
+			// The database the server uses, found as the server finds it.
+			path, err := app.SQLitePath(cfg)
+			if err != nil {
+				return openError(err, "")
+			}
+			if err := sqlite.Backup(cmd.Context(), path, out); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Wrote a copy of %s to %s.\n", filepath.Join(dataDir, "quarry.db"), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "Wrote a copy of %s to %s.\n", path, out)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory (env QUARRY_DATA_DIR)")
-	f.StringVar(&database, "database", env("QUARRY_DATABASE_URL", ""), "set when the state is in PostgreSQL, which this command does not back up (env QUARRY_DATABASE_URL)")
+	f.StringVar(&cfg.DataDir, "data-dir", "./quarry-data", "the server's data directory (env QUARRY_DATA_DIR)")
+	f.StringVar(&cfg.Database, "database", "", "set when the state is in PostgreSQL, which this command does not back up (env QUARRY_DATABASE_URL)")
 	f.StringVar(&out, "out", "", "the file to write; it must not exist")
 	return cmd
 }

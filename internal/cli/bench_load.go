@@ -96,7 +96,7 @@ a created job is missing from the listing.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "", "a running server's address, on a loopback address (default: start a server of its own)")
-	f.StringVar(&cfg.APIKey, "api-key", env("QUARRY_API_KEY", ""), "the key to send with --addr (env QUARRY_API_KEY)")
+	f.StringVar(&cfg.APIKey, "api-key", "", "the key to send with --addr (env QUARRY_API_KEY)")
 	f.IntVar(&cfg.Clients, "clients", 200, "clients sending requests at once")
 	f.DurationVar(&cfg.Duration, "duration", 60*time.Second, "how long to send requests")
 	f.Int64Var(&cfg.Requests, "requests", 10_000_000, "most requests to send; the run ends at whichever of --duration and --requests comes first")

@@ -9,9 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
+	"regexp"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -33,10 +32,11 @@ func (e *ExitError) Unwrap() error { return e.Err }
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
+	err = nameEnv(cmd, err)
 	fmt.Fprintln(stderr, "Error:", message(err))
 	var ee *ExitError
 	if errors.As(err, &ee) {
@@ -83,7 +83,11 @@ Extract v2 API.`,
 	root.AddCommand(plainOutput(newMigrateCmd()))
 	root.AddCommand(plainOutput(newBackupCmd()))
 	root.AddCommand(plainOutput(newBenchCmd()))
+	root.SetFlagErrorFunc(flagError)
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := applyEnv(cmd.Flags()); err != nil {
+			return err
+		}
 		return checkFormatApplies(cmd, root.PersistentFlags().Lookup("format"))
 	}
 	registerFormatCompletion(root)
@@ -128,32 +132,104 @@ func env(name, def string) string {
 	return def
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(env(name, "")); err == nil {
-		return v
-	}
-	return def
+// envInHelp finds the environment variable a flag's help names, as
+// "(env QUARRY_ADDR)" at its end. That text is also what binds the flag to
+// the variable, so that the help and what is read cannot disagree.
+var envInHelp = regexp.MustCompile(`\(env (QUARRY_[A-Z0-9_]+)\)$`)
+
+// fromEnvAnnotation marks a flag whose value came from its environment
+// variable, so that a message about the flag can name the variable.
+const fromEnvAnnotation = "quarry/from-env"
+
+// applyEnv sets each flag not given on the command line from the
+// environment variable its help names, parsed as the flag itself would
+// be: a value the flag would refuse is refused, never replaced by the
+// default. An empty variable counts as unset.
+func applyEnv(f *pflag.FlagSet) error {
+	var err error
+	f.VisitAll(func(fl *pflag.Flag) {
+		m := envInHelp.FindStringSubmatch(fl.Usage)
+		if err != nil || fl.Changed || m == nil {
+			return
+		}
+		v, ok := os.LookupEnv(m[1])
+		if !ok || v == "" {
+			return
+		}
+		if serr := fl.Value.Set(v); serr != nil {
+			err = usageError("%s=%q is not %s (it sets --%s)", m[1], v, expected(fl), fl.Name)
+			return
+		}
+		if fl.Annotations == nil {
+			fl.Annotations = map[string][]string{}
+		}
+		fl.Annotations[fromEnvAnnotation] = []string{m[1]}
+	})
+	return err
 }
 
-func envInt64(name string, def int64) int64 {
-	if v, err := strconv.ParseInt(env(name, ""), 10, 64); err == nil {
-		return v
+// expected says in words what a flag of fl's type takes.
+func expected(fl *pflag.Flag) string {
+	switch fl.Value.Type() {
+	case "duration":
+		return "a duration such as 90s, 45m or 1h30m"
+	case "int", "int64":
+		return "a whole number"
+	case "float64":
+		return "a number such as 200 or 0.5"
+	case "bool":
+		return "true or false"
 	}
-	return def
+	return "a valid " + fl.Value.Type()
 }
 
-func envBool(name string, def bool) bool {
-	if v, err := strconv.ParseBool(env(name, "")); err == nil {
-		return v
+// flagError is the message for a flag value that does not parse: the flag,
+// the value and what it takes, where pflag would say only why the parser
+// failed.
+func flagError(_ *cobra.Command, err error) error {
+	var invalid *pflag.InvalidValueError
+	if errors.As(err, &invalid) {
+		fl := invalid.GetFlag()
+		return usageError("--%s %q is not %s", fl.Name, invalid.GetValue(), expected(fl))
 	}
-	return def
+	return err
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(env(name, "")); err == nil {
-		return v
+// nameEnv adds to a usage error that names a flag set from the
+// environment the variable it came from: the user looks for what they
+// set, not for a flag they never typed.
+func nameEnv(cmd *cobra.Command, err error) error {
+	var ee *ExitError
+	if cmd == nil || !errors.As(err, &ee) || ee.Code != 2 {
+		return err
 	}
-	return def
+	msg := err.Error()
+	var from []string
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if v := fl.Annotations[fromEnvAnnotation]; len(v) == 1 && mentions(msg, "--"+fl.Name) {
+			from = append(from, "--"+fl.Name+" set by "+v[0])
+		}
+	})
+	if len(from) == 0 {
+		return err
+	}
+	return &ExitError{Code: 2, Err: fmt.Errorf("%w (%s)", err, strings.Join(from, ", "))}
+}
+
+// mentions reports whether msg names the flag, not merely a longer flag
+// that starts with its name (--rate-burst is not --rate).
+func mentions(msg, flag string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], flag)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(flag)
+		if end == len(msg) || !(msg[end] == '-' || msg[end] >= 'a' && msg[end] <= 'z') {
+			return true
+		}
+		i = end
+	}
 }
 
 // newLogger builds the process's logger from --log-level and --log-format.

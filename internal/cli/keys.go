@@ -1,25 +1,18 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/quarrylabs/quarry/internal/app"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
-	"github.com/quarrylabs/quarry/internal/store/postgres"
-	"github.com/quarrylabs/quarry/internal/store/sqlite"
 )
 
 func newKeysCmd(g *globals) *cobra.Command {
-	var dataDir, database string
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage API keys (stored hashed; a secret is shown only when created)",
@@ -31,12 +24,22 @@ the server keeps its data, while it runs or not.`,
   quarry keys list --data-dir /var/lib/quarry --format json
   quarry keys revoke key-0193…`,
 	}
+	var cfg app.Config
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&dataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "the server's data directory, which holds its SQLite database (env QUARRY_DATA_DIR)")
-	pf.StringVar(&database, "database", env("QUARRY_DATABASE_URL", ""), "the server's PostgreSQL database, a postgres:// URL; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
+	pf.StringVar(&cfg.DataDir, "data-dir", "./quarry-data", "the server's data directory, which holds its SQLite database (env QUARRY_DATA_DIR)")
+	pf.StringVar(&cfg.Database, "database", "", "the server's PostgreSQL database, a postgres:// URL; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
 
-	open := func(cmd *cobra.Command) (extract.Store, error) {
-		return openKeyStore(cmd.Context(), dataDir, database)
+	// The server's database, found as the server finds it; an SQLite
+	// database must exist already, or a key made there would work nowhere.
+	open := func(cmd *cobra.Command) (*app.Store, error) {
+		if err := checkDatabase(cfg.Database); err != nil {
+			return nil, err
+		}
+		st, err := app.OpenStore(cmd.Context(), cfg, app.Beside)
+		if err != nil {
+			return nil, openError(err, "")
+		}
+		return st, nil
 	}
 
 	var name, project string
@@ -186,31 +189,6 @@ var keyTable = table[keyJSON]{
 		return strings.Join([]string{k.ID, k.Name, k.Prefix + "…", k.ProjectID, scope,
 			k.CreatedAt.Format(time.RFC3339), orDash(k.LastUsedAt), orDash(k.RevokedAt)}, "\t")
 	},
-}
-
-// openKeyStore opens the server's database for the keys commands: the
-// PostgreSQL database when one is named, or else the SQLite database in
-// the data directory, which must exist already. Opening would create an
-// empty one elsewhere, and a key made there would work nowhere.
-func openKeyStore(ctx context.Context, dataDir, database string) (extract.Store, error) {
-	if err := checkDatabase(database); err != nil {
-		return nil, err
-	}
-	if database != "" {
-		st, err := postgres.Open(ctx, database, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%w; check --database (env QUARRY_DATABASE_URL)", err)
-		}
-		return st, nil
-	}
-	path := filepath.Join(dataDir, "quarry.db")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no Quarry database in %s: run this where quarry serve keeps its data, or point --data-dir "+
-			"(env QUARRY_DATA_DIR) at the server's data directory; a server on PostgreSQL needs --database (env QUARRY_DATABASE_URL)", dataDir)
-	} else if err != nil {
-		return nil, fmt.Errorf("open the data directory: %w", err)
-	}
-	return sqlite.Open(ctx, path, nil)
 }
 
 // orDash formats a time that may be unset, such as a key's last use.

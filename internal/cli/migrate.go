@@ -35,7 +35,7 @@ error, never a downgrade.`,
 				return err
 			}
 			if err := app.Migrate(cmd.Context(), cfg); err != nil {
-				return err
+				return openError(err, "")
 			}
 			where := "the SQLite database in " + cfg.DataDir
 			if cfg.Database != "" {
@@ -47,7 +47,7 @@ error, never a downgrade.`,
 	}
 	f := cmd.Flags()
 	registerDatabaseFlags(f, &cfg)
-	f.StringVar(&logLevel, "log-level", env("QUARRY_LOG_LEVEL", "info"), "debug, info, warn or error (env QUARRY_LOG_LEVEL)")
-	f.StringVar(&logFormat, "log-format", env("QUARRY_LOG_FORMAT", "text"), "text or json (env QUARRY_LOG_FORMAT)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error (env QUARRY_LOG_LEVEL)")
+	f.StringVar(&logFormat, "log-format", "text", "text or json (env QUARRY_LOG_FORMAT)")
 	return cmd
 }

@@ -344,7 +344,7 @@ func TestExitCodes(t *testing.T) {
 		{"UsageBadStatus", []string{"extract", "list", "--status", "DONE"}, nil, 2, "--status"},
 		{"UsageBadMaxItems", []string{"extract", "list", "--max-items", "-2"}, nil, 2, "--max-items"},
 		{"UsageBadTimestamp", []string{"extract", "list", "--created-at-on-or-after", "yesterday"}, nil, 2, "RFC 3339"},
-		{"UsageBadPageSizeType", []string{"extract", "list", "--page-size", "many"}, nil, 2, "invalid argument"},
+		{"UsageBadPageSizeType", []string{"extract", "list", "--page-size", "many"}, nil, 2, `--page-size "many" is not a whole number`},
 		{"UsageMissingArg", []string{"extract", "get"}, nil, 2, "accepts 1 arg"},
 		{"UsageCreateWithoutFile", []string{"extract", "create", "--schema", "{}"}, nil, 2, "file-input"},
 		{"UsageCreateWithoutSchema", []string{"extract", "create", "--file-input", "dfl-1"}, nil, 2, "--schema"},

@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -108,6 +109,45 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			if heapFloor < 0 {
 				return &ExitError{Code: 2, Err: fmt.Errorf("--gc-heap-floor %d: give a size in bytes, or 0 for Go's default", heapFloor)}
 			}
+			// Refused here, naming the flag, rather than deep in the
+			// start-up as a field of some package's Config.
+			for _, r := range []struct {
+				flag string
+				bad  bool
+				want string
+			}{
+				{"max-upload-bytes", cfg.MaxUploadBytes < 0, "a size in bytes, or 0 for the default"},
+				{"pdf-memory-limit", cfg.PDF.MemoryLimit != 0 && cfg.PDF.MemoryLimit < 64<<20, "a size in bytes of at least 64 MiB (67108864), or 0 for the default"},
+				{"workers", cfg.Queue.Workers < 0, "a number of jobs, or 0 for one per CPU"},
+				{"project-concurrency", cfg.Queue.ProjectConcurrency < -1, "a number of jobs, or -1 for no limit"},
+				{"job-timeout", cfg.Queue.JobTimeout < 0, "a positive duration"},
+				{"rescue-after", cfg.Queue.RescueAfter < 0, "a positive duration, or 0 for --job-timeout + 5m"},
+				{"reconcile-interval", cfg.Queue.ReconcileInterval < 0, "a positive duration"},
+				{"drain-timeout", cfg.Queue.DrainTimeout < 0, "a positive duration"},
+				{"rate-limit", cfg.RateLimit.PerSecond < 0, "requests a second, or 0 for no limit"},
+				{"rate-burst", cfg.RateLimit.Burst < 0, "a number of requests"},
+				{"llm-context-window", cfg.LLM.ContextWindow != 0 && cfg.LLM.ContextWindow < 2048, "at least 2048 tokens"},
+				{"llm-max-concurrency", cfg.LLM.MaxConcurrency < 0, "a number of requests"},
+				{"llm-timeout", cfg.LLM.Timeout < 0, "a positive duration"},
+				{"debug-extract-delay", debugDelay < 0, "a positive duration"},
+			} {
+				if r.bad {
+					return &ExitError{Code: 2, Err: fmt.Errorf("--%s %s: want %s", r.flag, cmd.Flags().Lookup(r.flag).Value, r.want)}
+				}
+			}
+			if cfg.Queue.RescueAfter != 0 && cfg.Queue.RescueAfter <= cmp.Or(cfg.Queue.JobTimeout, time.Hour) {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--rescue-after %s must exceed --job-timeout %s, or jobs still running would run twice", cfg.Queue.RescueAfter, cmp.Or(cfg.Queue.JobTimeout, time.Hour))}
+			}
+			if cfg.LLM.BaseURL != "" {
+				if u, err := url.Parse(cfg.LLM.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return &ExitError{Code: 2, Err: fmt.Errorf("--llm-base-url %q is not an http:// or https:// URL such as http://127.0.0.1:11434/v1", cfg.LLM.BaseURL)}
+				}
+			}
+			if cfg.PublicURL != "" {
+				if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+					return &ExitError{Code: 2, Err: fmt.Errorf("--public-url %q is not an http:// or https:// URL such as https://quarry.example.com", cfg.PublicURL)}
+				}
+			}
 			if err := cfg.Parse.Budget.Validate(); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
@@ -124,56 +164,56 @@ SIGINT or SIGTERM stops taking requests and lets running jobs finish (up to
 			cfg.Serving = func() { printBanner(cmd.OutOrStdout(), a, cfg) }
 			a, err = app.New(cmd.Context(), cfg)
 			if err != nil {
-				return startupError(err, cfg.Addr)
+				return openError(err, cfg.Addr)
 			}
 			return a.Run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Addr, "addr", env("QUARRY_ADDR", "127.0.0.1:8080"), "address to listen on (env QUARRY_ADDR)")
-	f.StringVar(&cfg.PublicURL, "public-url", env("QUARRY_PUBLIC_URL", ""), "the URL clients reach the API at, for the download links it hands out, e.g. https://quarry.example.com (default: http:// and --addr) (env QUARRY_PUBLIC_URL)")
+	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on (env QUARRY_ADDR)")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "the URL clients reach the API at, for the download links it hands out, e.g. https://quarry.example.com (default: http:// and --addr) (env QUARRY_PUBLIC_URL)")
 	registerDatabaseFlags(f, &cfg)
-	f.StringVar(&cfg.Blob, "blob", env("QUARRY_BLOB", ""), "where uploaded files are kept: s3://bucket/prefix for an S3-compatible bucket (endpoint, region and credentials from the AWS_* variables); empty: --data-dir (env QUARRY_BLOB)")
-	f.StringVar(&role, "role", env("QUARRY_ROLE", string(app.RoleAll)), "what this process does: api (requests only), worker (jobs only) or all; api and worker need --database (env QUARRY_ROLE)")
-	f.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", envInt64("QUARRY_MAX_UPLOAD_BYTES", 100<<20), "largest file an upload may carry, in bytes (env QUARRY_MAX_UPLOAD_BYTES)")
+	f.StringVar(&cfg.Blob, "blob", "", "where uploaded files are kept: s3://bucket/prefix for an S3-compatible bucket (endpoint, region and credentials from the AWS_* variables); empty: --data-dir (env QUARRY_BLOB)")
+	f.StringVar(&role, "role", string(app.RoleAll), "what this process does: api (requests only), worker (jobs only) or all; api and worker need --database (env QUARRY_ROLE)")
+	f.Int64Var(&cfg.MaxUploadBytes, "max-upload-bytes", 100<<20, "largest file an upload may carry, in bytes (env QUARRY_MAX_UPLOAD_BYTES)")
 	// The memory budget of one document's parse: see budget.Limits.
 	d := budget.Limits{}.WithDefaults()
-	f.IntVar(&cfg.Parse.Budget.MaxTableCells, budget.FlagTableCells, envInt("QUARRY_MAX_TABLE_CELLS", d.MaxTableCells), "most table cells one document may have, rows times columns of every table with spans expanded, and shared strings of a workbook; over it the job fails (env QUARRY_MAX_TABLE_CELLS)")
-	f.IntVar(&cfg.Parse.Budget.MaxWords, budget.FlagWords, envInt("QUARRY_MAX_WORDS", d.MaxWords), "most words one document may have (env QUARRY_MAX_WORDS)")
-	f.IntVar(&cfg.Parse.Budget.MaxWordsPerPage, budget.FlagWordsPerPage, envInt("QUARRY_MAX_WORDS_PER_PAGE", d.MaxWordsPerPage), "most words one page of PDF, DOCX, HTML or text may have (env QUARRY_MAX_WORDS_PER_PAGE)")
-	f.Int64Var(&cfg.Parse.Budget.MaxTextBytes, budget.FlagTextBytes, envInt64("QUARRY_MAX_TEXT_BYTES", d.MaxTextBytes), "most bytes of text one document may have (env QUARRY_MAX_TEXT_BYTES)")
-	f.IntVar(&cfg.Parse.Budget.MaxLineLength, budget.FlagLineLength, envInt("QUARRY_MAX_LINE_LENGTH", d.MaxLineLength), "most characters in one line of a text file, one CSV record or one word (env QUARRY_MAX_LINE_LENGTH)")
-	f.IntVar(&cfg.Parse.Budget.MaxElements, budget.FlagElements, envInt("QUARRY_MAX_ELEMENTS", d.MaxElements), "most elements of markup one document may have: HTML elements and texts, DOCX runs and breaks (env QUARRY_MAX_ELEMENTS)")
-	f.Int64Var(&cfg.Parse.Budget.MaxPDFStreamBytes, budget.FlagPDFStreamBytes, envInt64("QUARRY_MAX_PDF_STREAM_BYTES", d.MaxPDFStreamBytes), "most bytes one compressed PDF stream other than an image may inflate to; more fails the job as a flate bomb before PDFium reads it (env QUARRY_MAX_PDF_STREAM_BYTES)")
-	f.Int64Var(&cfg.Parse.Budget.MaxImagePixels, budget.FlagImagePixels, envInt64("QUARRY_MAX_IMAGE_PIXELS", d.MaxImagePixels), "most pixels one image, or one page of a TIFF, may have; checked before it is decoded (env QUARRY_MAX_IMAGE_PIXELS)")
-	f.StringVar(&cfg.Parse.OCR.Languages, "ocr-languages", env("QUARRY_OCR_LANGUAGES", ocr.DefaultLanguages), "Tesseract languages images and scanned PDFs are read in, joined with +, like eng+deu; each needs its data installed (apt-get install tesseract-ocr-deu) (env QUARRY_OCR_LANGUAGES)")
-	f.IntVar(&cfg.Parse.PageLimit, budget.FlagPages, envInt("QUARRY_MAX_DOCUMENT_PAGES", pdf.DefaultPageLimit), "most pages a document may have, whatever a job selects (env QUARRY_MAX_DOCUMENT_PAGES)")
-	f.Int64Var(&cfg.Parse.MaxDecompressedBytes, budget.FlagDecompressedBytes, envInt64("QUARRY_MAX_DECOMPRESSED_BYTES", 256<<20), "most bytes the parts of a DOCX or XLSX may inflate to (zip bombs) (env QUARRY_MAX_DECOMPRESSED_BYTES)")
-	f.DurationVar(&cfg.Parse.Timeout, budget.FlagParseTimeout, envDuration("QUARRY_PARSE_TIMEOUT", 2*time.Minute), "longest the parse of one document may take (env QUARRY_PARSE_TIMEOUT)")
-	f.Int64Var(&cfg.PDF.MemoryLimit, "pdf-memory-limit", envInt64("QUARRY_PDF_MEMORY_LIMIT", 512<<20), "most memory one PDFium instance (one PDF being read) may take, in bytes; a file that needs more fails (env QUARRY_PDF_MEMORY_LIMIT)")
-	f.IntVar(&cfg.Queue.Workers, "workers", envInt("QUARRY_WORKERS", 0), "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
-	f.IntVar(&cfg.Queue.ProjectConcurrency, "project-concurrency", envInt("QUARRY_PROJECT_CONCURRENCY", 4), "jobs one project may run at once; more wait as THROTTLED; -1 for no limit (env QUARRY_PROJECT_CONCURRENCY)")
-	f.DurationVar(&cfg.Queue.JobTimeout, "job-timeout", envDuration("QUARRY_JOB_TIMEOUT", time.Hour), "longest one job may run before it fails (env QUARRY_JOB_TIMEOUT)")
-	f.DurationVar(&cfg.Queue.RescueAfter, "rescue-after", envDuration("QUARRY_RESCUE_AFTER", 0), "how long a job may look running before it is taken for orphaned by a dead process and run again; must exceed --job-timeout; 0 means --job-timeout + 5m (env QUARRY_RESCUE_AFTER)")
-	f.DurationVar(&cfg.Queue.ReconcileInterval, "reconcile-interval", envDuration("QUARRY_RECONCILE_INTERVAL", 5*time.Minute), "how often one worker fails the jobs whose queued work was given up on or lost (env QUARRY_RECONCILE_INTERVAL)")
-	f.BoolVar(&cfg.Queue.PollOnly, "poll-only", envBool("QUARRY_POLL_ONLY", false), "with PostgreSQL, poll for new jobs and cancellations instead of using LISTEN/NOTIFY, as behind PgBouncer in transaction mode (env QUARRY_POLL_ONLY)")
-	f.BoolVar(&cfg.Webhook.AllowPrivate, "webhook-allow-private", envBool("QUARRY_WEBHOOK_ALLOW_PRIVATE", false), "let webhooks reach loopback, private and link-local addresses, for receivers on this host or network (env QUARRY_WEBHOOK_ALLOW_PRIVATE)")
-	f.Float64Var(&cfg.RateLimit.PerSecond, "rate-limit", envFloat("QUARRY_RATE_LIMIT", 200), "requests a second each API key may send on average; more get 429 with Retry-After; 0 for no limit (env QUARRY_RATE_LIMIT)")
-	f.IntVar(&cfg.RateLimit.Burst, "rate-burst", envInt("QUARRY_RATE_BURST", 1000), "requests an API key may send at once above --rate-limit (env QUARRY_RATE_BURST)")
-	f.DurationVar(&cfg.Queue.DrainTimeout, "drain-timeout", envDuration("QUARRY_DRAIN_TIMEOUT", 30*time.Second), "at shutdown, how long running jobs may finish before they are interrupted and requeued (env QUARRY_DRAIN_TIMEOUT)")
-	f.StringVar(&tokenKey, "token-key", env("QUARRY_TOKEN_KEY", ""), "key sealing page tokens and download links, hex or base64 of 32+ bytes; required with --database, the same in every process; default: a key kept in the data directory (env QUARRY_TOKEN_KEY)")
-	f.StringVar(&logLevel, "log-level", env("QUARRY_LOG_LEVEL", "info"), "debug, info, warn or error (env QUARRY_LOG_LEVEL)")
-	f.StringVar(&logFormat, "log-format", env("QUARRY_LOG_FORMAT", "text"), "text or json (env QUARRY_LOG_FORMAT)")
-	f.StringVar(&cfg.LLM.BaseURL, "llm-base-url", env("QUARRY_LLM_BASE_URL", ""), "OpenAI-compatible API root of the model server for the agentic tiers, e.g. http://127.0.0.1:11434/v1 (Ollama); empty: https://api.openai.com/v1 (env QUARRY_LLM_BASE_URL)")
-	f.StringVar(&cfg.LLM.APIKey, "llm-api-key", env("QUARRY_LLM_API_KEY", ""), "bearer key for the model server; local servers need none (env QUARRY_LLM_API_KEY)")
-	f.StringVar(&cfg.LLM.Model, "llm-model", env("QUARRY_LLM_MODEL", ""), "model for the agentic and agentic_plus tiers; empty: no model, every tier runs the built-in engine (env QUARRY_LLM_MODEL)")
-	f.StringVar(&cfg.LLM.AgenticModel, "llm-model-agentic", env("QUARRY_LLM_MODEL_AGENTIC", ""), "model for the agentic tier only; default --llm-model (env QUARRY_LLM_MODEL_AGENTIC)")
-	f.StringVar(&cfg.LLM.AgenticPlusModel, "llm-model-agentic-plus", env("QUARRY_LLM_MODEL_AGENTIC_PLUS", ""), "model for the agentic_plus tier only; default --llm-model (env QUARRY_LLM_MODEL_AGENTIC_PLUS)")
-	f.IntVar(&cfg.LLM.ContextWindow, "llm-context-window", envInt("QUARRY_LLM_CONTEXT_WINDOW", 16384), "the model's context window in tokens; longer documents are split by pages (env QUARRY_LLM_CONTEXT_WINDOW)")
-	f.IntVar(&cfg.LLM.MaxConcurrency, "llm-max-concurrency", envInt("QUARRY_LLM_MAX_CONCURRENCY", 4), "requests this process sends the model server at once, over all jobs (env QUARRY_LLM_MAX_CONCURRENCY)")
-	f.DurationVar(&cfg.LLM.Timeout, "llm-timeout", envDuration("QUARRY_LLM_TIMEOUT", 5*time.Minute), "longest one model request may take (env QUARRY_LLM_TIMEOUT)")
-	f.Int64Var(&heapFloor, "gc-heap-floor", envInt64("QUARRY_GC_HEAP_FLOOR", gctune.DefaultFloor), "bytes the heap may grow to before Go's garbage collector runs; past them it runs as GOGC says; 0 for Go's default alone (env QUARRY_GC_HEAP_FLOOR)")
-	f.DurationVar(&debugDelay, "debug-extract-delay", envDuration("QUARRY_DEBUG_EXTRACT_DELAY", 0), "slow every extraction by this long, to watch jobs run and to test interruption")
+	f.IntVar(&cfg.Parse.Budget.MaxTableCells, budget.FlagTableCells, d.MaxTableCells, "most table cells one document may have, rows times columns of every table with spans expanded, and shared strings of a workbook; over it the job fails (env QUARRY_MAX_TABLE_CELLS)")
+	f.IntVar(&cfg.Parse.Budget.MaxWords, budget.FlagWords, d.MaxWords, "most words one document may have (env QUARRY_MAX_WORDS)")
+	f.IntVar(&cfg.Parse.Budget.MaxWordsPerPage, budget.FlagWordsPerPage, d.MaxWordsPerPage, "most words one page of PDF, DOCX, HTML or text may have (env QUARRY_MAX_WORDS_PER_PAGE)")
+	f.Int64Var(&cfg.Parse.Budget.MaxTextBytes, budget.FlagTextBytes, d.MaxTextBytes, "most bytes of text one document may have (env QUARRY_MAX_TEXT_BYTES)")
+	f.IntVar(&cfg.Parse.Budget.MaxLineLength, budget.FlagLineLength, d.MaxLineLength, "most characters in one line of a text file, one CSV record or one word (env QUARRY_MAX_LINE_LENGTH)")
+	f.IntVar(&cfg.Parse.Budget.MaxElements, budget.FlagElements, d.MaxElements, "most elements of markup one document may have: HTML elements and texts, DOCX runs and breaks (env QUARRY_MAX_ELEMENTS)")
+	f.Int64Var(&cfg.Parse.Budget.MaxPDFStreamBytes, budget.FlagPDFStreamBytes, d.MaxPDFStreamBytes, "most bytes one compressed PDF stream other than an image may inflate to; more fails the job as a flate bomb before PDFium reads it (env QUARRY_MAX_PDF_STREAM_BYTES)")
+	f.Int64Var(&cfg.Parse.Budget.MaxImagePixels, budget.FlagImagePixels, d.MaxImagePixels, "most pixels one image, or one page of a TIFF, may have; checked before it is decoded (env QUARRY_MAX_IMAGE_PIXELS)")
+	f.StringVar(&cfg.Parse.OCR.Languages, "ocr-languages", ocr.DefaultLanguages, "Tesseract languages images and scanned PDFs are read in, joined with +, like eng+deu; each needs its data installed (apt-get install tesseract-ocr-deu) (env QUARRY_OCR_LANGUAGES)")
+	f.IntVar(&cfg.Parse.PageLimit, budget.FlagPages, pdf.DefaultPageLimit, "most pages a document may have, whatever a job selects (env QUARRY_MAX_DOCUMENT_PAGES)")
+	f.Int64Var(&cfg.Parse.MaxDecompressedBytes, budget.FlagDecompressedBytes, 256<<20, "most bytes the parts of a DOCX or XLSX may inflate to (zip bombs) (env QUARRY_MAX_DECOMPRESSED_BYTES)")
+	f.DurationVar(&cfg.Parse.Timeout, budget.FlagParseTimeout, 2*time.Minute, "longest the parse of one document may take (env QUARRY_PARSE_TIMEOUT)")
+	f.Int64Var(&cfg.PDF.MemoryLimit, "pdf-memory-limit", 512<<20, "most memory one PDFium instance (one PDF being read) may take, in bytes; a file that needs more fails (env QUARRY_PDF_MEMORY_LIMIT)")
+	f.IntVar(&cfg.Queue.Workers, "workers", 0, "jobs this process runs at once; 0 means one per CPU (env QUARRY_WORKERS)")
+	f.IntVar(&cfg.Queue.ProjectConcurrency, "project-concurrency", 4, "jobs one project may run at once; more wait as THROTTLED; -1 for no limit (env QUARRY_PROJECT_CONCURRENCY)")
+	f.DurationVar(&cfg.Queue.JobTimeout, "job-timeout", time.Hour, "longest one job may run before it fails (env QUARRY_JOB_TIMEOUT)")
+	f.DurationVar(&cfg.Queue.RescueAfter, "rescue-after", 0, "how long a job may look running before it is taken for orphaned by a dead process and run again; must exceed --job-timeout; 0 means --job-timeout + 5m (env QUARRY_RESCUE_AFTER)")
+	f.DurationVar(&cfg.Queue.ReconcileInterval, "reconcile-interval", 5*time.Minute, "how often one worker fails the jobs whose queued work was given up on or lost (env QUARRY_RECONCILE_INTERVAL)")
+	f.BoolVar(&cfg.Queue.PollOnly, "poll-only", false, "with PostgreSQL, poll for new jobs and cancellations instead of using LISTEN/NOTIFY, as behind PgBouncer in transaction mode (env QUARRY_POLL_ONLY)")
+	f.BoolVar(&cfg.Webhook.AllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses, for receivers on this host or network (env QUARRY_WEBHOOK_ALLOW_PRIVATE)")
+	f.Float64Var(&cfg.RateLimit.PerSecond, "rate-limit", 200, "requests a second each API key may send on average; more get 429 with Retry-After; 0 for no limit (env QUARRY_RATE_LIMIT)")
+	f.IntVar(&cfg.RateLimit.Burst, "rate-burst", 1000, "requests an API key may send at once above --rate-limit (env QUARRY_RATE_BURST)")
+	f.DurationVar(&cfg.Queue.DrainTimeout, "drain-timeout", 30*time.Second, "at shutdown, how long running jobs may finish before they are interrupted and requeued (env QUARRY_DRAIN_TIMEOUT)")
+	f.StringVar(&tokenKey, "token-key", "", "key sealing page tokens and download links, hex or base64 of 32+ bytes; required with --database, the same in every process; default: a key kept in the data directory (env QUARRY_TOKEN_KEY)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error (env QUARRY_LOG_LEVEL)")
+	f.StringVar(&logFormat, "log-format", "text", "text or json (env QUARRY_LOG_FORMAT)")
+	f.StringVar(&cfg.LLM.BaseURL, "llm-base-url", "", "OpenAI-compatible API root of the model server for the agentic tiers, e.g. http://127.0.0.1:11434/v1 (Ollama); empty: https://api.openai.com/v1 (env QUARRY_LLM_BASE_URL)")
+	f.StringVar(&cfg.LLM.APIKey, "llm-api-key", "", "bearer key for the model server; local servers need none (env QUARRY_LLM_API_KEY)")
+	f.StringVar(&cfg.LLM.Model, "llm-model", "", "model for the agentic and agentic_plus tiers; empty: no model, every tier runs the built-in engine (env QUARRY_LLM_MODEL)")
+	f.StringVar(&cfg.LLM.AgenticModel, "llm-model-agentic", "", "model for the agentic tier only; default --llm-model (env QUARRY_LLM_MODEL_AGENTIC)")
+	f.StringVar(&cfg.LLM.AgenticPlusModel, "llm-model-agentic-plus", "", "model for the agentic_plus tier only; default --llm-model (env QUARRY_LLM_MODEL_AGENTIC_PLUS)")
+	f.IntVar(&cfg.LLM.ContextWindow, "llm-context-window", 16384, "the model's context window in tokens; longer documents are split by pages (env QUARRY_LLM_CONTEXT_WINDOW)")
+	f.IntVar(&cfg.LLM.MaxConcurrency, "llm-max-concurrency", 4, "requests this process sends the model server at once, over all jobs (env QUARRY_LLM_MAX_CONCURRENCY)")
+	f.DurationVar(&cfg.LLM.Timeout, "llm-timeout", 5*time.Minute, "longest one model request may take (env QUARRY_LLM_TIMEOUT)")
+	f.Int64Var(&heapFloor, "gc-heap-floor", gctune.DefaultFloor, "bytes the heap may grow to before Go's garbage collector runs; past them it runs as GOGC says; 0 for Go's default alone (env QUARRY_GC_HEAP_FLOOR)")
+	f.DurationVar(&debugDelay, "debug-extract-delay", 0, "slow every extraction by this long, to watch jobs run and to test interruption (env QUARRY_DEBUG_EXTRACT_DELAY)")
 	_ = f.MarkHidden("debug-extract-delay")
 	return cmd
 }
@@ -201,17 +241,21 @@ func printBanner(out io.Writer, a *app.App, cfg app.Config) {
 	}
 }
 
-// startupError turns why the server could not start into one line that
-// names the setting to change, for the failures a user meets first: the
-// address taken (often by another quarry serve), the data directory held
-// by another process, the database out of reach.
-func startupError(err error, addr string) error {
+// openError turns why a command could not open what it needs into one
+// line that names the setting to change, for the failures a user meets
+// first: the address taken (often by another quarry serve), the data
+// directory held by another process or holding no database, the database
+// out of reach.
+func openError(err error, addr string) error {
 	var pgErr *postgres.ConnectError
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Errorf("%s is already in use (is another quarry serve running?): stop it, or choose another address with --addr (env QUARRY_ADDR)", addr)
 	case errors.Is(err, app.ErrDataDirInUse):
 		return fmt.Errorf("%w: stop it, or choose another --data-dir (env QUARRY_DATA_DIR)", err)
+	case errors.Is(err, app.ErrNoDatabase):
+		return fmt.Errorf("%w: run this where quarry serve keeps its data, or point --data-dir (env QUARRY_DATA_DIR) "+
+			"at the server's data directory; a server on PostgreSQL needs --database (env QUARRY_DATABASE_URL)", err)
 	case errors.As(err, &pgErr):
 		return fmt.Errorf("%w; check that PostgreSQL runs there, and --database (env QUARRY_DATABASE_URL)", err)
 	}
@@ -237,8 +281,8 @@ func (d delayEngine) Extract(ctx context.Context, doc *document.Document, cfg ex
 // registerDatabaseFlags adds the flags saying where the state is kept,
 // which serve and migrate share.
 func registerDatabaseFlags(f *pflag.FlagSet, cfg *app.Config) {
-	f.StringVar(&cfg.DataDir, "data-dir", env("QUARRY_DATA_DIR", "./quarry-data"), "directory for the SQLite database and uploaded files; with --database, the uploaded files only (env QUARRY_DATA_DIR)")
-	f.StringVar(&cfg.Database, "database", env("QUARRY_DATABASE_URL", ""), "postgres:// URL of a PostgreSQL database shared by several processes; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
+	f.StringVar(&cfg.DataDir, "data-dir", "./quarry-data", "directory for the SQLite database and uploaded files; with --database, the uploaded files only (env QUARRY_DATA_DIR)")
+	f.StringVar(&cfg.Database, "database", "", "postgres:// URL of a PostgreSQL database shared by several processes; empty: SQLite in --data-dir (env QUARRY_DATABASE_URL)")
 }
 
 // checkDatabase refuses a --database that is not a PostgreSQL URL before
@@ -248,11 +292,4 @@ func checkDatabase(url string) error {
 		return nil
 	}
 	return &ExitError{Code: 2, Err: errors.New("--database must be a postgres:// or postgresql:// URL (or empty for SQLite in --data-dir)")}
-}
-
-func envFloat(name string, def float64) float64 {
-	if v, err := strconv.ParseFloat(env(name, ""), 64); err == nil {
-		return v
-	}
-	return def
 }
