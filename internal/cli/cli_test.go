@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
@@ -28,19 +29,7 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // directory and checks the server honours each change.
 func TestKeys(t *testing.T) {
 	dir := t.TempDir()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	a := apptest.Start(t, app.Config{Addr: "127.0.0.1:0", DataDir: dir})
 	status := func(key string, query ...string) int {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract"+strings.Join(query, ""), nil)
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -79,7 +68,7 @@ func TestKeys(t *testing.T) {
 
 	// A key reaches its project only, unless made organization-wide.
 	other := extract.Project{ID: id.New(id.Project), OrganizationID: a.Bootstrap().OrganizationID, Name: "other", CreatedAt: time.Now().UTC()}
-	if err := a.Store().CreateProject(ctx, other); err != nil {
+	if err := a.Store().CreateProject(t.Context(), other); err != nil {
 		t.Fatal(err)
 	}
 	if got := status(secret, "?project_id=", other.ID); got != http.StatusForbidden {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quarrylabs/quarry/client"
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/extract"
 )
@@ -61,23 +62,13 @@ func startServer(tb testing.TB, engine extract.Engine) *testServer {
 	cfg.Queue.Workers = 4
 	cfg.Queue.PollInterval = 50 * time.Millisecond
 	cfg.Queue.DrainTimeout = time.Second
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		tb.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("server: %v", err)
-		}
-	})
+	a := apptest.Start(tb, cfg)
 	s := &testServer{base: "http://" + a.Addr(), key: a.Bootstrap().APIKey}
-	if s.c, err = client.New(client.WithBaseURL(s.base), client.WithAPIKey(s.key)); err != nil {
+	c, err := client.New(client.WithBaseURL(s.base), client.WithAPIKey(s.key))
+	if err != nil {
 		tb.Fatal(err)
 	}
+	s.c = c
 	return s
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
 
@@ -18,19 +18,7 @@ import (
 func serveOn(t *testing.T, cfg app.Config) func(key string) int {
 	t.Helper()
 	cfg.Addr = "127.0.0.1:0"
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	a := apptest.Start(t, cfg)
 	return func(key string) int {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract", nil)
 		req.Header.Set("Authorization", "Bearer "+key)

@@ -1,11 +1,11 @@
 package loadgen_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/loadgen"
 )
 
@@ -38,19 +38,7 @@ func TestCheckLoopback(t *testing.T) {
 func TestRunSmoke(t *testing.T) {
 	t.Parallel()
 	key := "qry_loadgen-smoke-key-0123456789"
-	a, err := app.New(t.Context(), app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	a := apptest.Start(t, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: key})
 
 	rep, err := loadgen.Run(t.Context(), loadgen.Config{BaseURL: "http://" + a.Addr(), APIKey: key, Clients: 8, Requests: 400, Duration: time.Minute})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/quarrylabs/quarry/client"
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/id"
 )
@@ -48,19 +49,7 @@ func start(tb testing.TB) *server {
 	cfg.Queue.Workers = 2
 	cfg.Queue.PollInterval = 50 * time.Millisecond
 	cfg.Queue.DrainTimeout = time.Second
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		tb.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("server Run: %v", err)
-		}
-	})
+	a := apptest.Start(tb, cfg)
 	return &server{app: a, base: "http://" + a.Addr()}
 }
 

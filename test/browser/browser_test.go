@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/test/internal/nodetest"
 )
 
@@ -206,18 +207,6 @@ func startServer(t *testing.T) string {
 	cfg.Queue.Workers = 2
 	cfg.Queue.PollInterval = 50 * time.Millisecond
 	cfg.Queue.DrainTimeout = time.Second
-	a, err := app.New(t.Context(), cfg)
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server Run: %v", err)
-		}
-	})
+	a := apptest.Start(t, cfg)
 	return "http://" + a.Addr()
 }

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
@@ -98,19 +99,7 @@ func startServer(t *testing.T) string {
 	cfg.Queue.PollInterval = 50 * time.Millisecond
 	cfg.Queue.ThrottleDelay = 100 * time.Millisecond
 	cfg.Queue.DrainTimeout = time.Second
-	a, err := app.New(t.Context(), cfg)
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server Run: %v", err)
-		}
-	})
+	a := apptest.Start(t, cfg)
 	return "http://" + a.Addr()
 }
 
