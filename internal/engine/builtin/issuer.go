@@ -83,7 +83,7 @@ var businessWords = map[string]bool{
 // streetWords mark a line of a postal address, in the languages of the
 // documents Quarry reads.
 var streetWords = map[string]bool{
-	"jalan": true, "jln": true, "lorong": true, "taman": true, "tmn": true, "lot": true, "no": true,
+	"jalan": true, "jln": true, "jl": true, "lorong": true, "taman": true, "tmn": true, "lot": true, "no": true,
 	"street": true, "st": true, "road": true, "rd": true, "avenue": true, "ave": true, "blvd": true,
 	"boulevard": true, "drive": true, "lane": true, "suite": true, "floor": true, "level": true,
 	"block": true, "blk": true, "bandar": true, "kawasan": true, "persiaran": true, "batu": true,
@@ -110,7 +110,7 @@ func afterPostcode(l letterLine) bool {
 
 // thoroughfares name the street a house number stands before.
 var thoroughfares = map[string]bool{
-	"jalan": true, "jln": true, "lorong": true, "persiaran": true, "street": true, "st": true, "road": true,
+	"jalan": true, "jln": true, "jl": true, "lorong": true, "persiaran": true, "street": true, "st": true, "road": true,
 	"rd": true, "avenue": true, "ave": true, "blvd": true, "boulevard": true, "drive": true, "dr": true,
 	"lane": true, "ln": true, "way": true, "strasse": true, "straße": true, "str": true, "rue": true,
 	"chemin": true, "straat": true, "laan": true, "calle": true, "avenida": true,

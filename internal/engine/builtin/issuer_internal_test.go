@@ -33,6 +33,7 @@ func TestReadLetterLine(t *testing.T) {
 		{line: "LOT 2685 JLN GENTING KLANG", street: true},
 		{line: "LOT 4821, JALAN MERANTI,", street: true},
 		{line: "1234 Main Street", street: true},
+		{line: "K3-113, JL IBRAHIM SULTAN", street: true},
 		{line: "43000 KAJANG, SELANGOR", street: true, post: true},
 		{line: "D-80333 München", street: true, post: true},
 		{line: "Austin, TX 78701", street: true, post: true},
