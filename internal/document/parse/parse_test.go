@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,9 +22,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/document/xlsx/xlsxtest"
 	"github.com/quarrylabs/quarry/internal/extract"
 	"github.com/quarrylabs/quarry/internal/filetype"
+	"github.com/quarrylabs/quarry/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // invoiceDOCX is a two-page Word document: a header, paragraphs, a table,
 // an explicit page break.
@@ -88,7 +86,7 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%s as %s): %v", tt.file, kind, err)
 			}
-			golden(t, filepath.Join("testdata", tt.name+".golden"), render(kind, doc))
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), render(kind, doc))
 		})
 	}
 }
@@ -117,23 +115,6 @@ func render(kind string, doc *document.Document) string {
 		}
 	}
 	return sb.String()
-}
-
-func golden(tb testing.TB, path, got string) {
-	tb.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		tb.Errorf("%s differs (-want +got); run go test -update if the change is right:\n%s", path, diff)
-	}
 }
 
 // fakePDF records the options it is given and does what it is told.

@@ -3,7 +3,6 @@ package text_test
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,15 +12,12 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/quarrylabs/quarry/internal/document"
 	"github.com/quarrylabs/quarry/internal/document/budget"
 	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestParse(t *testing.T) {
 	t.Parallel()
@@ -56,7 +52,7 @@ func TestParse(t *testing.T) {
 				t.Fatalf("Parse(%s) error: %v", tt.file, err)
 			}
 			checkInvariants(t, doc)
-			golden(t, filepath.Join("testdata", tt.name+".golden"), render(doc))
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), render(doc))
 		})
 	}
 }
@@ -290,23 +286,6 @@ func box(b document.Box) string {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func golden(tb testing.TB, path, got string) {
-	tb.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		tb.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func fileSize(tb testing.TB, name string) int64 {
 	tb.Helper()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,10 +17,9 @@ import (
 	"github.com/quarrylabs/quarry/internal/document/text"
 	"github.com/quarrylabs/quarry/internal/engine/builtin"
 	"github.com/quarrylabs/quarry/internal/extract"
+	"github.com/quarrylabs/quarry/internal/golden"
 	dataschema "github.com/quarrylabs/quarry/internal/schema"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestExtract(t *testing.T) {
 	t.Parallel()
@@ -57,7 +55,7 @@ func TestExtract(t *testing.T) {
 				t.Fatalf("Extract() error: %v", err)
 			}
 			checkOutcome(t, doc, schema, cmpOr(tt.target, extract.TargetPerDoc), out, tt.requiredMissing)
-			golden(t, filepath.Join("testdata", tt.name+".golden"), renderOutcome(t, out))
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), renderOutcome(t, out))
 		})
 	}
 }
@@ -594,23 +592,6 @@ func readFile(tb testing.TB, name string) []byte {
 		tb.Fatal(err)
 	}
 	return b
-}
-
-func golden(tb testing.TB, path, got string) {
-	tb.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		tb.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
 }
 
 func cmpOr(a, b string) string {
