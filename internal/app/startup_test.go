@@ -3,12 +3,12 @@ package app_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/store/postgres"
 )
 
@@ -17,24 +17,15 @@ import (
 // that the same data directory opens at once afterwards.
 func TestNewFailsCleanly(t *testing.T) {
 	t.Parallel()
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { busy.Close() })
-	locked := t.TempDir()
-	holder, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: locked})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(holder.Close)
+	ob := apptest.Obstruct(t)
+	locked := ob.LockedDir
 
 	tests := []struct {
 		name string
 		cfg  app.Config
 		is   func(error) bool
 	}{
-		{"ErrAddressInUse", app.Config{Addr: busy.Addr().String()},
+		{"ErrAddressInUse", app.Config{Addr: ob.BusyAddr},
 			func(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }},
 		{"ErrDataDirInUse", app.Config{Addr: "127.0.0.1:0", DataDir: locked},
 			func(err error) bool { return errors.Is(err, app.ErrDataDirInUse) }},

@@ -25,21 +25,26 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// listStatus is the status of a job listing sent to the server at addr
+// with a key, and query appended to its path.
+func listStatus(t *testing.T, addr, key string, query ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v2/extract"+strings.Join(query, ""), nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // TestKeys creates, lists and revokes keys in a running server's data
 // directory and checks the server honours each change.
 func TestKeys(t *testing.T) {
 	dir := t.TempDir()
 	a := apptest.Start(t, app.Config{Addr: "127.0.0.1:0", DataDir: dir})
-	status := func(key string, query ...string) int {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract"+strings.Join(query, ""), nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	status := func(key string, query ...string) int { return listStatus(t, a.Addr(), key, query...) }
 
 	code, out, _ := run(t, "keys", "create", "--name", "ci", "--data-dir", dir)
 	secret := strings.TrimSpace(out)

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quarrylabs/quarry/internal/app"
+	"github.com/quarrylabs/quarry/internal/app/apptest"
 	"github.com/quarrylabs/quarry/internal/store/postgres/pgtest"
 )
 
@@ -90,17 +89,8 @@ func TestMigrate(t *testing.T) {
 // code: never a panic or a page of driver output.
 func TestServeStartupFailures(t *testing.T) {
 	t.Parallel()
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { busy.Close() })
-	locked := t.TempDir()
-	holder, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: locked})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(holder.Close)
+	ob := apptest.Obstruct(t)
+	locked := ob.LockedDir
 	key := strings.Repeat("ab", 32)
 
 	tests := []struct {
@@ -108,8 +98,8 @@ func TestServeStartupFailures(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"ErrAddressInUse", []string{"--addr", busy.Addr().String(), "--data-dir", t.TempDir()},
-			[]string{busy.Addr().String() + " is already in use", "--addr"}},
+		{"ErrAddressInUse", []string{"--addr", ob.BusyAddr, "--data-dir", t.TempDir()},
+			[]string{ob.BusyAddr + " is already in use", "--addr"}},
 		{"ErrDataDirLocked", []string{"--addr", "127.0.0.1:0", "--data-dir", locked},
 			[]string{"data directory " + locked + " is in use by another quarry process", "--data-dir"}},
 		{"ErrDatabaseUnreachable", []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),

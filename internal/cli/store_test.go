@@ -19,16 +19,7 @@ func serveOn(t *testing.T, cfg app.Config) func(key string) int {
 	t.Helper()
 	cfg.Addr = "127.0.0.1:0"
 	a := apptest.Start(t, cfg)
-	return func(key string) int {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr()+"/api/v2/extract", nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	return func(key string) int { return listStatus(t, a.Addr(), key) }
 }
 
 // TestStateCommandsFollowEnvironment runs keys, migrate and backup with

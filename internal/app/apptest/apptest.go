@@ -5,6 +5,7 @@ package apptest
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/app"
@@ -32,4 +33,29 @@ func Start(tb testing.TB, cfg app.Config) *app.App {
 		}
 	})
 	return a
+}
+
+// Obstacles are the places a server cannot start in: an address another
+// listener holds and a data directory another App holds, both released
+// when the test ends.
+type Obstacles struct {
+	BusyAddr  string
+	LockedDir string
+}
+
+// Obstruct makes the Obstacles for a test.
+func Obstruct(tb testing.TB) Obstacles {
+	tb.Helper()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { busy.Close() })
+	locked := tb.TempDir()
+	holder, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: locked})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(holder.Close)
+	return Obstacles{BusyAddr: busy.Addr().String(), LockedDir: locked}
 }
